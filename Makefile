@@ -1,0 +1,62 @@
+# Graft - developer entry points. `make help` lists the targets.
+#
+# Targets that need a database go through scripts/with-env.sh: when
+# DATABASE_URL and REDIS_URL are not both set, it starts the private dev
+# stack (scripts/dev-up.sh: PostgreSQL + PostGIS + Redis on free ports under
+# .graft/dev, installed with apt-get when missing) and exports its URLs.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO       ?= go
+WITH_ENV := scripts/with-env.sh
+
+# Benchmark packages: only directories that exist (tests/bench may not yet).
+BENCH_DIRS := $(wildcard graphql tests/bench)
+BENCH_PKGS := $(addprefix ./,$(addsuffix /...,$(BENCH_DIRS)))
+
+.PHONY: help build dev-up dev-down test conformance run bench fmt vet clean
+
+help: ## List the targets
+	@echo "Graft make targets:"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## Build bin/graft
+	$(GO) build -o bin/graft ./cmd/graft
+
+dev-up: ## Start the private PostgreSQL + Redis (.graft/dev/env has the URLs)
+	scripts/dev-up.sh
+
+dev-down: ## Stop the private PostgreSQL + Redis (data kept; --purge via scripts/dev-down.sh)
+	scripts/dev-down.sh
+
+# The conformance package runs with -v so its per-area lines and the final
+# "conformance: N passed, M failed" line show even when it passes.
+test: vet ## go vet + all tests, then the conformance suite, against the dev stack
+	$(WITH_ENV) $(GO) test -count=1 -timeout 30m -p 2 $$($(GO) list ./... | grep -v /tests/conformance)
+	$(WITH_ENV) $(GO) test -count=1 -timeout 30m -v ./tests/conformance
+
+# CONFORMANCE_DIR (environment or `make conformance CONFORMANCE_DIR=...`) is
+# passed through: make exports both to the recipe.
+conformance: ## Run only the Hasura conformance suite (honours CONFORMANCE_DIR)
+	$(WITH_ENV) $(GO) test -count=1 -timeout 30m -v -run TestConformance ./tests/conformance
+
+run: ## Run graft on the example schema + metadata (configs/examples)
+	scripts/run-example.sh
+
+bench: ## Run benchmarks (graphql/ and tests/bench/ when present)
+ifeq ($(strip $(BENCH_PKGS)),)
+	@echo "bench: no benchmark packages (graphql/, tests/bench/) yet"
+else
+	$(WITH_ENV) $(GO) test -run '^$$' -bench . -benchtime 2s $(BENCH_PKGS)
+endif
+
+fmt: ## gofmt all Go files
+	$(GO) fmt ./...
+
+vet: ## go vet ./...
+	$(GO) vet ./...
+
+clean: ## Remove build output
+	rm -rf bin

@@ -1,0 +1,140 @@
+// Package configs loads Graft's configuration from HASURA_GRAPHQL_* environment
+// variables and command-line flags (flags win), and builds the logger.
+package configs
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Config is everything `graft serve` needs to start.
+type Config struct {
+	DatabaseURL      string
+	AdminSecrets     []string
+	Port             int
+	Host             string
+	PGConnections    int
+	DevMode          bool
+	EnabledLogTypes  map[string]bool
+	LogLevel         slog.Level
+	UnauthorizedRole string
+	RedisURL         string
+}
+
+// setting is one option: its env variable, flag name, default and help.
+type setting struct {
+	env, flag, def, help string
+}
+
+var settings = []setting{
+	{"HASURA_GRAPHQL_DATABASE_URL", "database-url", "", "Postgres connection URL"},
+	{"HASURA_GRAPHQL_ADMIN_SECRET", "admin-secret", "", "admin secret required for admin access"},
+	{"HASURA_GRAPHQL_ADMIN_SECRETS", "admin-secrets", "", "JSON list of accepted admin secrets (rotation)"},
+	{"HASURA_GRAPHQL_SERVER_PORT", "server-port", "8080", "HTTP port"},
+	{"HASURA_GRAPHQL_SERVER_HOST", "server-host", "*", "interface to listen on (* for all)"},
+	{"HASURA_GRAPHQL_PG_CONNECTIONS", "pg-connections", "50", "maximum Postgres connections"},
+	{"HASURA_GRAPHQL_DEV_MODE", "dev-mode", "false", "include internal error details in responses"},
+	{"HASURA_GRAPHQL_ENABLED_LOG_TYPES", "enabled-log-types", "startup,http-log,webhook-log,websocket-log", "comma-separated log types"},
+	{"HASURA_GRAPHQL_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
+	{"HASURA_GRAPHQL_UNAUTHORIZED_ROLE", "unauthorized-role", "", "role for requests without credentials"},
+	{"HASURA_GRAPHQL_REDIS_URL", "redis-url", "", "Redis URL (event queue, live-query fan-out)"},
+}
+
+// RegisterFlags adds one flag per setting.
+func RegisterFlags(fs *pflag.FlagSet) {
+	for _, s := range settings {
+		fs.String(s.flag, "", s.help+" (env "+s.env+")")
+	}
+}
+
+// Load reads settings from flags (when set), then env, then defaults. A bad
+// value is an error naming its variable.
+func Load(getenv func(string) string, fs *pflag.FlagSet) (*Config, error) {
+	val := map[string]string{}
+	for _, s := range settings {
+		v := getenv(s.env)
+		if fs != nil {
+			if f := fs.Lookup(s.flag); f != nil && f.Changed {
+				v = f.Value.String()
+			}
+		}
+		if v == "" {
+			v = s.def
+		}
+		val[s.env] = v
+	}
+	c := &Config{DatabaseURL: val["HASURA_GRAPHQL_DATABASE_URL"], Host: val["HASURA_GRAPHQL_SERVER_HOST"],
+		UnauthorizedRole: val["HASURA_GRAPHQL_UNAUTHORIZED_ROLE"], RedisURL: val["HASURA_GRAPHQL_REDIS_URL"],
+		EnabledLogTypes: map[string]bool{}}
+	if c.DatabaseURL == "" {
+		return nil, fmt.Errorf("HASURA_GRAPHQL_DATABASE_URL is required")
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return nil, fmt.Errorf("HASURA_GRAPHQL_DATABASE_URL is not a postgres:// URL")
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			return nil, fmt.Errorf("HASURA_GRAPHQL_REDIS_URL is not a redis:// URL")
+		}
+	}
+	var err error
+	if c.Port, err = intIn(val, "HASURA_GRAPHQL_SERVER_PORT", 1, 65535); err != nil {
+		return nil, err
+	}
+	if c.PGConnections, err = intIn(val, "HASURA_GRAPHQL_PG_CONNECTIONS", 1, 10000); err != nil {
+		return nil, err
+	}
+	if c.DevMode, err = strconv.ParseBool(val["HASURA_GRAPHQL_DEV_MODE"]); err != nil {
+		return nil, fmt.Errorf("HASURA_GRAPHQL_DEV_MODE must be true or false, got %q", val["HASURA_GRAPHQL_DEV_MODE"])
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(val["HASURA_GRAPHQL_LOG_LEVEL"])); err != nil {
+		return nil, fmt.Errorf("HASURA_GRAPHQL_LOG_LEVEL must be debug, info, warn or error, got %q", val["HASURA_GRAPHQL_LOG_LEVEL"])
+	}
+	for _, t := range strings.Split(val["HASURA_GRAPHQL_ENABLED_LOG_TYPES"], ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			c.EnabledLogTypes[t] = true
+		}
+	}
+	if s := val["HASURA_GRAPHQL_ADMIN_SECRET"]; s != "" {
+		c.AdminSecrets = append(c.AdminSecrets, s)
+	}
+	if s := val["HASURA_GRAPHQL_ADMIN_SECRETS"]; s != "" {
+		list, err := parseList(s)
+		if err != nil {
+			return nil, fmt.Errorf("HASURA_GRAPHQL_ADMIN_SECRETS must be a JSON list of strings: %v", err)
+		}
+		c.AdminSecrets = append(c.AdminSecrets, list...)
+	}
+	return c, nil
+}
+
+func intIn(val map[string]string, name string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(val[name])
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s must be an integer from %d to %d, got %q", name, lo, hi, val[name])
+	}
+	return n, nil
+}
+
+// ListenAddr is host:port, with Hasura's "*" meaning every interface.
+func (c *Config) ListenAddr() string {
+	host := c.Host
+	if host == "*" {
+		host = ""
+	}
+	return host + ":" + strconv.Itoa(c.Port)
+}
+
+func parseList(s string) ([]string, error) {
+	var list []string
+	if err := json.Unmarshal([]byte(s), &list); err != nil {
+		return nil, err
+	}
+	return list, nil
+}

@@ -1,0 +1,86 @@
+package configs
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// NewLogger returns a logger writing Hasura's structured log lines:
+// {"timestamp", "level", "type", "detail"}. A record's "type" attribute picks
+// the log type (default "startup"); types not enabled are dropped.
+func NewLogger(w io.Writer, level slog.Level, enabled map[string]bool) *slog.Logger {
+	return slog.New(&hasuraHandler{w: w, level: level, enabled: enabled, mu: &sync.Mutex{}})
+}
+
+type hasuraHandler struct {
+	w       io.Writer
+	level   slog.Level
+	enabled map[string]bool
+	attrs   []slog.Attr
+	mu      *sync.Mutex
+}
+
+func (h *hasuraHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+
+func (h *hasuraHandler) Handle(_ context.Context, r slog.Record) error {
+	typ := "startup"
+	detail := map[string]any{}
+	if r.Message != "" {
+		detail["message"] = r.Message
+	}
+	add := func(a slog.Attr) bool {
+		if a.Key == "type" {
+			typ = a.Value.String()
+		} else {
+			detail[a.Key] = a.Value.Any()
+		}
+		return true
+	}
+	for _, a := range h.attrs {
+		add(a)
+	}
+	r.Attrs(add)
+	// Warnings and errors are always shown: an operator must see them.
+	if !h.enabled[typ] && r.Level < slog.LevelWarn {
+		return nil
+	}
+	for k, v := range detail {
+		if err, ok := v.(error); ok {
+			detail[k] = err.Error()
+		}
+	}
+	line, err := json.Marshal(map[string]any{
+		"timestamp": r.Time.UTC().Format(time.RFC3339Nano), "level": levelName(r.Level), "type": typ, "detail": detail,
+	})
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err = h.w.Write(append(line, '\n'))
+	return err
+}
+
+func levelName(l slog.Level) string {
+	switch {
+	case l >= slog.LevelError:
+		return "error"
+	case l >= slog.LevelWarn:
+		return "warn"
+	case l >= slog.LevelInfo:
+		return "info"
+	}
+	return "debug"
+}
+
+func (h *hasuraHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	c := *h
+	c.attrs = append(append([]slog.Attr{}, h.attrs...), attrs...)
+	return &c
+}
+
+func (h *hasuraHandler) WithGroup(string) slog.Handler { return h }

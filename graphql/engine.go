@@ -1,0 +1,125 @@
+package graphql
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+
+	"github.com/graftql/graft/metadata"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// SnapshotSource gives the current metadata snapshot.
+type SnapshotSource interface {
+	Snapshot() *metadata.Snapshot
+}
+
+// Engine executes GraphQL requests against Postgres.
+type Engine struct {
+	meta SnapshotSource
+	pool *pgxpool.Pool
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	version int64 // snapshot version the caches below belong to
+	snap    *metadata.Snapshot
+	schemas map[string]*roleSchema
+	plans   map[planKey]*preparedOp
+}
+
+type planKey struct {
+	role, query, operation string
+}
+
+// maxPlans bounds the plan cache; past it the cache starts over.
+const maxPlans = 4096
+
+// NewEngine returns an engine reading metadata from meta and data through pool.
+func NewEngine(meta SnapshotSource, pool *pgxpool.Pool, log *slog.Logger) *Engine {
+	return &Engine{meta: meta, pool: pool, log: log, version: -1}
+}
+
+// Request is one GraphQL request body.
+type Request struct {
+	Query         string          `json:"query"`
+	Variables     json.RawMessage `json:"variables,omitempty"`
+	OperationName string          `json:"operationName,omitempty"`
+}
+
+// Result is a response body and whether it is a request error (which
+// /v1alpha1/graphql reports with HTTP 400).
+type Result struct {
+	Body         []byte
+	RequestError bool
+}
+
+// ExecuteBody runs a POSTed body: one request object or a batch (a JSON array).
+func (e *Engine) ExecuteBody(ctx context.Context, sess Session, body []byte) Result {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		var reqs []Request
+		if err := json.Unmarshal(body, &reqs); err != nil {
+			return Result{Body: errorBody(&queryError{Code: "parse-failed", Path: "$", Message: "invalid batch request: " + err.Error()}), RequestError: true}
+		}
+		var buf bytes.Buffer
+		buf.WriteByte('[')
+		for i := range reqs {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			buf.Write(e.Execute(ctx, sess, &reqs[i]).Body)
+		}
+		buf.WriteByte(']')
+		return Result{Body: buf.Bytes()}
+	}
+	var req Request
+	if err := json.Unmarshal(body, &req); err != nil {
+		return Result{Body: errorBody(&queryError{Code: "parse-failed", Path: "$", Message: "invalid request body: " + err.Error()}), RequestError: true}
+	}
+	return e.Execute(ctx, sess, &req)
+}
+
+// caches returns the role schema for the current snapshot, resetting the
+// caches when metadata changed.
+func (e *Engine) roleSchema(role string) (*roleSchema, error) {
+	snap := e.meta.Snapshot()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.snap != snap {
+		e.snap, e.version = snap, snap.Version
+		e.schemas = map[string]*roleSchema{}
+		e.plans = map[planKey]*preparedOp{}
+	}
+	if rs := e.schemas[role]; rs != nil {
+		return rs, nil
+	}
+	rs, err := buildRoleSchema(snap, role)
+	if err != nil {
+		return nil, err
+	}
+	e.schemas[role] = rs
+	return rs, nil
+}
+
+func (e *Engine) cachedPlan(rs *roleSchema, k planKey) *preparedOp {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.snap != rs.Snapshot {
+		return nil
+	}
+	return e.plans[k]
+}
+
+func (e *Engine) storePlan(rs *roleSchema, k planKey, p *preparedOp) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.snap != rs.Snapshot {
+		return
+	}
+	if len(e.plans) >= maxPlans {
+		e.plans = map[planKey]*preparedOp{}
+	}
+	e.plans[k] = p
+}

@@ -1,0 +1,245 @@
+package graphql
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/ast"
+	"github.com/graphql-go/graphql/language/parser"
+	"github.com/graphql-go/graphql/language/source"
+	"github.com/jackc/pgx/v5"
+)
+
+// preparedOp is a parsed and validated operation: the cacheable part of a request.
+type preparedOp struct {
+	doc   *ast.Document
+	op    *ast.OperationDefinition
+	frags fragments
+}
+
+// plannedField is one root field: a SQL statement, or a value computed in Go
+// (__typename, introspection).
+type plannedField struct {
+	key    string
+	sql    string
+	args   []any
+	static []byte
+}
+
+// Execute runs one request through the named steps: schema, parse+validate
+// (cached), variables, plan, SQL, execute, write.
+func (e *Engine) Execute(ctx context.Context, sess Session, req *Request) Result {
+	rs, err := e.roleSchema(sess.Role)
+	if err != nil {
+		return Result{Body: errorBody(&queryError{Code: "unexpected", Path: "$", Message: err.Error()})}
+	}
+	prep, err := e.prepare(rs, req)
+	if err != nil {
+		return Result{Body: errorBody(err), RequestError: true}
+	}
+	vars, err := coerceVariables(rs, prep, req.Variables)
+	if err != nil {
+		return Result{Body: errorBody(err), RequestError: true}
+	}
+	fields, err := plan(rs, prep, vars, sess)
+	if err != nil {
+		return Result{Body: errorBody(err), RequestError: true}
+	}
+	return e.run(ctx, fields)
+}
+
+// prepare parses and validates the query against the role's schema, once
+// per (role, query text, operation name) and metadata version.
+func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
+	key := planKey{role: rs.Role, query: req.Query, operation: req.OperationName}
+	if p := e.cachedPlan(rs, key); p != nil {
+		return p, nil
+	}
+	doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: []byte(req.Query), Name: "GraphQL request"})})
+	if err != nil {
+		return nil, &queryError{Code: "validation-failed", Path: "$.query", Message: "not a valid graphql query: " + err.Error()}
+	}
+	if vr := graphql.ValidateDocument(&rs.Schema, doc, nil); !vr.IsValid {
+		return nil, validationError(doc, vr.Errors[0])
+	}
+	p := &preparedOp{doc: doc, frags: fragments{}}
+	var ops []*ast.OperationDefinition
+	for _, d := range doc.Definitions {
+		switch d := d.(type) {
+		case *ast.OperationDefinition:
+			ops = append(ops, d)
+		case *ast.FragmentDefinition:
+			p.frags[d.Name.Value] = d
+		}
+	}
+	switch {
+	case req.OperationName != "":
+		for _, op := range ops {
+			if op.Name != nil && op.Name.Value == req.OperationName {
+				p.op = op
+			}
+		}
+		if p.op == nil {
+			return nil, &queryError{Code: "validation-failed", Path: "$", Message: fmt.Sprintf("no such operation found in the document: %q", req.OperationName)}
+		}
+	case len(ops) == 1:
+		p.op = ops[0]
+	default:
+		return nil, &queryError{Code: "validation-failed", Path: "$", Message: "exactly one operation has to be present in the document when operationName is not specified"}
+	}
+	if p.op.Operation != ast.OperationTypeQuery {
+		return nil, &queryError{Code: "validation-failed", Path: "$", Message: fmt.Sprintf("%ss are not supported yet", p.op.Operation)}
+	}
+	e.storePlan(rs, key, p)
+	return p, nil
+}
+
+// plan compiles every root field of the operation.
+func plan(rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session) ([]plannedField, error) {
+	groups := collectFields([]*ast.SelectionSet{prep.op.SelectionSet}, "query_root", prep.frags, vars)
+	out := make([]plannedField, 0, len(groups))
+	var introspection []*fieldGroup
+	for _, g := range groups {
+		switch g.Name {
+		case "__typename":
+			out = append(out, plannedField{key: g.Key, static: []byte(`"query_root"`)})
+			continue
+		case "__schema", "__type":
+			introspection = append(introspection, g)
+			out = append(out, plannedField{key: g.Key})
+			continue
+		}
+		c := &compiler{rs: rs, vars: vars, frags: prep.frags, session: sess}
+		sql, err := c.root(g)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, plannedField{key: g.Key, sql: sql, args: c.args})
+	}
+	if len(introspection) > 0 {
+		res, err := introspect(rs, prep, vars, introspection)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			if v, ok := res[out[i].key]; ok {
+				out[i].static = v
+			}
+		}
+	}
+	return out, nil
+}
+
+// root compiles one data root field into a statement returning one JSON value.
+func (c *compiler) root(g *fieldGroup) (string, error) {
+	rf, ok := c.rs.roots[g.Name]
+	if !ok {
+		return "", validationErr("$.selectionSet."+g.Key, "field %q not found in type: 'query_root'", g.Name)
+	}
+	path := "$.selectionSet." + g.Key
+	t := rf.Table
+	switch rf.Kind {
+	case rootSelect:
+		return c.listSQL(t, t.Name.SQL(), "", g, path)
+	case rootAggregate:
+		return c.aggregateSQL(t, t.Name.SQL(), "", g, path)
+	case rootFunction, rootFunctionAggregate:
+		from, err := c.functionFrom(rf.Function, g)
+		if err != nil {
+			return "", err
+		}
+		if rf.Kind == rootFunction {
+			return c.listSQL(t, from, "", g, path)
+		}
+		return c.aggregateSQL(t, from, "", g, path)
+	default: // by primary key
+		var conds []string
+		for _, col := range t.PrimaryKey {
+			v, _ := c.arg(g, col.GQLName)
+			p, err := c.typed(v, columnType(col))
+			if err != nil {
+				return "", err
+			}
+			conds = append(conds, "{x}."+quoteIdent(col.Name)+" = "+p)
+		}
+		sql, err := c.objectSQL(t, t.Name.SQL(), joinAnd(conds), g, path)
+		if err != nil {
+			return "", err
+		}
+		return "SELECT (" + sql + ") AS j", nil
+	}
+}
+
+func joinAnd(parts []string) string {
+	out := ""
+	for i, p := range parts {
+		if i > 0 {
+			out += " AND "
+		}
+		out += p
+	}
+	return out
+}
+
+// run executes the statements in one round trip and writes the response
+// from Postgres's JSON bytes without re-encoding them.
+func (e *Engine) run(ctx context.Context, fields []plannedField) Result {
+	batch := &pgx.Batch{}
+	for _, f := range fields {
+		if f.sql != "" {
+			batch.Queue(f.sql, f.args...)
+		}
+	}
+	results := make([][]byte, len(fields))
+	if batch.Len() > 0 {
+		br := e.pool.SendBatch(ctx, batch)
+		for i, f := range fields {
+			if f.sql == "" {
+				continue
+			}
+			if err := br.QueryRow().Scan(&results[i]); err != nil {
+				br.Close()
+				return Result{Body: errorBody(dbError(err))}
+			}
+		}
+		if err := br.Close(); err != nil {
+			return Result{Body: errorBody(dbError(err))}
+		}
+	}
+	var buf bytes.Buffer
+	buf.WriteString(`{"data":{`)
+	for i, f := range fields {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(strconv.Quote(f.key))
+		buf.WriteByte(':')
+		switch {
+		case f.static != nil:
+			buf.Write(f.static)
+		case results[i] == nil:
+			buf.WriteString("null")
+		default:
+			buf.Write(results[i])
+		}
+	}
+	buf.WriteString("}}")
+	return Result{Body: buf.Bytes()}
+}
+
+// errorBody renders errors in Hasura's GraphQL shape.
+func errorBody(err error) []byte {
+	var qe *queryError
+	if !errors.As(err, &qe) {
+		qe = &queryError{Code: "unexpected", Path: "$", Message: err.Error()}
+	}
+	b, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{
+		"message": qe.Message, "extensions": map[string]any{"path": qe.Path, "code": qe.Code},
+	}}})
+	return b
+}

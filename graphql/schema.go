@@ -1,0 +1,252 @@
+package graphql
+
+import (
+	"fmt"
+
+	"github.com/graftql/graft/metadata"
+	"github.com/graphql-go/graphql"
+)
+
+// roleSchema is one role's GraphQL schema plus the lookups the planner needs
+// to map GraphQL names back to metadata.
+type roleSchema struct {
+	Role     string
+	Schema   graphql.Schema
+	Snapshot *metadata.Snapshot
+	roots    map[string]rootField // query_root field name -> what it reads
+	access   map[*metadata.Table]*tableAccess
+	byType   map[string]*metadata.Table // table object type name -> table
+}
+
+type rootKind int
+
+const (
+	rootSelect rootKind = iota
+	rootByPk
+	rootAggregate
+	rootFunction
+	rootFunctionAggregate
+)
+
+type rootField struct {
+	Kind     rootKind
+	Table    *metadata.Table
+	Function *metadata.Function
+}
+
+// schemaBuilder builds one role's schema; types are created once per name.
+type schemaBuilder struct {
+	rs          *roleSchema
+	scalars     map[string]graphql.Type
+	objects     map[*metadata.Table]*graphql.Object
+	aggregates  map[*metadata.Table]*graphql.Object
+	inputs      map[string]*graphql.InputObject
+	enums       map[string]*graphql.Enum
+	orderByEnum *graphql.Enum
+}
+
+// buildRoleSchema builds the schema a role sees: only tables, columns and
+// root fields it may read exist in it.
+func buildRoleSchema(snap *metadata.Snapshot, role string) (*roleSchema, error) {
+	rs := &roleSchema{Role: role, Snapshot: snap, roots: map[string]rootField{},
+		access: map[*metadata.Table]*tableAccess{}, byType: map[string]*metadata.Table{}}
+	for _, t := range snap.Tables {
+		if a := accessFor(t, role); a != nil {
+			rs.access[t] = a
+		}
+	}
+	b := &schemaBuilder{rs: rs, scalars: map[string]graphql.Type{
+		"Int": graphql.Int, "Float": graphql.Float, "String": graphql.String, "Boolean": graphql.Boolean,
+	}, objects: map[*metadata.Table]*graphql.Object{}, aggregates: map[*metadata.Table]*graphql.Object{},
+		inputs: map[string]*graphql.InputObject{}, enums: map[string]*graphql.Enum{}}
+	b.orderByEnum = graphql.NewEnum(graphql.EnumConfig{Name: "order_by", Description: "column ordering options",
+		Values: graphql.EnumValueConfigMap{
+			"asc":              {Value: "asc", Description: "in ascending order, nulls last"},
+			"asc_nulls_first":  {Value: "asc_nulls_first", Description: "in ascending order, nulls first"},
+			"asc_nulls_last":   {Value: "asc_nulls_last", Description: "in ascending order, nulls last"},
+			"desc":             {Value: "desc", Description: "in descending order, nulls first"},
+			"desc_nulls_first": {Value: "desc_nulls_first", Description: "in descending order, nulls first"},
+			"desc_nulls_last":  {Value: "desc_nulls_last", Description: "in descending order, nulls last"},
+		}})
+	query := graphql.Fields{}
+	for _, t := range snap.Tables {
+		a := rs.access[t]
+		if a == nil {
+			continue
+		}
+		if a.RootSel {
+			query[t.RootFields.Select] = b.listField(t, "fetch data from the table: \""+t.Name.Name+"\"")
+			rs.roots[t.RootFields.Select] = rootField{Kind: rootSelect, Table: t}
+		}
+		if a.RootAgg && a.AllowAgg {
+			query[t.RootFields.SelectAggregate] = b.aggregateField(t, "fetch aggregated fields from the table: \""+t.Name.Name+"\"")
+			rs.roots[t.RootFields.SelectAggregate] = rootField{Kind: rootAggregate, Table: t}
+		}
+		if f := b.byPkField(t); f != nil && a.RootByPk {
+			query[t.RootFields.SelectByPk] = f
+			rs.roots[t.RootFields.SelectByPk] = rootField{Kind: rootByPk, Table: t}
+		}
+	}
+	for _, f := range snap.Functions {
+		a := rs.access[f.ReturnsTable]
+		if a == nil || f.ExposedAsMutation {
+			continue
+		}
+		query[f.RootFields.Function] = b.functionField(f, false)
+		rs.roots[f.RootFields.Function] = rootField{Kind: rootFunction, Table: f.ReturnsTable, Function: f}
+		if a.AllowAgg {
+			query[f.RootFields.Aggregate] = b.functionField(f, true)
+			rs.roots[f.RootFields.Aggregate] = rootField{Kind: rootFunctionAggregate, Table: f.ReturnsTable, Function: f}
+		}
+	}
+	if len(query) == 0 {
+		query["no_queries_available"] = &graphql.Field{Type: graphql.NewNonNull(graphql.String)}
+	}
+	cfg := graphql.SchemaConfig{Query: graphql.NewObject(graphql.ObjectConfig{Name: "query_root", Fields: query})}
+	s, err := graphql.NewSchema(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("build schema for role %q: %w", role, err)
+	}
+	rs.Schema = s
+	return rs, nil
+}
+
+func (b *schemaBuilder) scalar(typname string) graphql.Type {
+	name := scalarName(typname)
+	if t, ok := b.scalars[name]; ok {
+		return t
+	}
+	s := newCustomScalar(name)
+	b.scalars[name] = s
+	return s
+}
+
+// columnType is a column's GraphQL output type (an enum for enum-table references).
+func (b *schemaBuilder) columnType(c *metadata.Column) graphql.Type {
+	if c.EnumRef != nil {
+		return b.tableEnum(c.EnumRef)
+	}
+	return b.scalar(c.Info.TypeName)
+}
+
+func (b *schemaBuilder) tableEnum(t *metadata.Table) *graphql.Enum {
+	name := t.GQLName + "_enum"
+	if e, ok := b.enums[name]; ok {
+		return e
+	}
+	vals := graphql.EnumValueConfigMap{}
+	for _, v := range t.EnumValues {
+		d := ""
+		if v.Comment != nil {
+			d = *v.Comment
+		}
+		vals[v.Value] = &graphql.EnumValueConfig{Value: v.Value, Description: d}
+	}
+	e := graphql.NewEnum(graphql.EnumConfig{Name: name, Values: vals})
+	b.enums[name] = e
+	return e
+}
+
+func nonNullIf(t graphql.Type, nonNull bool) graphql.Type {
+	if nonNull {
+		return graphql.NewNonNull(t)
+	}
+	return t
+}
+
+func (b *schemaBuilder) selectArgs(t *metadata.Table) graphql.FieldConfigArgument {
+	return graphql.FieldConfigArgument{
+		"distinct_on": {Type: graphql.NewList(graphql.NewNonNull(b.selectColumnEnum(t))), Description: "distinct select on columns"},
+		"limit":       {Type: graphql.Int, Description: "limit the number of rows returned"},
+		"offset":      {Type: graphql.Int, Description: "skip the first n rows. Use only with order_by"},
+		"order_by":    {Type: graphql.NewList(graphql.NewNonNull(b.orderBy(t))), Description: "sort the rows by one or more columns"},
+		"where":       {Type: b.boolExp(t), Description: "filter the rows returned"},
+	}
+}
+
+func (b *schemaBuilder) listField(t *metadata.Table, desc string) *graphql.Field {
+	return &graphql.Field{Type: graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(b.object(t)))),
+		Args: b.selectArgs(t), Description: desc}
+}
+
+func (b *schemaBuilder) aggregateField(t *metadata.Table, desc string) *graphql.Field {
+	return &graphql.Field{Type: graphql.NewNonNull(b.aggregate(t)), Args: b.selectArgs(t), Description: desc}
+}
+
+func (b *schemaBuilder) byPkField(t *metadata.Table) *graphql.Field {
+	if len(t.PrimaryKey) == 0 {
+		return nil
+	}
+	a := b.rs.access[t]
+	args := graphql.FieldConfigArgument{}
+	for _, c := range t.PrimaryKey {
+		if !a.Columns[c.Name] {
+			return nil // Hasura hides _by_pk when a key column is not readable
+		}
+		args[c.GQLName] = &graphql.ArgumentConfig{Type: graphql.NewNonNull(b.columnType(c))}
+	}
+	return &graphql.Field{Type: b.object(t), Args: args,
+		Description: "fetch data from the table: \"" + t.Name.Name + "\" using primary key columns"}
+}
+
+func (b *schemaBuilder) functionField(f *metadata.Function, aggregate bool) *graphql.Field {
+	args := b.selectArgs(f.ReturnsTable)
+	if in := b.functionArgs(f.GQLName+"_args", f.Info, f.SessionArgIndex, -1); in != nil {
+		args["args"] = &graphql.ArgumentConfig{Type: in.typ, Description: "input parameters for function \"" + f.GQLName + "\""}
+		if in.required {
+			args["args"].Type = graphql.NewNonNull(in.typ)
+		}
+	}
+	if aggregate {
+		return &graphql.Field{Type: graphql.NewNonNull(b.aggregate(f.ReturnsTable)), Args: args,
+			Description: "execute function \"" + f.GQLName + "\" and query aggregates on result of table type \"" + f.ReturnsTable.GQLName + "\""}
+	}
+	return &graphql.Field{Type: graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(b.object(f.ReturnsTable)))), Args: args,
+		Description: "execute function \"" + f.GQLName + "\" which returns \"" + f.ReturnsTable.GQLName + "\""}
+}
+
+type functionInput struct {
+	typ      *graphql.InputObject
+	required bool
+}
+
+// functionArgs builds the `args` input of a function, skipping the row and
+// session arguments that Graft fills in itself. nil when nothing is left.
+func (b *schemaBuilder) functionArgs(name string, fn *metadata.CatalogFunction, sessionIdx, rowIdx int) *functionInput {
+	fields := graphql.InputObjectConfigFieldMap{}
+	required := false
+	firstDefault := len(fn.ArgTypes) - fn.NumDefaults
+	for i, at := range fn.ArgTypes {
+		if i == sessionIdx || i == rowIdx {
+			continue
+		}
+		argName := fmt.Sprintf("arg_%d", i+1)
+		if i < len(fn.ArgNames) && fn.ArgNames[i] != "" {
+			argName = fn.ArgNames[i]
+		}
+		var typ graphql.Type = b.scalar(at.Name)
+		if i < firstDefault {
+			typ, required = graphql.NewNonNull(typ), true
+		}
+		fields[argName] = &graphql.InputObjectFieldConfig{Type: typ}
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	if in, ok := b.inputs[name]; ok {
+		return &functionInput{typ: in, required: required}
+	}
+	in := graphql.NewInputObject(graphql.InputObjectConfig{Name: name, Fields: fields})
+	b.inputs[name] = in
+	return &functionInput{typ: in, required: required}
+}
+
+// hasUserArgs reports whether a function takes arguments besides the row and session.
+func hasUserArgs(fn *metadata.CatalogFunction, sessionIdx, rowIdx int) bool {
+	for i := range fn.ArgTypes {
+		if i != sessionIdx && i != rowIdx {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,152 @@
+package graphql
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/graftql/graft/authz"
+	"github.com/graftql/graft/metadata"
+)
+
+// compiler turns one root field into SQL. Every value becomes a bind
+// parameter; every identifier goes through quoteIdent.
+type compiler struct {
+	rs       *roleSchema
+	vars     map[string]any
+	frags    fragments
+	session  Session
+	args     []any
+	nAlias   int
+	typename map[string]bool // object types whose __typename is asked, for tests
+}
+
+// Session is who runs a request.
+type Session = authz.Session
+
+func quoteIdent(s string) string { return metadata.QuoteIdent(s) }
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func (c *compiler) alias() string {
+	c.nAlias++
+	return "_" + strconv.Itoa(c.nAlias)
+}
+
+// param binds v and returns its placeholder.
+func (c *compiler) param(v any) string {
+	c.args = append(c.args, v)
+	return "$" + strconv.Itoa(len(c.args))
+}
+
+// textOf renders an input value as the text Postgres parses for any type.
+func textOf(v any) (any, error) {
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return v, nil
+	case bool:
+		return strconv.FormatBool(v), nil
+	case json.Number:
+		return v.String(), nil
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), nil
+	case int:
+		return strconv.Itoa(v), nil
+	default:
+		b, err := json.Marshal(toJSONValue(v))
+		if err != nil {
+			return nil, err
+		}
+		return string(b), nil
+	}
+}
+
+// typed binds v as text cast to the Postgres type, so Postgres parses it
+// exactly as it would a literal of that type.
+func (c *compiler) typed(v any, typ pgType) (string, error) {
+	t, err := textOf(v)
+	if err != nil {
+		return "", err
+	}
+	return c.param(t) + "::text::" + typ.sql(), nil
+}
+
+// pgType is a Postgres type reference.
+type pgType struct{ Schema, Name string }
+
+func (t pgType) sql() string {
+	if t.Schema == "" || t.Schema == "pg_catalog" {
+		return quoteIdent(t.Name)
+	}
+	return quoteIdent(t.Schema) + "." + quoteIdent(t.Name)
+}
+
+func columnType(c *metadata.Column) pgType {
+	return pgType{Schema: c.Info.TypeSchema, Name: c.Info.TypeName}
+}
+
+func col(alias string, c *metadata.Column) string { return alias + "." + quoteIdent(c.Name) }
+
+// outputExpr is how a column's value enters the JSON response, as Hasura
+// renders it: bigint as a string, geometry as GeoJSON, the rest as to_json does.
+func outputExpr(expr, typname string) string {
+	switch typname {
+	case "int8":
+		return "(" + expr + ")::text"
+	case "geometry", "geography":
+		return "ST_AsGeoJSON(" + expr + ")::json"
+	}
+	return expr
+}
+
+// jsonObject builds json_build_object from key/value pairs. Postgres caps a
+// call at 100 arguments, so wider objects are concatenated as text in order.
+func jsonObject(keys, vals []string) string {
+	if len(keys) == 0 {
+		return "'{}'::json"
+	}
+	const maxPairs = 50
+	if len(keys) <= maxPairs {
+		return "json_build_object(" + pairs(keys, vals) + ")"
+	}
+	var parts []string
+	for i := 0; i < len(keys); i += maxPairs {
+		j := min(i+maxPairs, len(keys))
+		parts = append(parts, "json_build_object("+pairs(keys[i:j], vals[i:j])+")::text")
+	}
+	// '{"a":1}' + '{"b":2}' -> '{"a":1,"b":2}': strip the inner braces.
+	expr := parts[0]
+	for _, p := range parts[1:] {
+		expr = "left(" + expr + ", -1) || ',' || substr(" + p + ", 2)"
+	}
+	return "(" + expr + ")::json"
+}
+
+func pairs(keys, vals []string) string {
+	var sb strings.Builder
+	for i := range keys {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(quoteLiteral(keys[i]))
+		sb.WriteString(", ")
+		sb.WriteString(vals[i])
+	}
+	return sb.String()
+}
+
+// queryError is an error in Hasura's GraphQL shape.
+type queryError struct {
+	Code    string
+	Path    string
+	Message string
+}
+
+func (e *queryError) Error() string { return e.Message }
+
+func validationErr(path, format string, a ...any) error {
+	return &queryError{Code: "validation-failed", Path: path, Message: fmt.Sprintf(format, a...)}
+}

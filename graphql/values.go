@@ -1,0 +1,158 @@
+package graphql
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/graphql-go/graphql/language/ast"
+)
+
+// Input values after variables are substituted: nil, string, bool,
+// json.Number, []any or object. Objects keep their key order because
+// order_by's keys are ordered, as in Hasura.
+type object []objField
+
+type objField struct {
+	Name  string
+	Value any
+}
+
+func (o object) get(name string) (any, bool) {
+	for _, f := range o {
+		if f.Name == name {
+			return f.Value, true
+		}
+	}
+	return nil, false
+}
+
+// decodeOrdered parses JSON keeping object key order.
+func decodeOrdered(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	v, err := decodeValue(dec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("unexpected data after JSON value")
+	}
+	return v, nil
+}
+
+func decodeValue(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			obj := object{}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				v, err := decodeValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				obj = append(obj, objField{Name: k.(string), Value: v})
+			}
+			_, err := dec.Token()
+			return obj, err
+		case '[':
+			list := []any{}
+			for dec.More() {
+				v, err := decodeValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				list = append(list, v)
+			}
+			_, err := dec.Token()
+			return list, err
+		}
+		return nil, fmt.Errorf("unexpected delimiter %v", t)
+	default:
+		return t, nil
+	}
+}
+
+// valueOf resolves an argument's AST value with the request's variables.
+func valueOf(v ast.Value, vars map[string]any) any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case *ast.Variable:
+		return vars[v.Name.Value]
+	case *ast.StringValue:
+		return v.Value
+	case *ast.IntValue:
+		return json.Number(v.Value)
+	case *ast.FloatValue:
+		return json.Number(v.Value)
+	case *ast.BooleanValue:
+		return v.Value
+	case *ast.EnumValue:
+		return v.Value
+	case *ast.ListValue:
+		out := make([]any, 0, len(v.Values))
+		for _, x := range v.Values {
+			out = append(out, valueOf(x, vars))
+		}
+		return out
+	case *ast.ObjectValue:
+		out := make(object, 0, len(v.Fields))
+		for _, f := range v.Fields {
+			if vr, ok := f.Value.(*ast.Variable); ok {
+				if _, present := vars[vr.Name.Value]; !present {
+					continue // an absent variable leaves the field out
+				}
+			}
+			out = append(out, objField{Name: f.Name.Value, Value: valueOf(f.Value, vars)})
+		}
+		return out
+	}
+	return nil
+}
+
+// toJSONValue converts an input value back into plain JSON-encodable form
+// (for jsonb operands and function arguments).
+func toJSONValue(v any) any {
+	switch v := v.(type) {
+	case object:
+		m := make(map[string]any, len(v))
+		for _, f := range v {
+			m[f.Name] = toJSONValue(f.Value)
+		}
+		return m
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = toJSONValue(x)
+		}
+		return out
+	}
+	return v
+}
+
+// asList treats a single value as a one-element list, as GraphQL input coercion does.
+func asList(v any) []any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return v
+	}
+	return []any{v}
+}
+
+func asObject(v any) object {
+	o, _ := v.(object)
+	return o
+}

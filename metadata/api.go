@@ -1,0 +1,154 @@
+package metadata
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Request is one admin API body: {type, args, version, resource_version, source}.
+type Request struct {
+	Type            string          `json:"type"`
+	Args            json.RawMessage `json:"args"`
+	Version         int             `json:"version,omitempty"`
+	ResourceVersion *int64          `json:"resource_version,omitempty"`
+	Source          string          `json:"source,omitempty"`
+}
+
+// Endpoints that accept admin bodies; each accepts a different set of types.
+const (
+	EndpointMetadata = "/v1/metadata"
+	EndpointQueryV1  = "/v1/query"
+	EndpointQueryV2  = "/v2/query"
+)
+
+type opFunc func(w *work, r *Request) (any, error)
+
+var success = map[string]string{"message": "success"}
+
+// ops maps an unprefixed operation name to its implementation. Names with a
+// pg_ prefix resolve to the same entry on /v1/metadata.
+var ops map[string]opFunc
+
+// dataOps are the operations /v2/query accepts.
+var dataOps = map[string]bool{"run_sql": true, "select": true, "insert": true, "update": true, "delete": true, "count": true, "bulk": true}
+
+func init() {
+	ops = map[string]opFunc{
+		"track_table": opTrackTable, "untrack_table": opUntrackTable, "add_existing_table_or_view": opTrackTable,
+		"set_table_customization": opSetTableCustomization, "set_table_is_enum": opSetTableIsEnum,
+		"set_table_custom_fields":    opSetTableCustomFields,
+		"create_object_relationship": opCreateObjectRel, "create_array_relationship": opCreateArrayRel,
+		"drop_relationship": opDropRel, "rename_relationship": opRenameRel, "set_relationship_comment": opSetRelComment,
+		"track_function": opTrackFunction, "untrack_function": opUntrackFunction,
+		"add_computed_field": opAddComputedField, "drop_computed_field": opDropComputedField,
+		"create_select_permission": permCreate("select"), "create_insert_permission": permCreate("insert"),
+		"create_update_permission": permCreate("update"), "create_delete_permission": permCreate("delete"),
+		"drop_select_permission": permDrop("select"), "drop_insert_permission": permDrop("insert"),
+		"drop_update_permission": permDrop("update"), "drop_delete_permission": permDrop("delete"),
+		"set_permission_comment": opSetPermissionComment,
+		"export_metadata":        opExportMetadata, "replace_metadata": opReplaceMetadata,
+		"reload_metadata": opReloadMetadata, "clear_metadata": opClearMetadata,
+		"get_inconsistent_metadata": opGetInconsistent, "drop_inconsistent_metadata": opDropInconsistent,
+		"add_source": opAddSource, "drop_source": opDropSource,
+		"run_sql": opRunSQL, "insert": opInsert, "select": opSelect, "count": opCount,
+		"update": opUpdate, "delete": opDelete,
+	}
+}
+
+// Handle runs one admin request posted to endpoint and returns the value to
+// encode as the response body, or an *APIError.
+func (m *Manager) Handle(ctx context.Context, endpoint string, body []byte) (any, error) {
+	var r Request
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, &APIError{Status: 400, Code: "parse-failed", Path: "$", Message: "invalid JSON body: " + err.Error()}
+	}
+	expect := int64(-1)
+	if r.ResourceVersion != nil {
+		expect = *r.ResourceVersion
+	}
+	return m.runExpecting(ctx, expect, func(w *work) (any, error) { return w.dispatch(endpoint, &r, "$") })
+}
+
+func (w *work) dispatch(endpoint string, r *Request, path string) (any, error) {
+	name := r.Type
+	if endpoint == EndpointMetadata {
+		name = strings.TrimPrefix(name, "pg_")
+	}
+	if endpoint == EndpointQueryV2 && !dataOps[name] {
+		return nil, &APIError{Status: 400, Code: "parse-failed", Path: path, Message: fmt.Sprintf("unknown type %q for /v2/query", r.Type)}
+	}
+	if name == "bulk" {
+		return w.bulk(endpoint, r, path)
+	}
+	op := ops[name]
+	if op == nil {
+		return nil, &APIError{Status: 400, Code: "parse-failed", Path: path + ".type", Message: fmt.Sprintf("unknown metadata operation %q", r.Type)}
+	}
+	res, err := op(w, r)
+	if ae, ok := err.(*APIError); ok && path != "$" && strings.HasPrefix(ae.Path, "$") {
+		ae.Path = path + strings.TrimPrefix(ae.Path, "$")
+	}
+	return res, err
+}
+
+func (w *work) bulk(endpoint string, r *Request, path string) (any, error) {
+	var items []Request
+	if err := json.Unmarshal(r.Args, &items); err != nil {
+		return nil, &APIError{Status: 400, Code: "parse-failed", Path: path + ".args", Message: "bulk expects a list: " + err.Error()}
+	}
+	out := make([]any, 0, len(items))
+	for i := range items {
+		res, err := w.dispatch(endpoint, &items[i], fmt.Sprintf("%s.args[%d]", path, i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// decodeArgs parses an operation's args, reporting Hasura's parse-failed.
+func decodeArgs(r *Request, into any) error {
+	if len(r.Args) == 0 {
+		return &APIError{Status: 400, Code: "parse-failed", Path: "$.args", Message: "args are missing"}
+	}
+	if err := json.Unmarshal(r.Args, into); err != nil {
+		return &APIError{Status: 400, Code: "parse-failed", Path: "$.args", Message: err.Error()}
+	}
+	return nil
+}
+
+// sourceOf returns the source an operation targets, checking that it exists.
+func (w *work) sourceOf(name string) (*Source, error) {
+	if name == "" {
+		name = "default"
+	}
+	s := w.md.Source(name)
+	if s == nil {
+		return nil, &APIError{Status: 400, Code: "not-exists", Path: "$.args", Message: fmt.Sprintf("source with name %q does not exist", name)}
+	}
+	return s, nil
+}
+
+// catalogOf returns the catalog of a source: the request's transaction for
+// the default source, a fresh read of an added source's database otherwise.
+func (w *work) catalogOf(source string) (*Catalog, error) {
+	if source == "" || source == "default" {
+		return w.catalog()
+	}
+	pool, err := w.m.sourcePool(w.ctx, w.md, source)
+	if err != nil {
+		return nil, err
+	}
+	return Introspect(w.ctx, pool)
+}
+
+func notExists(format string, a ...any) error {
+	return &APIError{Status: 400, Code: "not-exists", Path: "$.args", Message: fmt.Sprintf(format, a...)}
+}
+
+func alreadyExists(code, format string, a ...any) error {
+	return &APIError{Status: 400, Code: code, Path: "$.args", Message: fmt.Sprintf(format, a...)}
+}

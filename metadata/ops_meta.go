@@ -1,0 +1,198 @@
+package metadata
+
+import (
+	"encoding/json"
+)
+
+func opExportMetadata(w *work, r *Request) (any, error) {
+	if r.Version == 2 {
+		return map[string]any{"resource_version": w.version, "metadata": w.md}, nil
+	}
+	return w.md, nil
+}
+
+func opReplaceMetadata(w *work, r *Request) (any, error) {
+	var probe map[string]json.RawMessage
+	if err := decodeArgs(r, &probe); err != nil {
+		return nil, err
+	}
+	body := r.Args
+	allowInconsistent := false
+	if m, ok := probe["metadata"]; ok && probe["sources"] == nil && probe["tables"] == nil {
+		body = m
+		if v, ok := probe["allow_inconsistent_metadata"]; ok {
+			_ = json.Unmarshal(v, &allowInconsistent)
+		}
+	}
+	md, err := ParseMetadata(body)
+	if err != nil {
+		return nil, &APIError{Status: 400, Code: "parse-failed", Path: "$.args", Message: err.Error()}
+	}
+	if md.Source("default") == nil {
+		md.Sources = append([]Source{DefaultSource()}, md.Sources...)
+	}
+	w.md = md
+	w.changed = true
+	s, err := w.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Inconsistent) > 0 {
+		if !allowInconsistent {
+			return nil, &APIError{Status: 400, Code: "unexpected", Path: "$.args",
+				Message: "cannot continue due to inconsistent metadata", Internal: s.Inconsistent}
+		}
+		return map[string]any{"is_consistent": false, "inconsistent_objects": s.Inconsistent}, nil
+	}
+	if r.Version == 2 {
+		return map[string]any{"is_consistent": true, "inconsistent_objects": []any{}}, nil
+	}
+	return success, nil
+}
+
+func opReloadMetadata(w *work, r *Request) (any, error) {
+	w.changed = true // Hasura bumps resource_version on reload too
+	s, err := w.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Inconsistent) > 0 {
+		return map[string]any{"is_consistent": false, "message": "success", "inconsistent_objects": s.Inconsistent}, nil
+	}
+	return map[string]any{"is_consistent": true, "message": "success"}, nil
+}
+
+func opClearMetadata(w *work, r *Request) (any, error) {
+	def := DefaultSource()
+	if old := w.md.Source("default"); old != nil {
+		def.Configuration = old.Configuration
+	}
+	w.md = &Metadata{Version: 3, Sources: []Source{def}}
+	w.changed = true
+	return success, nil
+}
+
+func opGetInconsistent(w *work, r *Request) (any, error) {
+	s, err := w.resolve()
+	if err != nil {
+		return nil, err
+	}
+	objs := s.Inconsistent
+	if objs == nil {
+		objs = []InconsistentObject{}
+	}
+	return map[string]any{"is_consistent": len(objs) == 0, "inconsistent_objects": objs}, nil
+}
+
+func opDropInconsistent(w *work, r *Request) (any, error) {
+	if err := w.dropInconsistent(nil); err != nil {
+		return nil, err
+	}
+	return success, nil
+}
+
+// dropInconsistent removes inconsistent objects (all, or those not in keep)
+// until what remains resolves cleanly: dropping a table can strand the
+// relationships that pointed at it.
+func (w *work) dropInconsistent(keep map[string]bool) error {
+	for range 10 {
+		s, err := w.resolve()
+		if err != nil {
+			return err
+		}
+		removed := 0
+		for _, inc := range s.Inconsistent {
+			if keep[inc.Name] {
+				continue
+			}
+			removeObject(w.md.Source("default"), inc)
+			removed++
+		}
+		if removed == 0 {
+			return nil
+		}
+		w.changed = true
+	}
+	return nil
+}
+
+func removeObject(src *Source, inc InconsistentObject) {
+	switch inc.Type {
+	case "table":
+		for i := range src.Tables {
+			if src.Tables[i].Table == inc.table {
+				src.Tables = append(src.Tables[:i], src.Tables[i+1:]...)
+				return
+			}
+		}
+	case "function":
+		for i := range src.Functions {
+			if src.Functions[i].Function == inc.table {
+				src.Functions = append(src.Functions[:i], src.Functions[i+1:]...)
+				return
+			}
+		}
+	case "object_relationship", "array_relationship":
+		if tm := src.Table(inc.table); tm != nil {
+			editRelationship(tm, inc.item, func(rels *[]RelationshipMeta, i int) { *rels = append((*rels)[:i], (*rels)[i+1:]...) })
+		}
+	case "computed_field":
+		if tm := src.Table(inc.table); tm != nil {
+			for i := range tm.ComputedFields {
+				if tm.ComputedFields[i].Name == inc.item {
+					tm.ComputedFields = append(tm.ComputedFields[:i], tm.ComputedFields[i+1:]...)
+					return
+				}
+			}
+		}
+	}
+}
+
+func opAddSource(w *work, r *Request) (any, error) {
+	var a struct {
+		Name                 string          `json:"name"`
+		Configuration        json.RawMessage `json:"configuration"`
+		ReplaceConfiguration bool            `json:"replace_configuration"`
+		Customization        json.RawMessage `json:"customization"`
+	}
+	if err := decodeArgs(r, &a); err != nil {
+		return nil, err
+	}
+	if existing := w.md.Source(a.Name); existing != nil {
+		if !a.ReplaceConfiguration {
+			return nil, alreadyExists("already-exists", "source with name %q already exists", a.Name)
+		}
+		existing.Configuration = a.Configuration
+		w.changed = true
+		return success, nil
+	}
+	if _, err := sourceURL(a.Configuration); err != nil {
+		return nil, err
+	}
+	w.md.Sources = append(w.md.Sources, Source{Name: a.Name, Kind: "postgres", Tables: []TableMeta{},
+		Configuration: a.Configuration, Customization: a.Customization})
+	w.changed = true
+	if _, err := w.catalogOf(a.Name); err != nil {
+		return nil, err
+	}
+	return success, nil
+}
+
+func opDropSource(w *work, r *Request) (any, error) {
+	var a struct {
+		Name    string `json:"name"`
+		Cascade bool   `json:"cascade"`
+	}
+	if err := decodeArgs(r, &a); err != nil {
+		return nil, err
+	}
+	for i := range w.md.Sources {
+		if w.md.Sources[i].Name == a.Name {
+			w.md.Sources = append(w.md.Sources[:i], w.md.Sources[i+1:]...)
+			w.changed = true
+			w.m.closeSource(a.Name)
+			return success, nil
+		}
+	}
+	return nil, notExists("source with name %q does not exist", a.Name)
+}

@@ -1,0 +1,143 @@
+package metadata
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// ddlWords spots SQL that may change the catalog; only then is the catalog
+// read again and metadata consistency checked (that read costs milliseconds).
+var ddlWords = regexp.MustCompile(`(?i)\b(create|alter|drop|comment|rename|truncate|grant|revoke)\b`)
+
+func opRunSQL(w *work, r *Request) (any, error) {
+	var a struct {
+		SQL                      string `json:"sql"`
+		Source                   string `json:"source"`
+		Cascade                  bool   `json:"cascade"`
+		ReadOnly                 bool   `json:"read_only"`
+		CheckMetadataConsistency *bool  `json:"check_metadata_consistency"`
+	}
+	if err := decodeArgs(r, &a); err != nil {
+		return nil, err
+	}
+	if a.Source != "" && a.Source != "default" {
+		return w.runSQLOnSource(a.Source, a.SQL, a.ReadOnly)
+	}
+	if a.ReadOnly {
+		if _, err := w.tx.Exec(w.ctx, "SET TRANSACTION READ ONLY"); err != nil {
+			return nil, pgError(err)
+		}
+	}
+	res, err := execSQL(w, w.tx.Conn().PgConn(), a.SQL)
+	if err != nil {
+		return nil, err
+	}
+	check := !a.ReadOnly && ddlWords.MatchString(a.SQL)
+	if a.CheckMetadataConsistency != nil {
+		check = check && *a.CheckMetadataConsistency
+	}
+	if check {
+		w.cat = nil
+		s, err := w.resolve()
+		if err != nil {
+			return nil, err
+		}
+		var broken []string
+		for _, inc := range s.Inconsistent {
+			if !w.baseline[inc.Name] {
+				broken = append(broken, inc.Name)
+			}
+		}
+		if len(broken) > 0 {
+			if !a.Cascade {
+				return nil, &APIError{Status: 400, Code: "dependency-error", Path: "$.args",
+					Message: "cannot drop due to the following dependent objects : " + strings.Join(broken, ", ")}
+			}
+			if err := w.dropInconsistent(w.baseline); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return res, nil
+}
+
+func (w *work) runSQLOnSource(source, sql string, readOnly bool) (any, error) {
+	pool, err := w.m.sourcePool(w.ctx, w.md, source)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pool.Acquire(w.ctx)
+	if err != nil {
+		return nil, pgError(err)
+	}
+	defer conn.Release()
+	if readOnly {
+		sql = "SET TRANSACTION READ ONLY; " + sql
+	}
+	return execSQL(w, conn.Conn().PgConn(), "BEGIN; "+sql+"; COMMIT;")
+}
+
+// execSQL runs possibly several statements with the simple protocol and
+// returns the last statement's result in run_sql's form.
+func execSQL(w *work, conn *pgconn.PgConn, sql string) (any, error) {
+	results, err := conn.Exec(w.ctx, sql).ReadAll()
+	if err != nil {
+		return nil, pgError(err)
+	}
+	var last *pgconn.Result
+	for _, r := range results {
+		if len(r.FieldDescriptions) > 0 {
+			last = r
+		}
+	}
+	if len(results) > 0 && len(results[len(results)-1].FieldDescriptions) == 0 {
+		last = nil
+	}
+	if last == nil {
+		return map[string]any{"result_type": "CommandOk", "result": nil}, nil
+	}
+	rows := make([][]any, 0, len(last.Rows)+1)
+	header := make([]any, len(last.FieldDescriptions))
+	for i, fd := range last.FieldDescriptions {
+		header[i] = fd.Name
+	}
+	rows = append(rows, header)
+	for _, row := range last.Rows {
+		out := make([]any, len(row))
+		for i, v := range row {
+			if v == nil {
+				out[i] = "NULL"
+			} else {
+				out[i] = string(v)
+			}
+		}
+		rows = append(rows, out)
+	}
+	return map[string]any{"result_type": "TuplesOk", "result": rows}, nil
+}
+
+// pgError turns a Postgres error into Hasura's postgres-error shape.
+func pgError(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		internal := map[string]any{
+			"arguments": []any{}, "error": map[string]any{
+				"description": nilIfEmpty(pe.Detail), "exec_status": "FatalError", "hint": nilIfEmpty(pe.Hint),
+				"message": pe.Message, "status_code": pe.Code,
+			},
+			"prepared": false, "statement": nil,
+		}
+		return &APIError{Status: 400, Code: "postgres-error", Path: "$", Message: "query execution failed", Internal: internal}
+	}
+	return err
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

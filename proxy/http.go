@@ -1,0 +1,207 @@
+// Package proxy is Graft's front door: the HTTP server for GraphQL, the
+// metadata and query APIs, health and version.
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/graftql/graft/authz"
+	"github.com/graftql/graft/graphql"
+	"github.com/graftql/graft/metadata"
+)
+
+// Version is set at build time.
+var Version = "v0.1.0-dev"
+
+// maxBody bounds request bodies; a larger one is refused rather than buffered.
+const maxBody = 64 << 20
+
+// Server serves Graft's HTTP API.
+type Server struct {
+	Addr   string
+	Engine *graphql.Engine
+	Meta   *metadata.Manager
+	Auth   *authz.Resolver
+	Log    *slog.Logger
+
+	srv *http.Server
+	ln  net.Listener
+}
+
+// Start listens and serves in the background.
+func (s *Server) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Log.Error("http server stopped", "error", err)
+		}
+	}()
+	return nil
+}
+
+// Stop finishes in-flight requests until ctx ends.
+func (s *Server) Stop(ctx context.Context) error {
+	if s.srv == nil {
+		return nil
+	}
+	return s.srv.Shutdown(ctx)
+}
+
+// Handler routes Graft's endpoints.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/graphql", s.graphql(false))
+	mux.HandleFunc("POST /v1alpha1/graphql", s.graphql(true))
+	mux.HandleFunc("POST /v1/graphql/explain", s.explain)
+	mux.HandleFunc("POST /v1/metadata", s.admin(metadata.EndpointMetadata))
+	mux.HandleFunc("POST /v1/query", s.admin(metadata.EndpointQueryV1))
+	mux.HandleFunc("POST /v2/query", s.admin(metadata.EndpointQueryV2))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /v1/version", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]string{"version": Version})
+	})
+	return s.logRequests(mux)
+}
+
+func (s *Server) graphql(legacy bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess, err := s.Auth.Resolve(r.Header)
+		if err != nil {
+			status := 200
+			if legacy {
+				status = err.(*authz.Error).Status
+			}
+			writeGraphQLError(w, status, err.(*authz.Error).Code, err.Error())
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			writeGraphQLError(w, 400, "bad-request", "request body too large or unreadable")
+			return
+		}
+		res := s.Engine.ExecuteBody(r.Context(), sess, body)
+		status := 200
+		if legacy && res.RequestError {
+			status = 400
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		w.Write(res.Body)
+	}
+}
+
+func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.Auth.Resolve(r.Header)
+	if err == nil && !sess.IsAdmin() {
+		err = &authz.Error{Status: 400, Code: "access-denied", Message: "restricted access : admin only"}
+	}
+	if err != nil {
+		ae := err.(*authz.Error)
+		writeAdminError(w, &metadata.APIError{Status: ae.Status, Code: ae.Code, Path: "$", Message: ae.Message})
+		return
+	}
+	var req graphql.ExplainRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&req); err != nil {
+		writeAdminError(w, &metadata.APIError{Status: 400, Code: "parse-failed", Path: "$", Message: err.Error()})
+		return
+	}
+	explainSess := authz.Session{Role: authz.AdminRole, Vars: map[string]string{}}
+	for k, v := range req.User {
+		explainSess.Vars[toLower(k)] = v
+	}
+	if role := explainSess.Vars["x-hasura-role"]; role != "" {
+		explainSess.Role = role
+		delete(explainSess.Vars, "x-hasura-role")
+	}
+	out, errBody := s.Engine.Explain(r.Context(), explainSess, &req.Query)
+	if errBody != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		w.Write(errBody)
+		return
+	}
+	writeJSON(w, 200, out)
+}
+
+func (s *Server) admin(endpoint string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess, err := s.Auth.Resolve(r.Header)
+		if err != nil {
+			ae := err.(*authz.Error)
+			writeAdminError(w, &metadata.APIError{Status: ae.Status, Code: ae.Code, Path: "$", Message: ae.Message})
+			return
+		}
+		if !sess.IsAdmin() {
+			writeAdminError(w, &metadata.APIError{Status: 400, Code: "access-denied", Path: "$.args", Message: "restricted access : admin only"})
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			writeAdminError(w, &metadata.APIError{Status: 400, Code: "bad-request", Path: "$", Message: "request body too large or unreadable"})
+			return
+		}
+		res, err := s.Meta.Handle(r.Context(), endpoint, body)
+		if err != nil {
+			ae := metadata.AsAPIError(err)
+			if ae.Status >= 500 {
+				s.Log.Error("admin request failed", "type", "http-log", "error", err)
+			}
+			writeAdminError(w, ae)
+			return
+		}
+		writeJSON(w, 200, res)
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	snap := s.Meta.Snapshot()
+	if snap != nil && len(snap.Inconsistent) > 0 {
+		w.WriteHeader(200)
+		io.WriteString(w, "WARN: inconsistent objects in schema")
+		return
+	}
+	io.WriteString(w, "OK")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func writeGraphQLError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"errors": []any{map[string]any{
+		"message": msg, "extensions": map[string]any{"path": "$", "code": code}}}})
+}
+
+func writeAdminError(w http.ResponseWriter, e *metadata.APIError) {
+	body := map[string]any{"path": e.Path, "error": e.Message, "code": e.Code}
+	if e.Internal != nil {
+		body["internal"] = e.Internal
+	}
+	writeJSON(w, e.Status, body)
+}
+
+func toLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}

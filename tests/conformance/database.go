@@ -1,0 +1,123 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// dbPrefix names every database the runner creates, so leftovers of an
+// aborted run are recognisable (and are dropped when the name is reused).
+const dbPrefix = "graft_conf_"
+
+// templateDB holds the extensions every test database starts with. Creating
+// PostGIS once and copying the database is much faster than running
+// CREATE EXTENSION postgis for every directory.
+const templateDB = dbPrefix + "template"
+
+// dbAdmin creates and drops the test databases through a superuser
+// connection to DATABASE_URL.
+type dbAdmin struct {
+	baseURL string
+	conn    *pgx.Conn
+}
+
+func openDBAdmin(ctx context.Context, baseURL string) (*dbAdmin, error) {
+	if !strings.Contains(baseURL, "://") {
+		return nil, fmt.Errorf("DATABASE_URL must be a postgres:// URL (graft takes the per-directory URL from it)")
+	}
+	conn, err := pgx.Connect(ctx, baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("connect to DATABASE_URL: %w", err)
+	}
+	return &dbAdmin{baseURL: baseURL, conn: conn}, nil
+}
+
+func (a *dbAdmin) close(ctx context.Context) error {
+	if err := a.conn.Close(ctx); err != nil {
+		return fmt.Errorf("close admin connection: %w", err)
+	}
+	return nil
+}
+
+// urlFor is DATABASE_URL with the database name replaced.
+func (a *dbAdmin) urlFor(name string) (string, error) {
+	u, err := url.Parse(a.baseURL)
+	if err != nil {
+		return "", fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	u.Path = "/" + name
+	u.RawPath = ""
+	return u.String(), nil
+}
+
+// prepareTemplate (re)creates the template database with PostGIS as the
+// Python "postgis" fixture does. Topology and raster are optional; a missing
+// PostGIS is returned as a warning, since only some directories need it and
+// their setup will then fail on its own.
+func (a *dbAdmin) prepareTemplate(ctx context.Context) (warnings []string, err error) {
+	if err := a.recreate(ctx, templateDB, ""); err != nil {
+		return nil, err
+	}
+	dbURL, err := a.urlFor(templateDB)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", templateDB, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS postgis"); err != nil {
+		return []string{fmt.Sprintf("PostGIS is not available (directories using geometry will fail): %v", err)}, nil
+	}
+	for _, ext := range []string{"postgis_topology", "postgis_raster"} {
+		// Optional, as in the Python fixture; failure changes no case here.
+		_, _ = conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS "+ext)
+	}
+	return nil, nil
+}
+
+// createDatabase makes a fresh database, a copy of the template when
+// withExtensions, else an empty one, running in UTC. It returns its URL.
+func (a *dbAdmin) createDatabase(ctx context.Context, name string, withExtensions bool) (string, error) {
+	template := ""
+	if withExtensions {
+		template = templateDB
+	}
+	if err := a.recreate(ctx, name, template); err != nil {
+		return "", err
+	}
+	// Several setups assume UTC; pin it instead of trusting the server default.
+	if _, err := a.conn.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s SET timezone TO 'UTC'", quoteIdent(name))); err != nil {
+		return "", fmt.Errorf("set time zone of %s: %w", name, err)
+	}
+	return a.urlFor(name)
+}
+
+func (a *dbAdmin) recreate(ctx context.Context, name, template string) error {
+	if err := a.dropDatabase(ctx, name); err != nil {
+		return err
+	}
+	sql := "CREATE DATABASE " + quoteIdent(name)
+	if template != "" {
+		sql += " TEMPLATE " + quoteIdent(template)
+	}
+	if _, err := a.conn.Exec(ctx, sql); err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// dropDatabase drops name, ending any sessions graft still holds on it.
+func (a *dbAdmin) dropDatabase(ctx context.Context, name string) error {
+	if _, err := a.conn.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", quoteIdent(name))); err != nil {
+		return fmt.Errorf("drop database %s: %w", name, err)
+	}
+	return nil
+}
+
+func quoteIdent(name string) string { return pgx.Identifier{name}.Sanitize() }

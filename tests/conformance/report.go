@@ -1,0 +1,154 @@
+package conformance
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// reportBodyLimit bounds each body quoted in the report.
+const reportBodyLimit = 2048
+
+// areaCount is the tally of one feature area.
+type areaCount struct {
+	area          string
+	passed, total int
+}
+
+// summary is the tally of a run, areas in MANIFEST order.
+type summary struct {
+	areas          []areaCount
+	passed, failed int
+}
+
+func summarize(results []caseResult) summary {
+	var s summary
+	at := map[string]int{}
+	for _, r := range results {
+		i, ok := at[r.area]
+		if !ok {
+			i = len(s.areas)
+			at[r.area] = i
+			s.areas = append(s.areas, areaCount{area: r.area})
+		}
+		s.areas[i].total++
+		if r.passed() {
+			s.areas[i].passed++
+			s.passed++
+		} else {
+			s.failed++
+		}
+	}
+	return s
+}
+
+// printSummary writes one line per feature area and the closing line
+// `conformance: N passed, M failed` that CI reads.
+func printSummary(w io.Writer, s summary) {
+	for _, a := range s.areas {
+		fmt.Fprintf(w, "conformance %s: %d/%d passed\n", a.area, a.passed, a.total)
+	}
+	fmt.Fprintf(w, "conformance: %d passed, %d failed\n", s.passed, s.failed)
+}
+
+// reportHeader is the context printed at the top of the report.
+type reportHeader struct {
+	corpus      string
+	logDir      string
+	filter      string
+	strictOrder bool
+}
+
+func writeReport(path string, h reportHeader, s summary, results []caseResult, secret string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("create report directory: %w", err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Graft conformance report\ncorpus: %s\ngraft logs: %s\n", h.corpus, h.logDir)
+	if h.filter != "" {
+		fmt.Fprintf(&b, "directories containing: %q\n", h.filter)
+	}
+	fmt.Fprintf(&b, "strict key order: %v\n\n", h.strictOrder)
+	printSummary(&b, s)
+
+	b.WriteString("\n==================== FAILURES ====================\n")
+	for _, r := range results {
+		if !r.passed() {
+			b.WriteString(failureText(r, secret))
+		}
+	}
+	b.WriteString("\n==================== WARNINGS ====================\n")
+	for _, r := range results {
+		for _, w := range r.warnings {
+			fmt.Fprintf(&b, "%s: %s\n", r.c.name(), w)
+		}
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// failureText describes one failed case: the reason and, for the failed
+// step, the request and the expected and actual answers.
+func failureText(r caseResult, secret string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n--- FAIL %s (case #%d)\n", r.c.name(), r.c.index)
+	fmt.Fprintf(&b, "reason: %s\n", r.reason)
+	if r.logPath != "" {
+		fmt.Fprintf(&b, "graft log: %s\n", r.logPath)
+	}
+	for _, f := range r.steps {
+		fmt.Fprintf(&b, "step %d: POST %s", f.index, f.step.URL)
+		if f.step.Description != "" {
+			fmt.Fprintf(&b, " (%s)", f.step.Description)
+		}
+		b.WriteString("\n")
+		fmt.Fprintf(&b, "  headers: %s\n", headerText(f.headers, secret))
+		fmt.Fprintf(&b, "  request: %s\n", truncate(compactJSON(f.step.Query), reportBodyLimit))
+		fmt.Fprintf(&b, "  expected status: %d, actual status: %d\n", f.step.Status, f.actualStatus)
+		if f.step.Response != nil {
+			fmt.Fprintf(&b, "  expected body: %s\n", truncate(compactJSON(f.step.Response), reportBodyLimit))
+		}
+		fmt.Fprintf(&b, "  actual body:   %s\n", truncate(compactJSON(f.actualBody), reportBodyLimit))
+		for _, reason := range f.reasons {
+			fmt.Fprintf(&b, "  - %s\n", reason)
+		}
+	}
+	return b.String()
+}
+
+// headerText lists headers sorted, with the run's admin secret masked.
+func headerText(h map[string]string, secret string) string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		v := h[k]
+		if v == secret {
+			v = "<admin secret>"
+		}
+		parts = append(parts, k+": "+v)
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// readFloor reads the minimum number of passing cases a full run must reach.
+func readFloor(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("read floor: %w", err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, fmt.Errorf("floor file %s must hold one integer: %w", path, err)
+	}
+	return n, nil
+}
