@@ -14,6 +14,8 @@ func (c *compiler) aggregateSQL(t *metadata.Table, from, corr string, g *fieldGr
 		return "", err
 	}
 	x := c.alias()
+	permLimit := c.rs.access[t].Limit
+	la.numbered = permLimit != nil
 	rows, keys, err := c.rows(t, from, x, strings.ReplaceAll(corr, "{x}", x), la, path)
 	if err != nil {
 		return "", err
@@ -40,7 +42,11 @@ func (c *compiler) aggregateSQL(t *metadata.Table, from, corr string, g *fieldGr
 				return "", err
 			}
 			lats += l
-			vs = append(vs, "coalesce(json_agg("+obj+outerOrder(x, keys)+"), '[]')")
+			filter := ""
+			if permLimit != nil {
+				filter = " FILTER (WHERE " + x + ".__rn <= " + c.param(int64(*permLimit)) + ")"
+			}
+			vs = append(vs, "coalesce(json_agg("+obj+outerOrder(x, keys)+")"+filter+", '[]')")
 		default:
 			return "", validationErr(fpath, "field %q not found in type: '%s_aggregate'", f.Name, t.GQLName)
 		}

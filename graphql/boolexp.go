@@ -64,11 +64,15 @@ func (c *compiler) boolField(t *metadata.Table, alias, name string, v any) (stri
 		return c.existsExp(asObject(v))
 	}
 	if col := t.ColumnByGQL(name); col != nil {
-		return c.comparisons(col, col.EnumRef, alias+"."+quoteIdent(col.Name), columnType(col), asObject(v))
+		ops, isObj := v.(object)
+		if !isObj && v != nil {
+			ops = object{{Name: "_eq", Value: v}} // permission shorthand {col: value}
+		}
+		return c.comparisons(col, col.EnumRef, alias+"."+quoteIdent(col.Name), columnType(col), ops)
 	}
 	if r := t.Relationship(name); r != nil {
-		ta := c.rs.access[r.Target]
-		if ta == nil {
+		// Permission filters may traverse tables the role cannot read.
+		if !c.inPermission && c.rs.access[r.Target] == nil {
 			return "", validationErr("$", "field %q not found in type: '%s_bool_exp'", name, t.GQLName)
 		}
 		x := c.alias()
@@ -85,13 +89,22 @@ func (c *compiler) boolField(t *metadata.Table, alias, name string, v any) (stri
 		return "EXISTS (SELECT 1 FROM " + r.Target.Name.SQL() + " AS " + x + " WHERE " + strings.Join(conds, " AND ") + ")", nil
 	}
 	for _, cf := range t.ComputedFields {
-		if cf.Name == name && cf.ReturnsTable == nil {
-			call, err := c.computedCall(cf, alias, nil)
-			if err != nil {
-				return "", err
-			}
+		if cf.Name != name {
+			continue
+		}
+		call, err := c.computedCall(cf, alias, nil)
+		if err != nil {
+			return "", err
+		}
+		if cf.ReturnsTable == nil {
 			return c.comparisons(nil, nil, call, pgType{Schema: cf.ReturnType.Schema, Name: cf.ReturnType.Name}, asObject(v))
 		}
+		x := c.alias()
+		sub, err := c.boolExp(cf.ReturnsTable, x, asObject(v))
+		if err != nil {
+			return "", err
+		}
+		return "EXISTS (SELECT 1 FROM " + call + " AS " + x + " WHERE " + sub + ")", nil
 	}
 	return "", validationErr("$", "field %q not found in type: '%s_bool_exp'", name, t.GQLName)
 }
@@ -181,6 +194,14 @@ func (c *compiler) comparison(lhs string, typ pgType, op string, v any) (string,
 	}
 	switch op {
 	case "_in", "_nin":
+		if s, ok := v.(string); ok && strings.HasPrefix(s, "{") {
+			// An array session variable in Postgres array literal form.
+			arr := c.param(s) + "::text::" + typ.sql() + "[]"
+			if op == "_in" {
+				return lhs + " = ANY(" + arr + ")", nil
+			}
+			return "NOT (" + lhs + " = ANY(" + arr + "))", nil
+		}
 		list := asList(v)
 		if len(list) == 0 {
 			if op == "_in" {
@@ -280,11 +301,13 @@ func (c *compiler) geoParam(v any, typ pgType) string {
 // permFilter is the role's select filter on a table, compiled for alias; "" for admin.
 func (c *compiler) permFilter(t *metadata.Table, alias string) (string, error) {
 	a := c.rs.access[t]
-	if a == nil || a.Unlimited {
+	if a == nil || a.Unlimited || c.inPermission {
 		return "", nil
 	}
 	exp := c.sessionResolved(a.Filter)
+	c.inPermission = true
 	s, err := c.boolExp(t, alias, exp)
+	c.inPermission = false
 	if err != nil {
 		return "", fmt.Errorf("permission filter on %s: %w", t.Name.String(), err)
 	}
@@ -310,7 +333,11 @@ func (c *compiler) resolveSessionValue(v any) any {
 		sort.Strings(keys)
 		out := make(object, 0, len(v))
 		for _, k := range keys {
-			out = append(out, objField{Name: k, Value: c.resolveSessionValue(v[k])})
+			name := k
+			if strings.HasPrefix(name, "$") {
+				name = "_" + name[1:] // the legacy $eq/$or spelling
+			}
+			out = append(out, objField{Name: name, Value: c.resolveSessionValue(v[k])})
 		}
 		return out
 	case []any:

@@ -19,13 +19,16 @@ func (g *fieldGroup) first() *ast.Field { return g.Fields[0] }
 
 // arg returns an argument's value from the first field of the group.
 func (c *compiler) arg(g *fieldGroup, name string) (any, bool) {
+	if c.nulls.argIsNull(g.first(), name) {
+		return nil, true
+	}
 	for _, a := range g.first().Arguments {
 		if a.Name.Value == name {
 			if v, ok := a.Value.(*ast.Variable); ok {
 				val, present := c.vars[v.Name.Value]
 				return val, present
 			}
-			return valueOf(a.Value, c.vars), true
+			return valueOf(a.Value, c.vars, c.nulls), true
 		}
 	}
 	return nil, false

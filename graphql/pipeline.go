@@ -10,8 +10,6 @@ import (
 
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/language/ast"
-	"github.com/graphql-go/graphql/language/parser"
-	"github.com/graphql-go/graphql/language/source"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -20,6 +18,7 @@ type preparedOp struct {
 	doc   *ast.Document
 	op    *ast.OperationDefinition
 	frags fragments
+	nulls *nullMarks
 }
 
 // plannedField is one root field: a SQL statement, or a value computed in Go
@@ -60,14 +59,14 @@ func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
 	if p := e.cachedPlan(rs, key); p != nil {
 		return p, nil
 	}
-	doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: []byte(req.Query), Name: "GraphQL request"})})
+	doc, nulls, err := parseQuery(req.Query)
 	if err != nil {
 		return nil, &queryError{Code: "validation-failed", Path: "$.query", Message: "not a valid graphql query: " + err.Error()}
 	}
 	if vr := graphql.ValidateDocument(&rs.Schema, doc, nil); !vr.IsValid {
 		return nil, validationError(doc, vr.Errors[0])
 	}
-	p := &preparedOp{doc: doc, frags: fragments{}}
+	p := &preparedOp{doc: doc, frags: fragments{}, nulls: nulls}
 	var ops []*ast.OperationDefinition
 	for _, d := range doc.Definitions {
 		switch d := d.(type) {
@@ -114,7 +113,7 @@ func plan(rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session) (
 			out = append(out, plannedField{key: g.Key})
 			continue
 		}
-		c := &compiler{rs: rs, vars: vars, frags: prep.frags, session: sess}
+		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess}
 		sql, err := c.root(g)
 		if err != nil {
 			return nil, err

@@ -116,6 +116,17 @@ func (b *schemaBuilder) scalar(typname string) graphql.Type {
 	if t, ok := b.scalars[name]; ok {
 		return t
 	}
+	// A table's row type used as a function argument would clash with the
+	// table's object type.
+	for _, t := range b.rs.Snapshot.Tables {
+		if t.GQLName == name {
+			name += "_scalar"
+			if t, ok := b.scalars[name]; ok {
+				return t
+			}
+			break
+		}
+	}
 	s := newCustomScalar(name)
 	b.scalars[name] = s
 	return s
@@ -224,11 +235,11 @@ func (b *schemaBuilder) functionArgs(name string, fn *metadata.CatalogFunction, 
 		if i < len(fn.ArgNames) && fn.ArgNames[i] != "" {
 			argName = fn.ArgNames[i]
 		}
-		var typ graphql.Type = b.scalar(at.Name)
+		// Arguments stay nullable, as in Hasura: SQL functions take NULL.
 		if i < firstDefault {
-			typ, required = graphql.NewNonNull(typ), true
+			required = true
 		}
-		fields[argName] = &graphql.InputObjectFieldConfig{Type: typ}
+		fields[argName] = &graphql.InputObjectFieldConfig{Type: b.scalar(at.Name)}
 	}
 	if len(fields) == 0 {
 		return nil

@@ -67,9 +67,12 @@ func (b *schemaBuilder) computedField(t *metadata.Table, cf *metadata.ComputedFi
 	} else {
 		f = &graphql.Field{Type: b.scalar(cf.ReturnType.Name), Description: commentOr(cf.Comment, "A computed field, executes function \""+cf.Function.Name.String()+"\"")}
 	}
-	name := cf.Function.Name.Name + "_args"
-	if cf.Function.Name.Schema != "public" {
-		name = cf.Function.Name.Schema + "_" + name
+	name := metadata.DefaultGQLName(cf.Function.Name) + "_args"
+	for _, f := range b.rs.Snapshot.Functions {
+		if f.Info == cf.Function {
+			// The function is also a root field, whose args include the row.
+			name = t.GQLName + "_" + cf.Name + "_args"
+		}
 	}
 	if in := b.functionArgs(name, cf.Function, cf.SessionArgIndex, cf.TableArgIndex); in != nil {
 		if f.Args == nil {

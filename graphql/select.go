@@ -15,6 +15,9 @@ type listArgs struct {
 	limit    *int64
 	offset   *int64
 	distinct []string
+	// numbered leaves the role's row limit out of LIMIT and numbers the rows
+	// instead: an aggregate counts every permitted row, nodes show the limit.
+	numbered bool
 }
 
 func (c *compiler) readListArgs(g *fieldGroup) (listArgs, error) {
@@ -103,6 +106,19 @@ func (c *compiler) rows(t *metadata.Table, from, alias string, corr string, la l
 	for i, k := range keys {
 		sb.WriteString(", " + k.expr + " AS __o" + strconv.Itoa(i+1))
 	}
+	if la.numbered {
+		sb.WriteString(", row_number() OVER (")
+		if len(keys) > 0 {
+			sb.WriteString("ORDER BY ")
+			for i, k := range keys {
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				sb.WriteString(k.expr + " " + k.dir)
+			}
+		}
+		sb.WriteString(") AS __rn")
+	}
 	sb.WriteString(" FROM " + from + " AS " + alias)
 	if len(conds) > 0 {
 		sb.WriteString(" WHERE " + strings.Join(conds, " AND "))
@@ -117,7 +133,7 @@ func (c *compiler) rows(t *metadata.Table, from, alias string, corr string, la l
 		}
 	}
 	limit := la.limit
-	if a := c.rs.access[t]; a != nil && a.Limit != nil && (limit == nil || int64(*a.Limit) < *limit) {
+	if a := c.rs.access[t]; !la.numbered && a != nil && a.Limit != nil && (limit == nil || int64(*a.Limit) < *limit) {
 		l := int64(*a.Limit)
 		limit = &l
 	}

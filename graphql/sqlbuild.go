@@ -13,13 +13,17 @@ import (
 // compiler turns one root field into SQL. Every value becomes a bind
 // parameter; every identifier goes through quoteIdent.
 type compiler struct {
-	rs       *roleSchema
-	vars     map[string]any
-	frags    fragments
-	session  Session
-	args     []any
-	nAlias   int
-	typename map[string]bool // object types whose __typename is asked, for tests
+	rs    *roleSchema
+	vars  map[string]any
+	frags fragments
+	nulls *nullMarks
+	// inPermission is set while compiling a permission filter: it may
+	// reach tables the role cannot read, and nested filters do not apply.
+	inPermission bool
+	session      Session
+	args         []any
+	nAlias       int
+	typename     map[string]bool // object types whose __typename is asked, for tests
 }
 
 // Session is who runs a request.
@@ -67,6 +71,17 @@ func textOf(v any) (any, error) {
 // typed binds v as text cast to the Postgres type, so Postgres parses it
 // exactly as it would a literal of that type.
 func (c *compiler) typed(v any, typ pgType) (string, error) {
+	if typ.Name == "json" || typ.Name == "jsonb" {
+		// A GraphQL string is a JSON string, not JSON text.
+		if v == nil {
+			return c.param(nil) + "::text::" + typ.sql(), nil
+		}
+		b, err := json.Marshal(toJSONValue(v))
+		if err != nil {
+			return "", err
+		}
+		return c.param(string(b)) + "::text::" + typ.sql(), nil
+	}
 	t, err := textOf(v)
 	if err != nil {
 		return "", err
@@ -97,7 +112,7 @@ func outputExpr(expr, typname string) string {
 	case "int8":
 		return "(" + expr + ")::text"
 	case "geometry", "geography":
-		return "ST_AsGeoJSON(" + expr + ")::json"
+		return "ST_AsGeoJSON(" + expr + ", 15, 4)::json" // 4: long CRS name, as Hasura
 	}
 	return expr
 }

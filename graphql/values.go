@@ -83,8 +83,9 @@ func decodeValue(dec *json.Decoder) (any, error) {
 	}
 }
 
-// valueOf resolves an argument's AST value with the request's variables.
-func valueOf(v ast.Value, vars map[string]any) any {
+// valueOf resolves an argument's AST value with the request's variables;
+// marks restores explicit nulls the parser could not represent.
+func valueOf(v ast.Value, vars map[string]any, marks ...*nullMarks) any {
 	switch v := v.(type) {
 	case nil:
 		return nil
@@ -103,7 +104,7 @@ func valueOf(v ast.Value, vars map[string]any) any {
 	case *ast.ListValue:
 		out := make([]any, 0, len(v.Values))
 		for _, x := range v.Values {
-			out = append(out, valueOf(x, vars))
+			out = append(out, valueOf(x, vars, marks...))
 		}
 		return out
 	case *ast.ObjectValue:
@@ -114,7 +115,12 @@ func valueOf(v ast.Value, vars map[string]any) any {
 					continue // an absent variable leaves the field out
 				}
 			}
-			out = append(out, objField{Name: f.Name.Value, Value: valueOf(f.Value, vars)})
+			out = append(out, objField{Name: f.Name.Value, Value: valueOf(f.Value, vars, marks...)})
+		}
+		if len(marks) > 0 && marks[0] != nil {
+			for _, name := range marks[0].fields[v] {
+				out = append(out, objField{Name: name, Value: nil})
+			}
 		}
 		return out
 	}

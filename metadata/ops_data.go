@@ -168,18 +168,11 @@ func whereSQL(t *CatalogTable, where map[string]any, args *[]any) (string, error
 			return "", err
 		}
 		if m, ok := v.(map[string]any); ok {
-			for opName, ov := range m {
-				sqlOp := map[string]string{"$eq": "=", "_eq": "=", "$neq": "<>", "_neq": "<>", "$gt": ">", "_gt": ">",
-					"$lt": "<", "_lt": "<", "$gte": ">=", "_gte": ">=", "$lte": "<=", "_lte": "<="}[opName]
-				if sqlOp == "" {
-					return "", &APIError{Status: 400, Code: "parse-failed", Path: "$.args.where", Message: "unsupported operator " + opName}
-				}
-				val, err := sqlValue(c, ov, args)
-				if err != nil {
-					return "", err
-				}
-				parts = append(parts, QuoteIdent(k)+" "+sqlOp+" "+val)
+			p, err := legacyOps(QuoteIdent(k), c, m, args)
+			if err != nil {
+				return "", err
 			}
+			parts = append(parts, p...)
 			continue
 		}
 		val, err := sqlValue(c, v, args)
@@ -302,4 +295,38 @@ func opDelete(w *work, r *Request) (any, error) {
 		return nil, pgError(err)
 	}
 	return map[string]any{"affected_rows": tag.RowsAffected()}, nil
+}
+
+var legacySQLOps = map[string]string{"eq": "=", "neq": "<>", "gt": ">", "lt": "<", "gte": ">=", "lte": "<=",
+	"like": "LIKE", "nlike": "NOT LIKE", "ilike": "ILIKE", "nilike": "NOT ILIKE"}
+
+// legacyOps compiles {"$op": value} comparisons on lhs, including
+// {"$cast": {"text": {...}}}.
+func legacyOps(lhs string, c *CatalogColumn, m map[string]any, args *[]any) ([]string, error) {
+	var parts []string
+	for opName, ov := range m {
+		op := strings.TrimLeft(opName, "$_")
+		if op == "cast" {
+			casts, _ := ov.(map[string]any)
+			for typ, sub := range casts {
+				subOps, _ := sub.(map[string]any)
+				p, err := legacyOps("("+lhs+")::"+QuoteIdent(typ), &CatalogColumn{FormatType: QuoteIdent(typ)}, subOps, args)
+				if err != nil {
+					return nil, err
+				}
+				parts = append(parts, p...)
+			}
+			continue
+		}
+		sqlOp := legacySQLOps[op]
+		if sqlOp == "" {
+			return nil, &APIError{Status: 400, Code: "parse-failed", Path: "$.args.where", Message: "unsupported operator " + opName}
+		}
+		val, err := sqlValue(c, ov, args)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, lhs+" "+sqlOp+" "+val)
+	}
+	return parts, nil
 }
