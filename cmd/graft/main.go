@@ -82,4 +82,3 @@ func run(ctx context.Context, cfg *configs.Config) error {
 	log.Info("shutting down", "type", "startup")
 	return srv.Stop(stopCtx)
 }
-
