@@ -2,7 +2,6 @@ package graphql
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -23,28 +22,13 @@ type ExplainedField struct {
 // Explain compiles a request without running it and returns each root
 // field's SQL with its EXPLAIN output.
 func (e *Engine) Explain(ctx context.Context, sess Session, req *Request) ([]ExplainedField, []byte) {
-	rs, err := e.roleSchema(sess.Role)
-	if err != nil {
-		return nil, errorBody(err)
-	}
-	prep, err := e.prepare(rs, req)
-	if err != nil {
-		return nil, errorBody(err)
-	}
-	vars, err := coerceVariables(rs, prep, req.Variables)
-	if err != nil {
-		return nil, errorBody(err)
-	}
-	fields, err := plan(rs, prep, vars, sess)
-	if err != nil {
-		return nil, errorBody(err)
+	stmts, errBody := e.Compile(ctx, sess, req)
+	if errBody != nil {
+		return nil, errBody
 	}
 	out := []ExplainedField{}
-	for _, f := range fields {
-		if f.sql == "" {
-			continue
-		}
-		rows, err := e.pool.Query(ctx, "EXPLAIN "+f.sql, f.args...)
+	for _, st := range stmts {
+		rows, err := e.pool.Query(ctx, "EXPLAIN "+st.SQL, st.Args...)
 		if err != nil {
 			return nil, errorBody(dbError(err))
 		}
@@ -52,27 +36,7 @@ func (e *Engine) Explain(ctx context.Context, sess Session, req *Request) ([]Exp
 		if err != nil {
 			return nil, errorBody(dbError(err))
 		}
-		out = append(out, ExplainedField{Field: f.key, SQL: f.sql, Plan: lines})
+		out = append(out, ExplainedField{Field: st.Field, SQL: st.SQL, Plan: lines})
 	}
 	return out, nil
-}
-
-// compileForTest exposes SQL generation to golden tests.
-func compileForTest(rs *roleSchema, query string, variables string, sess Session) ([]plannedField, error) {
-	req := &Request{Query: query}
-	if variables != "" {
-		req.Variables = json.RawMessage(variables)
-	}
-	e := &Engine{}
-	e.snap = rs.Snapshot
-	e.plans = map[planKey]*preparedOp{}
-	prep, err := e.prepare(rs, req)
-	if err != nil {
-		return nil, err
-	}
-	vars, err := coerceVariables(rs, prep, req.Variables)
-	if err != nil {
-		return nil, err
-	}
-	return plan(rs, prep, vars, sess)
 }

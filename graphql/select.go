@@ -234,7 +234,7 @@ func (c *compiler) objectJSON(t *metadata.Table, alias string, groups []*fieldGr
 		vals = append(vals, val)
 		lats.WriteString(lat)
 	}
-	return jsonObject(keys, vals), lats.String(), nil
+	return rowObject(keys, vals), lats.String(), nil
 }
 
 // relatedField compiles a relationship or computed field of a row.

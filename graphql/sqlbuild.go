@@ -117,6 +117,30 @@ func outputExpr(expr, typname string) string {
 	return expr
 }
 
+// rowObject builds a row's JSON object the way Hasura does:
+// row_to_json over a one-row sub-select keeps key order, writes compact
+// JSON and has no argument limit. Keys longer than Postgres's 63-byte
+// identifier limit fall back to json_build_object. Aggregates must not use
+// it: an aggregate inside the sub-select would bind to the sub-select.
+func rowObject(keys, vals []string) string {
+	if len(keys) == 0 {
+		return "'{}'::json"
+	}
+	var sb strings.Builder
+	sb.WriteString("row_to_json((SELECT _e FROM (SELECT ")
+	for i := range keys {
+		if len(keys[i]) > 63 {
+			return jsonObject(keys, vals)
+		}
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(vals[i] + " AS " + quoteIdent(keys[i]))
+	}
+	sb.WriteString(") AS _e))")
+	return sb.String()
+}
+
 // jsonObject builds json_build_object from key/value pairs. Postgres caps a
 // call at 100 arguments, so wider objects are concatenated as text in order.
 func jsonObject(keys, vals []string) string {

@@ -51,6 +51,14 @@ func (s *Server) Start(ctx context.Context) error {
 	return nil
 }
 
+// ListenAddr is the address actually bound (useful with port 0).
+func (s *Server) ListenAddr() string {
+	if s.ln == nil {
+		return s.Addr
+	}
+	return s.ln.Addr().String()
+}
+
 // Stop finishes in-flight requests until ctx ends.
 func (s *Server) Stop(ctx context.Context) error {
 	if s.srv == nil {

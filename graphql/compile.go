@@ -1,0 +1,39 @@
+package graphql
+
+import "context"
+
+// Statement is one root field's compiled SQL and bind arguments. The
+// statement returns one row with one json column.
+type Statement struct {
+	Field string
+	SQL   string
+	Args  []any
+}
+
+// Compile runs the request pipeline up to SQL generation without executing:
+// for explain, golden tests and benchmarks against the raw-SQL floor.
+// errBody is a response body in Hasura's error shape when compilation fails.
+func (e *Engine) Compile(ctx context.Context, sess Session, req *Request) (stmts []Statement, errBody []byte) {
+	rs, err := e.roleSchema(sess.Role)
+	if err != nil {
+		return nil, errorBody(err)
+	}
+	prep, err := e.prepare(rs, req)
+	if err != nil {
+		return nil, errorBody(err)
+	}
+	vars, err := coerceVariables(rs, prep, req.Variables)
+	if err != nil {
+		return nil, errorBody(err)
+	}
+	fields, err := plan(rs, prep, vars, sess)
+	if err != nil {
+		return nil, errorBody(err)
+	}
+	for _, f := range fields {
+		if f.sql != "" {
+			stmts = append(stmts, Statement{Field: f.key, SQL: f.sql, Args: f.args})
+		}
+	}
+	return stmts, nil
+}

@@ -1,0 +1,88 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/graftql/graft/authz"
+	"github.com/graftql/graft/configs"
+	"github.com/graftql/graft/graphql"
+	"github.com/graftql/graft/metadata"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// App is a whole Graft server: the database pool, metadata, engine and HTTP
+// front door, started and stopped together. `graft serve` runs one; tests
+// run one in-process.
+type App struct {
+	Config *configs.Config
+	Log    *slog.Logger
+	Pool   *pgxpool.Pool
+	Meta   *metadata.Manager
+	Engine *graphql.Engine
+	Server *Server
+}
+
+// NewApp prepares an app; nothing connects until Start.
+func NewApp(cfg *configs.Config, log *slog.Logger) *App {
+	return &App{Config: cfg, Log: log}
+}
+
+// Start connects to Postgres, loads metadata and starts listening.
+func (a *App) Start(ctx context.Context) error {
+	poolCfg, err := pgxpool.ParseConfig(a.Config.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("HASURA_GRAPHQL_DATABASE_URL: %w", err)
+	}
+	poolCfg.MaxConns = int32(a.Config.PGConnections)
+	// Hasura runs every query in UTC; so does Graft, whatever the server's default.
+	poolCfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	startCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(startCtx, poolCfg)
+	if err != nil {
+		return fmt.Errorf("connect to database: %w", err)
+	}
+	if err := pool.Ping(startCtx); err != nil {
+		pool.Close()
+		return fmt.Errorf("connect to database: %w", err)
+	}
+	a.Pool = pool
+	a.Meta = metadata.NewManager(pool, a.Log)
+	if err := a.Meta.Start(startCtx); err != nil {
+		pool.Close()
+		return fmt.Errorf("load metadata: %w", err)
+	}
+	a.Engine = graphql.NewEngine(a.Meta, pool, a.Log)
+	a.Server = &Server{
+		Addr:   a.Config.ListenAddr(),
+		Engine: a.Engine,
+		Meta:   a.Meta,
+		Auth:   &authz.Resolver{AdminSecrets: a.Config.AdminSecrets, UnauthorizedRole: a.Config.UnauthorizedRole},
+		Log:    a.Log,
+	}
+	if err := a.Server.Start(ctx); err != nil {
+		a.Meta.Stop(ctx)
+		pool.Close()
+		return fmt.Errorf("listen on %s: %w", a.Config.ListenAddr(), err)
+	}
+	a.Log.Info("server started", "type", "startup", "kind", "server", "addr", a.Server.ListenAddr(), "version", Version)
+	return nil
+}
+
+// Stop drains HTTP requests, then closes metadata sources and the pool.
+func (a *App) Stop(ctx context.Context) error {
+	var err error
+	if a.Server != nil {
+		err = a.Server.Stop(ctx)
+	}
+	if a.Meta != nil {
+		a.Meta.Stop(ctx)
+	}
+	if a.Pool != nil {
+		a.Pool.Close()
+	}
+	return err
+}
