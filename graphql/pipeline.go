@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 
 	"github.com/graphql-go/graphql"
@@ -45,6 +46,9 @@ func (e *Engine) Execute(ctx context.Context, sess Session, req *Request) Result
 	if err != nil {
 		return Result{Body: errorBody(err), RequestError: true}
 	}
+	if prep.op.Operation == ast.OperationTypeMutation {
+		return e.runMutation(ctx, rs, prep, vars, sess)
+	}
 	fields, err := plan(rs, prep, vars, sess)
 	if err != nil {
 		return Result{Body: errorBody(err), RequestError: true}
@@ -63,7 +67,7 @@ func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
 	if err != nil {
 		return nil, &queryError{Code: "validation-failed", Path: "$.query", Message: "not a valid graphql query: " + err.Error()}
 	}
-	if vr := graphql.ValidateDocument(&rs.Schema, doc, nil); !vr.IsValid {
+	if vr := graphql.ValidateDocument(&rs.Schema, doc, validationRules); !vr.IsValid {
 		return nil, validationError(doc, vr.Errors[0])
 	}
 	p := &preparedOp{doc: doc, frags: fragments{}, nulls: nulls}
@@ -91,8 +95,8 @@ func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
 	default:
 		return nil, &queryError{Code: "validation-failed", Path: "$", Message: "exactly one operation has to be present in the document when operationName is not specified"}
 	}
-	if p.op.Operation != ast.OperationTypeQuery {
-		return nil, &queryError{Code: "validation-failed", Path: "$", Message: fmt.Sprintf("%ss are not supported yet", p.op.Operation)}
+	if p.op.Operation == ast.OperationTypeSubscription {
+		return nil, &queryError{Code: "validation-failed", Path: "$", Message: "subscriptions are served over WebSocket only"}
 	}
 	e.storePlan(rs, key, p)
 	return p, nil
@@ -242,3 +246,16 @@ func errorBody(err error) []byte {
 	}}})
 	return b
 }
+
+// validationRules are the spec's rules minus NoUnusedVariables, which
+// Hasura does not enforce (clients send shared variable sets).
+var validationRules = func() []graphql.ValidationRuleFn {
+	var rules []graphql.ValidationRuleFn
+	unused := reflect.ValueOf(graphql.NoUnusedVariablesRule).Pointer()
+	for _, r := range graphql.SpecifiedRules {
+		if reflect.ValueOf(r).Pointer() != unused {
+			rules = append(rules, r)
+		}
+	}
+	return rules
+}()

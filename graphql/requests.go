@@ -54,6 +54,7 @@ func checkVariableTypes(rs *roleSchema, prep *preparedOp, vars map[string]any) e
 		plain[k] = plainJSON(v)
 	}
 	op := *prep.op
+	op.Operation = ast.OperationTypeQuery // coercion does not depend on the operation type
 	op.SelectionSet = &ast.SelectionSet{Kind: "SelectionSet", Selections: []ast.Selection{
 		&ast.Field{Kind: "Field", Name: &ast.Name{Kind: "Name", Value: "__typename"}},
 	}}
@@ -93,6 +94,12 @@ func plainJSON(v any) any {
 // wording and path ($.selectionSet.<field>... of the offending field).
 func validationError(doc *ast.Document, fe gqlerrors.FormattedError) error {
 	msg := fe.Message
+	switch msg {
+	case "Schema is not configured for mutations.":
+		return &queryError{Code: "validation-failed", Path: "$", Message: "no mutations exist"}
+	case "Schema is not configured for subscriptions.":
+		return &queryError{Code: "validation-failed", Path: "$", Message: "no subscriptions exist"}
+	}
 	if strings.HasPrefix(msg, "Cannot query field ") {
 		// Cannot query field "x" on type "t". -> field "x" not found in type: 't'
 		rest := strings.TrimPrefix(msg, "Cannot query field ")

@@ -16,6 +16,10 @@ type roleSchema struct {
 	roots    map[string]rootField // query_root field name -> what it reads
 	access   map[*metadata.Table]*tableAccess
 	byType   map[string]*metadata.Table // table object type name -> table
+	mroots   map[string]mutationField   // mutation_root field name -> what it writes
+	inserts  map[*metadata.Table]*writeAccess
+	updates  map[*metadata.Table]*writeAccess
+	deletes  map[*metadata.Table]*writeAccess
 }
 
 type rootKind int
@@ -43,13 +47,17 @@ type schemaBuilder struct {
 	inputs      map[string]*graphql.InputObject
 	enums       map[string]*graphql.Enum
 	orderByEnum *graphql.Enum
+	// objectsByName holds output objects that are not a table's row type.
+	objectsByName map[string]*graphql.Object
 }
 
 // buildRoleSchema builds the schema a role sees: only tables, columns and
 // root fields it may read exist in it.
 func buildRoleSchema(snap *metadata.Snapshot, role string) (*roleSchema, error) {
 	rs := &roleSchema{Role: role, Snapshot: snap, roots: map[string]rootField{},
-		access: map[*metadata.Table]*tableAccess{}, byType: map[string]*metadata.Table{}}
+		access: map[*metadata.Table]*tableAccess{}, byType: map[string]*metadata.Table{},
+		mroots: map[string]mutationField{}, inserts: map[*metadata.Table]*writeAccess{},
+		updates: map[*metadata.Table]*writeAccess{}, deletes: map[*metadata.Table]*writeAccess{}}
 	for _, t := range snap.Tables {
 		if a := accessFor(t, role); a != nil {
 			rs.access[t] = a
@@ -58,7 +66,7 @@ func buildRoleSchema(snap *metadata.Snapshot, role string) (*roleSchema, error) 
 	b := &schemaBuilder{rs: rs, scalars: map[string]graphql.Type{
 		"Int": graphql.Int, "Float": graphql.Float, "String": graphql.String, "Boolean": graphql.Boolean,
 	}, objects: map[*metadata.Table]*graphql.Object{}, aggregates: map[*metadata.Table]*graphql.Object{},
-		inputs: map[string]*graphql.InputObject{}, enums: map[string]*graphql.Enum{}}
+		inputs: map[string]*graphql.InputObject{}, enums: map[string]*graphql.Enum{}, objectsByName: map[string]*graphql.Object{}}
 	b.orderByEnum = graphql.NewEnum(graphql.EnumConfig{Name: "order_by", Description: "column ordering options",
 		Values: graphql.EnumValueConfigMap{
 			"asc":              {Value: "asc", Description: "in ascending order, nulls last"},
@@ -103,6 +111,13 @@ func buildRoleSchema(snap *metadata.Snapshot, role string) (*roleSchema, error) 
 		query["no_queries_available"] = &graphql.Field{Type: graphql.NewNonNull(graphql.String)}
 	}
 	cfg := graphql.SchemaConfig{Query: graphql.NewObject(graphql.ObjectConfig{Name: "query_root", Fields: query})}
+	mutation := graphql.Fields{}
+	for _, t := range snap.Tables {
+		b.addMutations(t, mutation)
+	}
+	if len(mutation) > 0 {
+		cfg.Mutation = graphql.NewObject(graphql.ObjectConfig{Name: "mutation_root", Fields: mutation})
+	}
 	s, err := graphql.NewSchema(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("build schema for role %q: %w", role, err)
@@ -188,7 +203,7 @@ func (b *schemaBuilder) byPkField(t *metadata.Table) *graphql.Field {
 	if len(t.PrimaryKey) == 0 {
 		return nil
 	}
-	a := b.rs.access[t]
+	a := b.accessOf(t)
 	args := graphql.FieldConfigArgument{}
 	for _, c := range t.PrimaryKey {
 		if !a.Columns[c.Name] {
@@ -260,4 +275,13 @@ func hasUserArgs(fn *metadata.CatalogFunction, sessionIdx, rowIdx int) bool {
 		}
 	}
 	return false
+}
+
+// accessOf is the role's read access to a table, empty when it has none:
+// update and delete filters still need the table's bool_exp type.
+func (b *schemaBuilder) accessOf(t *metadata.Table) *tableAccess {
+	if a := b.rs.access[t]; a != nil {
+		return a
+	}
+	return &tableAccess{Columns: map[string]bool{}, Computed: map[string]bool{}}
 }

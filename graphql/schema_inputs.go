@@ -11,7 +11,7 @@ func (b *schemaBuilder) boolExp(t *metadata.Table) *graphql.InputObject {
 	if in, ok := b.inputs[name]; ok {
 		return in
 	}
-	a := b.rs.access[t]
+	a := b.accessOf(t)
 	var in *graphql.InputObject
 	in = graphql.NewInputObject(graphql.InputObjectConfig{Name: name,
 		Description: "Boolean expression to filter rows from the table \"" + t.Name.Name + "\". All fields are combined with a logical 'AND'.",
@@ -142,7 +142,7 @@ func (b *schemaBuilder) orderBy(t *metadata.Table) *graphql.InputObject {
 	if in, ok := b.inputs[name]; ok {
 		return in
 	}
-	a := b.rs.access[t]
+	a := b.accessOf(t)
 	in := graphql.NewInputObject(graphql.InputObjectConfig{Name: name,
 		Description: "Ordering options when selecting data from \"" + t.Name.Name + "\".",
 		Fields: graphql.InputObjectConfigFieldMapThunk(func() graphql.InputObjectConfigFieldMap {
@@ -178,7 +178,7 @@ func (b *schemaBuilder) aggregateOrderBy(t *metadata.Table) *graphql.InputObject
 	if in, ok := b.inputs[name]; ok {
 		return in
 	}
-	a := b.rs.access[t]
+	a := b.accessOf(t)
 	fields := graphql.InputObjectConfigFieldMap{"count": {Type: b.orderByEnum}}
 	opFields := func(op string, pick func(string) bool) {
 		fs := graphql.InputObjectConfigFieldMap{}

@@ -11,7 +11,7 @@ func (b *schemaBuilder) object(t *metadata.Table) *graphql.Object {
 	if o, ok := b.objects[t]; ok {
 		return o
 	}
-	a := b.rs.access[t]
+	a := b.accessOf(t)
 	o := graphql.NewObject(graphql.ObjectConfig{Name: t.GQLName, Description: commentOr(t.Info.Comment, "columns and relationships of \""+t.Name.Name+"\""),
 		Fields: graphql.FieldsThunk(func() graphql.Fields {
 			fields := graphql.Fields{}
@@ -92,7 +92,7 @@ func (b *schemaBuilder) aggregate(t *metadata.Table) *graphql.Object {
 	if o, ok := b.aggregates[t]; ok {
 		return o
 	}
-	a := b.rs.access[t]
+	a := b.accessOf(t)
 	fields := graphql.Fields{
 		"count": {Type: graphql.NewNonNull(graphql.Int), Args: graphql.FieldConfigArgument{
 			"columns":  {Type: graphql.NewList(graphql.NewNonNull(b.selectColumnEnum(t)))},
@@ -151,7 +151,7 @@ func (b *schemaBuilder) selectColumnEnum(t *metadata.Table) *graphql.Enum {
 	if e, ok := b.enums[name]; ok {
 		return e
 	}
-	a := b.rs.access[t]
+	a := b.accessOf(t)
 	vals := graphql.EnumValueConfigMap{}
 	for _, c := range t.Columns {
 		if a.Columns[c.Name] {

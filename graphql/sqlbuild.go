@@ -82,11 +82,51 @@ func (c *compiler) typed(v any, typ pgType) (string, error) {
 		}
 		return c.param(string(b)) + "::text::" + typ.sql(), nil
 	}
+	if list, ok := v.([]any); ok && strings.HasPrefix(typ.Name, "_") {
+		lit, err := arrayLiteral(list)
+		if err != nil {
+			return "", err
+		}
+		return c.param(lit) + "::text::" + typ.sql(), nil
+	}
 	t, err := textOf(v)
 	if err != nil {
 		return "", err
 	}
 	return c.param(t) + "::text::" + typ.sql(), nil
+}
+
+// arrayLiteral renders a list as a Postgres array literal: {"a","b",NULL}.
+func arrayLiteral(list []any) (string, error) {
+	var sb strings.Builder
+	sb.WriteByte('{')
+	for i, x := range list {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		if inner, ok := x.([]any); ok {
+			lit, err := arrayLiteral(inner)
+			if err != nil {
+				return "", err
+			}
+			sb.WriteString(lit)
+			continue
+		}
+		t, err := textOf(x)
+		if err != nil {
+			return "", err
+		}
+		if t == nil {
+			sb.WriteString("NULL")
+			continue
+		}
+		s := t.(string)
+		sb.WriteByte('"')
+		sb.WriteString(strings.NewReplacer(`\`, `\`, `"`, `"`).Replace(s))
+		sb.WriteByte('"')
+	}
+	sb.WriteByte('}')
+	return sb.String(), nil
 }
 
 // pgType is a Postgres type reference.

@@ -1,7 +1,9 @@
 package proxy
 
 import (
+	"fmt"
 	"net/http"
+	"runtime/debug"
 	"time"
 )
 
@@ -31,6 +33,15 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			// A bug must cost one request an error, not the connection.
+			if p := recover(); p != nil {
+				s.Log.Error("request panicked", "type", "http-log", "url", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if rec.status == 0 {
+					writeGraphQLError(rec, http.StatusInternalServerError, "unexpected", "internal error")
+				}
+			}
+		}()
 		next.ServeHTTP(rec, r)
 		s.Log.Info("", "type", "http-log",
 			"http_info", map[string]any{"status": rec.status, "method": r.Method, "url": r.URL.Path,

@@ -1,0 +1,157 @@
+package graphql
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/graphql-go/graphql/language/ast"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// WALMessagePrefix prefixes the transactional logical decoding message every
+// mutation transaction emits first. Its content is JSON:
+//
+//	{"session_variables": {"x-hasura-role": "user", ...}, "trace_context": null}
+//
+// The WAL consumer (package replication) attaches session_variables to every
+// change of the same transaction, as Hasura's event payloads carry them.
+const WALMessagePrefix = "graft"
+
+// mutator executes one mutation operation inside one transaction.
+type mutator struct {
+	ctx  context.Context
+	tx   pgx.Tx
+	rs   *roleSchema
+	prep *preparedOp
+	vars map[string]any
+	sess Session
+}
+
+func (m *mutator) compiler() *compiler {
+	return &compiler{rs: m.rs, vars: m.vars, frags: m.prep.frags, nulls: m.prep.nulls, session: m.sess}
+}
+
+// runMutation runs every mutation root field in order in one transaction:
+// all of them commit, or none.
+func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session) Result {
+	groups := collectFields([]*ast.SelectionSet{prep.op.SelectionSet}, "mutation_root", prep.frags, vars)
+	tx, err := e.pool.Begin(ctx)
+	if err != nil {
+		return Result{Body: errorBody(dbError(err))}
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	sessJSON := sess.JSON()
+	msg, _ := json.Marshal(map[string]any{"session_variables": json.RawMessage(sessJSON), "trace_context": nil})
+	// hasura.user keeps user triggers and functions that read the session
+	// working; the logical message carries the session into the WAL.
+	if _, err := tx.Exec(ctx, `SELECT set_config('hasura.user', $1, true), pg_logical_emit_message(true, $2, $3)`,
+		sessJSON, WALMessagePrefix, string(msg)); err != nil {
+		return Result{Body: errorBody(dbError(err))}
+	}
+	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess}
+	out := make([][]byte, len(groups))
+	for i, g := range groups {
+		if g.Name == "__typename" {
+			out[i] = []byte(`"mutation_root"`)
+			continue
+		}
+		mf, ok := rs.mroots[g.Name]
+		if !ok {
+			return Result{Body: errorBody(validationErr("$.selectionSet."+g.Key, "field %q not found in type: 'mutation_root'", g.Name)), RequestError: true}
+		}
+		res, err := m.run(mf, g)
+		if err != nil {
+			return Result{Body: errorBody(err), RequestError: true}
+		}
+		out[i] = res
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Result{Body: errorBody(dbError(err)), RequestError: true}
+	}
+	var buf bytes.Buffer
+	buf.WriteString(`{"data":{`)
+	for i, g := range groups {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(strconv.Quote(g.Key))
+		buf.WriteByte(':')
+		if out[i] == nil {
+			buf.WriteString("null")
+		} else {
+			buf.Write(out[i])
+		}
+	}
+	buf.WriteString("}}")
+	return Result{Body: buf.Bytes()}
+}
+
+func (m *mutator) run(mf mutationField, g *fieldGroup) ([]byte, error) {
+	path := "$.selectionSet." + g.Key
+	switch mf.Kind {
+	case mutInsert, mutInsertOne:
+		return m.insert(mf.Table, g, mf.Kind == mutInsertOne, path)
+	case mutUpdate, mutUpdateByPk:
+		c := m.compiler()
+		return m.update(c, mf.Table, g, object(nil), mf.Kind == mutUpdateByPk, path)
+	case mutUpdateMany:
+		c := m.compiler()
+		v, _ := c.arg(g, "updates")
+		var buf bytes.Buffer
+		buf.WriteByte('[')
+		for i, u := range asList(v) {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			res, err := m.update(m.compiler(), mf.Table, g, asObject(u), false, path+".args.updates["+strconv.Itoa(i)+"]")
+			if err != nil {
+				return nil, err
+			}
+			buf.Write(res)
+		}
+		buf.WriteByte(']')
+		return buf.Bytes(), nil
+	default:
+		return m.delete(mf.Table, g, mf.Kind == mutDeleteByPk, path)
+	}
+}
+
+// queryOne runs a statement returning (json, check_ok) and enforces the
+// permission check: a failed check rolls the whole request back.
+func (m *mutator) queryOne(sql string, args []any, checked bool) ([]byte, error) {
+	var out []byte
+	var ok *bool
+	var err error
+	if checked {
+		err = m.tx.QueryRow(m.ctx, sql, args...).Scan(&out, &ok)
+	} else {
+		err = m.tx.QueryRow(m.ctx, sql, args...).Scan(&out)
+	}
+	if err != nil {
+		return nil, mutationError(err)
+	}
+	if checked && ok != nil && !*ok {
+		return nil, &queryError{Code: "permission-error", Path: "$", Message: "check constraint of an insert/update permission has failed"}
+	}
+	return out, nil
+}
+
+// mutationError maps a Postgres error with Hasura's constraint wording.
+func mutationError(err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return dbError(err)
+	}
+	prefix := map[string]string{
+		"23505": "Uniqueness violation. ", "23503": "Foreign key violation. ",
+		"23502": "Not-NULL violation. ", "23514": "Check constraint violation. ", "23P01": "Exclusion violation. ",
+	}[pe.Code]
+	if prefix == "" {
+		return dbError(err)
+	}
+	return &queryError{Code: "constraint-violation", Path: "$", Message: prefix + pe.Message}
+}
