@@ -259,7 +259,8 @@ func (m *mutator) insertNested(t *metadata.Table, objs []object, oc any, g *fiel
 	c := m.compiler()
 	rows := "(SELECT _t.* FROM unnest(" + c.param(tids) + "::text[]::tid[]) WITH ORDINALITY AS _u(tid, ord) JOIN " +
 		t.Name.SQL() + " AS _t ON _t.ctid = _u.tid ORDER BY _u.ord)"
-	out, err := c.mutationOutput(t, g, rows, c.param(int64(affected))+"::int", one, path)
+	// affected is our own count, not input: it can be written into the SQL.
+	out, err := c.mutationOutput(t, g, rows, strconv.Itoa(affected), one, path)
 	if err != nil {
 		return nil, err
 	}

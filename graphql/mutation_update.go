@@ -22,7 +22,10 @@ func (m *mutator) update(c *compiler, t *metadata.Table, g *fieldGroup, entry ob
 	}
 	access := m.rs.updates[t]
 	x := c.alias()
-	var sets []string
+	// Operators on the same column compose in Hasura's order:
+	// _set, _inc, _append, _prepend, _delete_key, _delete_elem, _delete_at_path.
+	var setCols []string
+	newValue := map[string]string{}
 	updateOps := []string{"_set", "_inc", "_append", "_prepend", "_delete_key", "_delete_elem", "_delete_at_path"}
 	for _, op := range updateOps {
 		for _, f := range asObject(arg(op)) {
@@ -30,12 +33,21 @@ func (m *mutator) update(c *compiler, t *metadata.Table, g *fieldGroup, entry ob
 			if col == nil {
 				return nil, validationErr(path, "field %q not found in type: '%s%s_input'", f.Name, t.GQLName, op)
 			}
-			expr, err := c.updateExpr(op, x+"."+quoteIdent(col.Name), col, f.Value)
+			cur, seen := newValue[col.Name]
+			if !seen {
+				cur = x + "." + quoteIdent(col.Name)
+				setCols = append(setCols, col.Name)
+			}
+			expr, err := c.updateExpr(op, "("+cur+")", col, f.Value)
 			if err != nil {
 				return nil, err
 			}
-			sets = append(sets, quoteIdent(col.Name)+" = "+expr)
+			newValue[col.Name] = expr
 		}
+	}
+	var sets []string
+	for _, name := range setCols {
+		sets = append(sets, quoteIdent(name)+" = "+newValue[name])
 	}
 	anyGiven := false
 	for _, op := range updateOps {

@@ -1,6 +1,7 @@
 package graphql
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"sort"
@@ -192,7 +193,7 @@ func pathAt(doc *ast.Document, offset int) string {
 func dbError(err error) error {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
-		return &queryError{Code: "unexpected", Path: "$", Message: "database query error"}
+		return &queryError{Code: "unexpected", Path: "$", Message: "database query error: " + err.Error()}
 	}
 	code := "unexpected"
 	switch {
@@ -234,14 +235,127 @@ func introspect(rs *roleSchema, prep *preparedOp, vars map[string]any, groups []
 	data, _ := res.Data.(map[string]any)
 	sortIntrospection(data)
 	out := map[string][]byte{}
-	for k, v := range data {
-		b, err := json.Marshal(v)
-		if err != nil {
+	for _, g := range groups {
+		v, ok := data[g.Key]
+		if !ok {
+			continue
+		}
+		var sets []*ast.SelectionSet
+		for _, f := range g.Fields {
+			if f.SelectionSet != nil {
+				sets = append(sets, f.SelectionSet)
+			}
+		}
+		var buf bytes.Buffer
+		if err := writeOrdered(&buf, v, sets, prep.frags, vars); err != nil {
 			return nil, err
 		}
-		out[k] = b
+		out[g.Key] = buf.Bytes()
 	}
 	return out, nil
+}
+
+// writeOrdered encodes an introspection result with each object's keys in
+// the order the query selects them, as GraphQL requires (graphql-go returns
+// maps, which encoding/json would sort).
+func writeOrdered(buf *bytes.Buffer, v any, sets []*ast.SelectionSet, frags fragments, vars map[string]any) error {
+	switch v := v.(type) {
+	case map[string]any:
+		order, subs := selectionOrder(sets, frags, vars)
+		for k := range v {
+			if _, ok := subs[k]; !ok {
+				order = append(order, k) // not expected: keep it, after the selected keys
+			}
+		}
+		buf.WriteByte('{')
+		n := 0
+		for _, k := range order {
+			x, ok := v[k]
+			if !ok {
+				continue
+			}
+			if n > 0 {
+				buf.WriteByte(',')
+			}
+			n++
+			kb, _ := json.Marshal(k)
+			buf.Write(kb)
+			buf.WriteByte(':')
+			if err := writeOrdered(buf, x, subs[k], frags, vars); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	case []any:
+		buf.WriteByte('[')
+		for i, x := range v {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := writeOrdered(buf, x, sets, frags, vars); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		buf.Write(b)
+	}
+	return nil
+}
+
+// selectionOrder lists the response keys of selection sets in first-seen
+// order, with the sub-selections of each. Type conditions are not checked:
+// the executor already left out the fields that did not apply.
+func selectionOrder(sets []*ast.SelectionSet, frags fragments, vars map[string]any) ([]string, map[string][]*ast.SelectionSet) {
+	var order []string
+	subs := map[string][]*ast.SelectionSet{}
+	visited := map[string]bool{}
+	var walk func(set *ast.SelectionSet)
+	walk = func(set *ast.SelectionSet) {
+		if set == nil {
+			return
+		}
+		for _, sel := range set.Selections {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if !included(s.Directives, vars) {
+					continue
+				}
+				key := s.Name.Value
+				if s.Alias != nil {
+					key = s.Alias.Value
+				}
+				if _, seen := subs[key]; !seen {
+					order = append(order, key)
+					subs[key] = nil
+				}
+				if s.SelectionSet != nil {
+					subs[key] = append(subs[key], s.SelectionSet)
+				}
+			case *ast.InlineFragment:
+				if included(s.Directives, vars) {
+					walk(s.SelectionSet)
+				}
+			case *ast.FragmentSpread:
+				name := s.Name.Value
+				if visited[name] || !included(s.Directives, vars) {
+					continue
+				}
+				visited[name] = true
+				if fd := frags[name]; fd != nil {
+					walk(fd.SelectionSet)
+				}
+			}
+		}
+	}
+	for _, set := range sets {
+		walk(set)
+	}
+	return order, subs
 }
 
 // sortIntrospection orders fields, arguments and enum values by name, as
