@@ -1,12 +1,15 @@
 // Package authz resolves who a request runs as: a session (role plus
-// x-hasura-* variables) from the admin secret and headers.
+// x-hasura-* variables) from the admin secret, a JWT, an auth webhook or the
+// unauthorized role.
 package authz
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // AdminRole is the role that bypasses permissions.
@@ -16,6 +19,9 @@ const AdminRole = "admin"
 type Session struct {
 	Role string
 	Vars map[string]string
+	// Expires is when the credential behind the session ends (a JWT's exp);
+	// zero when it does not. Long-lived connections close then.
+	Expires time.Time
 }
 
 // IsAdmin reports whether the session runs with the admin role.
@@ -41,38 +47,75 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
-// Resolver turns request headers into a session.
+// Resolver turns request headers into a session, in Hasura's order: a
+// valid admin secret first, then the JWT or the auth webhook when one is
+// configured, then the unauthorized role.
 type Resolver struct {
 	AdminSecrets     []string // any one of them is accepted (rotation)
 	UnauthorizedRole string
+	JWT              *JWTVerifier
+	Webhook          *Webhook
 }
 
-// Resolve applies Hasura's admin-secret mode: with no secret configured the
-// headers are trusted; with one, a matching X-Hasura-Admin-Secret lets the
-// headers choose the role, and a missing one falls back to the
-// unauthorized role when configured.
+// Resolve resolves a session from headers alone.
 func (r *Resolver) Resolve(h http.Header) (Session, error) {
+	return r.ResolveRequest(context.Background(), h, nil)
+}
+
+// ResolveRequest resolves a session; body is the GraphQL request, which the
+// auth webhook receives in POST mode.
+func (r *Resolver) ResolveRequest(ctx context.Context, h http.Header, body []byte) (Session, error) {
 	vars := sessionVars(h)
 	role := vars["x-hasura-role"]
 	delete(vars, "x-hasura-role")
-	if role == "" {
-		role = AdminRole
-	}
-	if len(r.AdminSecrets) == 0 {
-		return Session{Role: role, Vars: vars}, nil
-	}
 	given := h.Get("X-Hasura-Admin-Secret")
 	if given == "" {
 		given = h.Get("X-Hasura-Access-Key")
 	}
-	if given == "" && r.UnauthorizedRole != "" {
+	if len(r.AdminSecrets) == 0 && r.JWT == nil && r.Webhook == nil {
+		// Development mode: no credentials configured, headers are trusted.
+		if role == "" {
+			role = AdminRole
+		}
+		return Session{Role: role, Vars: vars}, nil
+	}
+	if given != "" {
+		if !r.secretMatches(given) {
+			return Session{}, &Error{Status: http.StatusUnauthorized, Code: "access-denied",
+				Message: "invalid x-hasura-admin-secret/x-hasura-access-key"}
+		}
+		if role == "" {
+			role = AdminRole
+		}
+		return Session{Role: role, Vars: vars}, nil
+	}
+	switch {
+	case r.JWT != nil:
+		tok, err := r.JWT.token(h)
+		if err != nil {
+			return Session{}, err
+		}
+		if tok == "" {
+			if r.UnauthorizedRole != "" {
+				return Session{Role: r.UnauthorizedRole, Vars: map[string]string{}}, nil
+			}
+			return Session{}, &Error{Status: 400, Code: "invalid-headers",
+				Message: "Missing 'Authorization' or 'Cookie' header in JWT authentication mode"}
+		}
+		claims, exp, err := r.JWT.verify(ctx, tok)
+		if err != nil {
+			return Session{}, err
+		}
+		s, err := r.JWT.session(claims, role)
+		s.Expires = exp
+		return s, err
+	case r.Webhook != nil:
+		return r.Webhook.resolve(ctx, h, body)
+	case r.UnauthorizedRole != "":
 		return Session{Role: r.UnauthorizedRole, Vars: map[string]string{}}, nil
 	}
-	if !r.secretMatches(given) {
-		return Session{}, &Error{Status: http.StatusUnauthorized, Code: "access-denied",
-			Message: "invalid x-hasura-admin-secret/x-hasura-access-key"}
-	}
-	return Session{Role: role, Vars: vars}, nil
+	return Session{}, &Error{Status: http.StatusUnauthorized, Code: "access-denied",
+		Message: "invalid x-hasura-admin-secret/x-hasura-access-key"}
 }
 
 func (r *Resolver) secretMatches(given string) bool {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/graftql/graft/authz"
 	"github.com/spf13/pflag"
 )
 
@@ -25,6 +26,8 @@ type Config struct {
 	LogLevel         slog.Level
 	UnauthorizedRole string
 	RedisURL         string
+	JWT              *authz.JWTVerifier
+	AuthHook         *authz.Webhook
 }
 
 // setting is one option: its env variable, flag name, default and help.
@@ -44,6 +47,9 @@ var settings = []setting{
 	{"HASURA_GRAPHQL_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"HASURA_GRAPHQL_UNAUTHORIZED_ROLE", "unauthorized-role", "", "role for requests without credentials"},
 	{"HASURA_GRAPHQL_REDIS_URL", "redis-url", "", "Redis URL (event queue, live-query fan-out)"},
+	{"HASURA_GRAPHQL_JWT_SECRET", "jwt-secret", "", "JWT configuration (JSON), as Hasura's"},
+	{"HASURA_GRAPHQL_AUTH_HOOK", "auth-hook", "", "authentication webhook URL"},
+	{"HASURA_GRAPHQL_AUTH_HOOK_MODE", "auth-hook-mode", "GET", "authentication webhook method: GET or POST"},
 }
 
 // RegisterFlags adds one flag per setting.
@@ -100,6 +106,24 @@ func Load(getenv func(string) string, fs *pflag.FlagSet) (*Config, error) {
 		if t = strings.TrimSpace(t); t != "" {
 			c.EnabledLogTypes[t] = true
 		}
+	}
+	if s := val["HASURA_GRAPHQL_JWT_SECRET"]; s != "" {
+		if c.JWT, err = authz.NewJWTVerifier(s); err != nil {
+			return nil, fmt.Errorf("HASURA_GRAPHQL_JWT_SECRET: %v", err)
+		}
+	}
+	if hook := val["HASURA_GRAPHQL_AUTH_HOOK"]; hook != "" {
+		if c.JWT != nil {
+			return nil, fmt.Errorf("HASURA_GRAPHQL_AUTH_HOOK and HASURA_GRAPHQL_JWT_SECRET cannot both be set")
+		}
+		if u, err := url.Parse(hook); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("HASURA_GRAPHQL_AUTH_HOOK is not an http(s) URL")
+		}
+		mode := strings.ToUpper(val["HASURA_GRAPHQL_AUTH_HOOK_MODE"])
+		if mode != "GET" && mode != "POST" {
+			return nil, fmt.Errorf("HASURA_GRAPHQL_AUTH_HOOK_MODE must be GET or POST, got %q", val["HASURA_GRAPHQL_AUTH_HOOK_MODE"])
+		}
+		c.AuthHook = authz.NewWebhook(hook, mode)
 	}
 	if s := val["HASURA_GRAPHQL_ADMIN_SECRET"]; s != "" {
 		c.AdminSecrets = append(c.AdminSecrets, s)

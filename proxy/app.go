@@ -60,8 +60,9 @@ func (a *App) Start(ctx context.Context) error {
 		Addr:   a.Config.ListenAddr(),
 		Engine: a.Engine,
 		Meta:   a.Meta,
-		Auth:   &authz.Resolver{AdminSecrets: a.Config.AdminSecrets, UnauthorizedRole: a.Config.UnauthorizedRole},
-		Log:    a.Log,
+		Auth: &authz.Resolver{AdminSecrets: a.Config.AdminSecrets, UnauthorizedRole: a.Config.UnauthorizedRole,
+			JWT: a.Config.JWT, Webhook: a.Config.AuthHook},
+		Log: a.Log,
 	}
 	if err := a.Server.Start(ctx); err != nil {
 		a.Meta.Stop(ctx)

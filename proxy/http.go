@@ -85,18 +85,29 @@ func (s *Server) Handler() http.Handler {
 
 func (s *Server) graphql(legacy bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		sess, err := s.Auth.Resolve(r.Header)
-		if err != nil {
-			status := 200
-			if legacy {
-				status = err.(*authz.Error).Status
-			}
-			writeGraphQLError(w, status, err.(*authz.Error).Code, err.Error())
-			return
-		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 		if err != nil {
 			writeGraphQLError(w, 400, "bad-request", "request body too large or unreadable")
+			return
+		}
+		sess, err := s.Auth.ResolveRequest(r.Context(), r.Header, body)
+		if err != nil {
+			ae := authError(err)
+			status := 200
+			if legacy {
+				status = ae.Status
+			}
+			writeGraphQLError(w, status, ae.Code, ae.Message)
+			return
+		}
+		if !json.Valid(body) {
+			// Hasura answers a body that is not JSON at all with invalid-json
+			// (HTTP 200 on /v1/graphql, 400 on /v1alpha1/graphql).
+			status := 200
+			if legacy {
+				status = 400
+			}
+			writeGraphQLError(w, status, "invalid-json", "Error in $: Failed reading: not a valid json value")
 			return
 		}
 		res := s.Engine.ExecuteBody(r.Context(), sess, body)
@@ -116,7 +127,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 		err = &authz.Error{Status: 400, Code: "access-denied", Message: "restricted access : admin only"}
 	}
 	if err != nil {
-		ae := err.(*authz.Error)
+		ae := authError(err)
 		writeAdminError(w, &metadata.APIError{Status: ae.Status, Code: ae.Code, Path: "$", Message: ae.Message})
 		return
 	}
@@ -145,9 +156,9 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) admin(endpoint string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		sess, err := s.Auth.Resolve(r.Header)
+		sess, err := s.Auth.ResolveRequest(r.Context(), r.Header, nil)
 		if err != nil {
-			ae := err.(*authz.Error)
+			ae := authError(err)
 			writeAdminError(w, &metadata.APIError{Status: ae.Status, Code: ae.Code, Path: "$", Message: ae.Message})
 			return
 		}
@@ -181,6 +192,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	io.WriteString(w, "OK")
+}
+
+// authError is a session failure as an authz.Error (any other error is unexpected).
+func authError(err error) *authz.Error {
+	var ae *authz.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return &authz.Error{Status: 500, Code: "unexpected", Message: err.Error()}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

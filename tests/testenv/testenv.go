@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -41,40 +42,55 @@ func NewDatabase(t testing.TB) string {
 	base := RequireDatabase(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	admin, err := pgx.Connect(ctx, base)
+	dbURL, drop, err := CreateDatabase(ctx, base)
 	if err != nil {
-		t.Fatalf("connect to DATABASE_URL: %v", err)
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	return dbURL
+}
+
+// CreateDatabase is NewDatabase for programs without a testing.TB (the
+// benchmark program): it creates an empty database on the server of
+// baseURL, with PostGIS, citext and pgcrypto when available, and returns its
+// URL and a function that drops it.
+func CreateDatabase(ctx context.Context, baseURL string) (dbURL string, drop func(), err error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	admin, err := pgx.Connect(ctx, baseURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("connect to DATABASE_URL: %w", err)
 	}
 	defer admin.Close(ctx)
 	name := "graft_test_" + randomHex(6)
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
+		return "", nil, fmt.Errorf("create database: %w", err)
 	}
-	t.Cleanup(func() {
+	drop = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		c, err := pgx.Connect(ctx, base)
+		c, err := pgx.Connect(ctx, baseURL)
 		if err != nil {
 			return
 		}
 		defer c.Close(ctx)
 		c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse DATABASE_URL: %v", err)
 	}
 	u.Path = "/" + name
-	dbURL := u.String()
+	u.RawPath = ""
+	dbURL = u.String()
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
-		t.Fatalf("connect to test database: %v", err)
+		drop()
+		return "", nil, fmt.Errorf("connect to the new database: %w", err)
 	}
 	defer conn.Close(ctx)
 	for _, ext := range []string{"postgis", "citext", "pgcrypto"} {
 		conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS "+ext)
 	}
-	return dbURL
+	return dbURL, drop, nil
 }
 
 // Exec runs SQL (several statements allowed) on a database URL.
@@ -107,6 +123,9 @@ func Pool(t testing.TB, dbURL string) *pgxpool.Pool {
 type Options struct {
 	AdminSecrets     []string // default: AdminSecret; set to []string{} for none
 	UnauthorizedRole string
+	JWTSecret        string    // HASURA_GRAPHQL_JWT_SECRET
+	AuthHook         string    // HASURA_GRAPHQL_AUTH_HOOK
+	AuthHookMode     string    // HASURA_GRAPHQL_AUTH_HOOK_MODE
 	Logs             io.Writer // default: discarded
 }
 
@@ -127,6 +146,9 @@ func Start(t testing.TB, dbURL string, opts ...Options) *Server {
 		"HASURA_GRAPHQL_UNAUTHORIZED_ROLE": o.UnauthorizedRole,
 		"HASURA_GRAPHQL_ENABLED_LOG_TYPES": "startup,http-log,query-log",
 		"HASURA_GRAPHQL_PG_CONNECTIONS":    "20",
+		"HASURA_GRAPHQL_JWT_SECRET":        o.JWTSecret,
+		"HASURA_GRAPHQL_AUTH_HOOK":         o.AuthHook,
+		"HASURA_GRAPHQL_AUTH_HOOK_MODE":    o.AuthHookMode,
 	}
 	cfg, err := configs.Load(func(k string) string { return env[k] }, nil)
 	if err != nil {
