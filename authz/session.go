@@ -22,6 +22,9 @@ type Session struct {
 	// Expires is when the credential behind the session ends (a JWT's exp);
 	// zero when it does not. Long-lived connections close then.
 	Expires time.Time
+	// BackendOnly: an admin-secret request asked for backend_only
+	// permissions (X-Hasura-Use-Backend-Only-Permissions: true).
+	BackendOnly bool
 }
 
 // IsAdmin reports whether the session runs with the admin role.
@@ -77,7 +80,9 @@ func (r *Resolver) ResolveRequest(ctx context.Context, h http.Header, body []byt
 		if role == "" {
 			role = AdminRole
 		}
-		return Session{Role: role, Vars: vars}, nil
+		backend := strings.EqualFold(h.Get("X-Hasura-Use-Backend-Only-Permissions"), "true")
+		delete(vars, "x-hasura-use-backend-only-permissions")
+		return Session{Role: role, Vars: vars, BackendOnly: backend}, nil
 	}
 	if given != "" {
 		if !r.secretMatches(given) {
@@ -87,7 +92,9 @@ func (r *Resolver) ResolveRequest(ctx context.Context, h http.Header, body []byt
 		if role == "" {
 			role = AdminRole
 		}
-		return Session{Role: role, Vars: vars}, nil
+		backend := strings.EqualFold(h.Get("X-Hasura-Use-Backend-Only-Permissions"), "true")
+		delete(vars, "x-hasura-use-backend-only-permissions")
+		return Session{Role: role, Vars: vars, BackendOnly: backend}, nil
 	}
 	switch {
 	case r.JWT != nil:

@@ -18,6 +18,8 @@ type tableAccess struct {
 	RootByPk  bool
 	RootAgg   bool
 	Unlimited bool // admin: no filter, every column
+	// Parents are the accesses an inherited role combines (see roleAccess).
+	Parents []*tableAccess
 }
 
 // selectPermission is Hasura's select permission body.

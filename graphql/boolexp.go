@@ -68,6 +68,7 @@ func (c *compiler) boolField(t *metadata.Table, alias, name string, v any) (stri
 		if !isObj && v != nil {
 			ops = object{{Name: "_eq", Value: v}} // permission shorthand {col: value}
 		}
+		c.cmpTable, c.cmpAlias = t, alias
 		return c.comparisons(col, col.EnumRef, alias+"."+quoteIdent(col.Name), columnType(col), ops)
 	}
 	if r := t.Relationship(name); r != nil {
@@ -181,6 +182,12 @@ func (c *compiler) comparisons(column *metadata.Column, enumRef *metadata.Table,
 func (c *compiler) comparison(lhs string, typ pgType, op string, v any) (string, error) {
 	if v == nil {
 		return "", nil // Hasura drops a comparison whose operand is null
+	}
+	if m, ok := v.(missingSessionVar); ok {
+		return "", m.err()
+	}
+	if _, ok := columnOps[op]; ok {
+		return c.columnComparison(lhs, op, v)
 	}
 	if sqlOp, ok := simpleOps[op]; ok {
 		rhs, err := c.typed(v, typ)
@@ -304,6 +311,13 @@ func (c *compiler) permFilter(t *metadata.Table, alias string) (string, error) {
 	if a == nil || a.Unlimited || c.inPermission {
 		return "", nil
 	}
+	if len(a.Parents) > 0 {
+		f, err := c.inheritedFilter(a.Parents, t, alias)
+		if err != nil || f == "true" {
+			return "", err
+		}
+		return f, nil
+	}
 	exp := c.sessionResolved(a.Filter)
 	c.inPermission = true
 	s, err := c.boolExp(t, alias, exp)
@@ -347,14 +361,46 @@ func (c *compiler) resolveSessionValue(v any) any {
 		}
 		return out
 	case string:
-		if strings.HasPrefix(strings.ToLower(v), "x-hasura-") {
-			if sv, ok := c.session.Vars[strings.ToLower(v)]; ok {
+		name := strings.ToLower(v)
+		if strings.HasPrefix(name, "x-hasura-") {
+			if name == "x-hasura-role" {
+				return c.session.Role
+			}
+			if sv, ok := c.session.Vars[name]; ok {
 				return sv
 			}
+			return missingSessionVar(name)
 		}
 		return v
 	case float64:
 		return fmt.Sprint(v)
 	}
 	return v
+}
+
+// missingSessionVar stands for a session variable a permission names but
+// the request does not carry; using it is an error, as in Hasura.
+type missingSessionVar string
+
+func (m missingSessionVar) err() error {
+	return &queryError{Code: "not-found", Path: "$", Message: fmt.Sprintf("missing session variable: %q", string(m))}
+}
+
+var columnOps = map[string]string{"_ceq": "=", "_cne": "<>", "_cgt": ">", "_clt": "<", "_cgte": ">=", "_clte": "<="}
+
+// columnComparison compiles _ceq and friends: the operand names a column of
+// the same row (or, as ["$", col], of the row the permission is checked on).
+func (c *compiler) columnComparison(lhs, op string, v any) (string, error) {
+	name, _ := v.(string)
+	if path := asList(v); len(path) > 0 {
+		name, _ = path[len(path)-1].(string)
+	}
+	col := c.cmpTable.ColumnByGQL(name)
+	if col == nil {
+		col = c.cmpTable.Column(name)
+	}
+	if col == nil {
+		return "", validationErr("$", "column %q does not exist in table %q", name, c.cmpTable.Name.String())
+	}
+	return lhs + " " + columnOps[op] + " " + c.cmpAlias + "." + quoteIdent(col.Name), nil
 }

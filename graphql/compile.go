@@ -14,7 +14,7 @@ type Statement struct {
 // for explain, golden tests and benchmarks against the raw-SQL floor.
 // errBody is a response body in Hasura's error shape when compilation fails.
 func (e *Engine) Compile(ctx context.Context, sess Session, req *Request) (stmts []Statement, errBody []byte) {
-	rs, err := e.roleSchema(sess.Role)
+	rs, err := e.roleSchema(sess)
 	if err != nil {
 		return nil, errorBody(err)
 	}

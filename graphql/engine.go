@@ -31,6 +31,7 @@ type Engine struct {
 
 type planKey struct {
 	role, query, operation string
+	backendOnly            bool
 }
 
 // maxPlans bounds the plan cache; past it the cache starts over.
@@ -83,7 +84,12 @@ func (e *Engine) ExecuteBody(ctx context.Context, sess Session, body []byte) Res
 
 // caches returns the role schema for the current snapshot, resetting the
 // caches when metadata changed.
-func (e *Engine) roleSchema(role string) (*roleSchema, error) {
+func (e *Engine) roleSchema(sess Session) (*roleSchema, error) {
+	role := sess.Role
+	key := role
+	if sess.BackendOnly {
+		key += "\x00backend-only"
+	}
 	snap := e.meta.Snapshot()
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -92,14 +98,14 @@ func (e *Engine) roleSchema(role string) (*roleSchema, error) {
 		e.schemas = map[string]*roleSchema{}
 		e.plans = map[planKey]*preparedOp{}
 	}
-	if rs := e.schemas[role]; rs != nil {
+	if rs := e.schemas[key]; rs != nil {
 		return rs, nil
 	}
-	rs, err := buildRoleSchema(snap, role)
+	rs, err := buildRoleSchema(snap, role, sess.BackendOnly)
 	if err != nil {
 		return nil, err
 	}
-	e.schemas[role] = rs
+	e.schemas[key] = rs
 	return rs, nil
 }
 

@@ -25,6 +25,16 @@ type writePermission struct {
 	BackendOnly bool            `json:"backend_only"`
 }
 
+// writeAccess is the schema's role's access of one kind to a table. A
+// backend_only insert permission counts only for trusted backend requests.
+func (rs *roleSchema) writeAccess(t *metadata.Table, kind string) *writeAccess {
+	a := writeAccessFor(t, rs.Role, kind)
+	if a != nil && a.BackendOnly && !rs.backendOnly {
+		return nil
+	}
+	return a
+}
+
 // writeAccessFor decides a role's insert/update/delete access; nil means none.
 func writeAccessFor(t *metadata.Table, role, kind string) *writeAccess {
 	if t.Info.Kind != "r" && t.Info.Kind != "p" && t.Info.Kind != "v" {

@@ -203,13 +203,25 @@ func (c *compiler) checkExpr(t *metadata.Table, a *writeAccess, rows string) (st
 // mutationOutput renders a mutation's response from the affected rows:
 // <t>_mutation_response, or the single row for _one/_by_pk fields.
 func (c *compiler) mutationOutput(t *metadata.Table, g *fieldGroup, rows, affected string, single bool, path string) (string, error) {
+	// Returned rows obey the role's select permission, as any read does.
+	visible := func(x string) (string, error) {
+		pf, err := c.permFilter(t, x)
+		if err != nil || pf == "" {
+			return "", err
+		}
+		return " WHERE " + pf, nil
+	}
 	if single {
 		x := c.alias()
 		obj, lats, err := c.objectJSON(t, x, c.subFields(g, t.GQLName), path)
 		if err != nil {
 			return "", err
 		}
-		return "(SELECT " + obj + " FROM " + rows + " AS " + x + lats + " LIMIT 1)", nil
+		where, err := visible(x)
+		if err != nil {
+			return "", err
+		}
+		return "(SELECT " + obj + " FROM " + rows + " AS " + x + lats + where + " LIMIT 1)", nil
 	}
 	fields := c.subFields(g, t.GQLName+"_mutation_response")
 	ks := make([]string, 0, len(fields))
@@ -227,7 +239,11 @@ func (c *compiler) mutationOutput(t *metadata.Table, g *fieldGroup, rows, affect
 			if err != nil {
 				return "", err
 			}
-			vs = append(vs, "(SELECT coalesce(json_agg("+obj+"), '[]') FROM "+rows+" AS "+x+lats+")")
+			where, err := visible(x)
+			if err != nil {
+				return "", err
+			}
+			vs = append(vs, "(SELECT coalesce(json_agg("+obj+"), '[]') FROM "+rows+" AS "+x+lats+where+")")
 		}
 	}
 	return jsonObject(ks, vs), nil

@@ -34,7 +34,7 @@ type plannedField struct {
 // Execute runs one request through the named steps: schema, parse+validate
 // (cached), variables, plan, SQL, execute, write.
 func (e *Engine) Execute(ctx context.Context, sess Session, req *Request) Result {
-	rs, err := e.roleSchema(sess.Role)
+	rs, err := e.roleSchema(sess)
 	if err != nil {
 		return Result{Body: errorBody(&queryError{Code: "unexpected", Path: "$", Message: err.Error()})}
 	}
@@ -59,7 +59,7 @@ func (e *Engine) Execute(ctx context.Context, sess Session, req *Request) Result
 // prepare parses and validates the query against the role's schema, once
 // per (role, query text, operation name) and metadata version.
 func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
-	key := planKey{role: rs.Role, query: req.Query, operation: req.OperationName}
+	key := planKey{role: rs.Role, backendOnly: rs.backendOnly, query: req.Query, operation: req.OperationName}
 	if p := e.cachedPlan(rs, key); p != nil {
 		return p, nil
 	}

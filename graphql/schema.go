@@ -10,16 +10,18 @@ import (
 // roleSchema is one role's GraphQL schema plus the lookups the planner needs
 // to map GraphQL names back to metadata.
 type roleSchema struct {
-	Role     string
-	Schema   graphql.Schema
-	Snapshot *metadata.Snapshot
-	roots    map[string]rootField // query_root field name -> what it reads
-	access   map[*metadata.Table]*tableAccess
-	byType   map[string]*metadata.Table // table object type name -> table
-	mroots   map[string]mutationField   // mutation_root field name -> what it writes
-	inserts  map[*metadata.Table]*writeAccess
-	updates  map[*metadata.Table]*writeAccess
-	deletes  map[*metadata.Table]*writeAccess
+	Role string
+	// backendOnly: the request may use backend_only insert permissions.
+	backendOnly bool
+	Schema      graphql.Schema
+	Snapshot    *metadata.Snapshot
+	roots       map[string]rootField // query_root field name -> what it reads
+	access      map[*metadata.Table]*tableAccess
+	byType      map[string]*metadata.Table // table object type name -> table
+	mroots      map[string]mutationField   // mutation_root field name -> what it writes
+	inserts     map[*metadata.Table]*writeAccess
+	updates     map[*metadata.Table]*writeAccess
+	deletes     map[*metadata.Table]*writeAccess
 }
 
 type rootKind int
@@ -53,13 +55,17 @@ type schemaBuilder struct {
 
 // buildRoleSchema builds the schema a role sees: only tables, columns and
 // root fields it may read exist in it.
-func buildRoleSchema(snap *metadata.Snapshot, role string) (*roleSchema, error) {
-	rs := &roleSchema{Role: role, Snapshot: snap, roots: map[string]rootField{},
+func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool) (*roleSchema, error) {
+	rs := &roleSchema{Role: role, backendOnly: backendOnly, Snapshot: snap, roots: map[string]rootField{},
 		access: map[*metadata.Table]*tableAccess{}, byType: map[string]*metadata.Table{},
 		mroots: map[string]mutationField{}, inserts: map[*metadata.Table]*writeAccess{},
 		updates: map[*metadata.Table]*writeAccess{}, deletes: map[*metadata.Table]*writeAccess{}}
+	inherited := map[string][]string{}
+	for _, ir := range snap.Metadata.InheritedRoleList() {
+		inherited[ir.RoleName] = ir.RoleSet
+	}
 	for _, t := range snap.Tables {
-		if a := accessFor(t, role); a != nil {
+		if a := roleAccess(t, role, inherited); a != nil {
 			rs.access[t] = a
 		}
 	}

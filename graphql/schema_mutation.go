@@ -26,7 +26,7 @@ type mutationField struct {
 func (b *schemaBuilder) addMutations(t *metadata.Table, fields graphql.Fields) {
 	rs := b.rs
 	canSelect := rs.access[t] != nil
-	if ins := writeAccessFor(t, rs.Role, "insert"); ins != nil {
+	if ins := rs.writeAccess(t, "insert"); ins != nil {
 		rs.inserts[t] = ins
 		args := graphql.FieldConfigArgument{
 			"objects": {Type: graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(b.insertInput(t))))},
@@ -47,7 +47,7 @@ func (b *schemaBuilder) addMutations(t *metadata.Table, fields graphql.Fields) {
 			rs.mroots[t.RootFields.InsertOne] = mutationField{mutInsertOne, t}
 		}
 	}
-	if upd := writeAccessFor(t, rs.Role, "update"); upd != nil {
+	if upd := rs.writeAccess(t, "update"); upd != nil {
 		rs.updates[t] = upd
 		ops := b.updateOps(t)
 		args := graphql.FieldConfigArgument{"where": {Type: graphql.NewNonNull(b.boolExp(t))}}
@@ -76,7 +76,7 @@ func (b *schemaBuilder) addMutations(t *metadata.Table, fields graphql.Fields) {
 			Description: "update multiples rows of table: \"" + t.Name.Name + "\""}
 		rs.mroots[t.RootFields.UpdateMany] = mutationField{mutUpdateMany, t}
 	}
-	if del := writeAccessFor(t, rs.Role, "delete"); del != nil {
+	if del := rs.writeAccess(t, "delete"); del != nil {
 		rs.deletes[t] = del
 		fields[t.RootFields.Delete] = &graphql.Field{Type: b.mutationResponse(t),
 			Args:        graphql.FieldConfigArgument{"where": {Type: graphql.NewNonNull(b.boolExp(t))}},
@@ -113,7 +113,7 @@ func (b *schemaBuilder) insertInput(t *metadata.Table) *graphql.InputObject {
 	if in, ok := b.inputs[name]; ok {
 		return in
 	}
-	ins := writeAccessFor(t, b.rs.Role, "insert")
+	ins := b.rs.writeAccess(t, "insert")
 	in := graphql.NewInputObject(graphql.InputObjectConfig{Name: name,
 		Description: "input type for inserting data into table \"" + t.Name.Name + "\"",
 		Fields: graphql.InputObjectConfigFieldMapThunk(func() graphql.InputObjectConfigFieldMap {
@@ -124,12 +124,12 @@ func (b *schemaBuilder) insertInput(t *metadata.Table) *graphql.InputObject {
 				}
 			}
 			for _, r := range t.ObjectRels {
-				if writeAccessFor(r.Target, b.rs.Role, "insert") != nil {
+				if b.rs.writeAccess(r.Target, "insert") != nil {
 					fields[r.Name] = &graphql.InputObjectFieldConfig{Type: b.relInsertInput(r.Target, false)}
 				}
 			}
 			for _, r := range t.ArrayRels {
-				if writeAccessFor(r.Target, b.rs.Role, "insert") != nil {
+				if b.rs.writeAccess(r.Target, "insert") != nil {
 					fields[r.Name] = &graphql.InputObjectFieldConfig{Type: b.relInsertInput(r.Target, true)}
 				}
 			}
@@ -175,7 +175,7 @@ func (b *schemaBuilder) onConflict(t *metadata.Table) *graphql.InputObject {
 	consEnum := graphql.NewEnum(graphql.EnumConfig{Name: t.GQLName + "_constraint", Values: cons,
 		Description: "unique or primary key constraints on table \"" + t.Name.Name + "\""})
 	cols := graphql.EnumValueConfigMap{}
-	if upd := writeAccessFor(t, b.rs.Role, "update"); upd != nil {
+	if upd := b.rs.writeAccess(t, "update"); upd != nil {
 		for _, c := range t.Columns {
 			if upd.Columns[c.Name] {
 				cols[c.GQLName] = &graphql.EnumValueConfig{Value: c.GQLName, Description: "column name"}
@@ -200,7 +200,7 @@ func (b *schemaBuilder) onConflict(t *metadata.Table) *graphql.InputObject {
 
 // updateOps are update's _set/_inc/jsonb operator arguments.
 func (b *schemaBuilder) updateOps(t *metadata.Table) map[string]graphql.Input {
-	upd := writeAccessFor(t, b.rs.Role, "update")
+	upd := b.rs.writeAccess(t, "update")
 	ops := map[string]graphql.Input{}
 	add := func(op, suffix string, pick func(*metadata.Column) bool, typ func(*metadata.Column) graphql.Input) {
 		name := t.GQLName + "_" + suffix

@@ -224,7 +224,11 @@ func (c *compiler) objectJSON(t *metadata.Table, alias string, groups []*fieldGr
 			continue
 		}
 		if col := t.ColumnByGQL(g.Name); col != nil && a.Columns[col.Name] {
-			vals = append(vals, outputExpr(alias+"."+quoteIdent(col.Name), col.Info.TypeName))
+			ref, err := c.columnValue(t, a, alias, col)
+			if err != nil {
+				return "", "", err
+			}
+			vals = append(vals, outputExpr(ref, col.Info.TypeName))
 			continue
 		}
 		val, lat, err := c.relatedField(t, alias, g, fpath)

@@ -20,10 +20,13 @@ type compiler struct {
 	// inPermission is set while compiling a permission filter: it may
 	// reach tables the role cannot read, and nested filters do not apply.
 	inPermission bool
-	session      Session
-	args         []any
-	nAlias       int
-	typename     map[string]bool // object types whose __typename is asked, for tests
+	// cmpTable and cmpAlias are the row a column comparison (_ceq ...) is on.
+	cmpTable *metadata.Table
+	cmpAlias string
+	session  Session
+	args     []any
+	nAlias   int
+	typename map[string]bool // object types whose __typename is asked, for tests
 }
 
 // Session is who runs a request.
@@ -71,6 +74,9 @@ func textOf(v any) (any, error) {
 // typed binds v as text cast to the Postgres type, so Postgres parses it
 // exactly as it would a literal of that type.
 func (c *compiler) typed(v any, typ pgType) (string, error) {
+	if m, ok := v.(missingSessionVar); ok {
+		return "", m.err()
+	}
 	if typ.Name == "json" || typ.Name == "jsonb" {
 		// A GraphQL string is a JSON string, not JSON text.
 		if v == nil {

@@ -52,6 +52,7 @@ func init() {
 		"reload_metadata": opReloadMetadata, "clear_metadata": opClearMetadata,
 		"get_inconsistent_metadata": opGetInconsistent, "drop_inconsistent_metadata": opDropInconsistent,
 		"add_source": opAddSource, "drop_source": opDropSource,
+		"add_inherited_role": opAddInheritedRole, "drop_inherited_role": opDropInheritedRole,
 		"run_sql": opRunSQL, "insert": opInsert, "select": opSelect, "count": opCount,
 		"update": opUpdate, "delete": opDelete,
 	}
@@ -60,6 +61,9 @@ func init() {
 // Handle runs one admin request posted to endpoint and returns the value to
 // encode as the response body, or an *APIError.
 func (m *Manager) Handle(ctx context.Context, endpoint string, body []byte) (any, error) {
+	if !json.Valid(body) {
+		return nil, &APIError{Status: 400, Code: "invalid-json", Path: "$", Message: "Error in $: Failed reading: not a valid json value"}
+	}
 	var r Request
 	if err := json.Unmarshal(body, &r); err != nil {
 		return nil, &APIError{Status: 400, Code: "parse-failed", Path: "$", Message: "invalid JSON body: " + err.Error()}

@@ -81,41 +81,63 @@ func (w *work) runSQLOnSource(source, sql string, readOnly bool) (any, error) {
 }
 
 // execSQL runs possibly several statements with the simple protocol and
-// returns the last statement's result in run_sql's form.
+// returns the last statement's result in run_sql's form: TuplesOk (a header
+// row, then rows, even when there are none) when it returns rows, CommandOk
+// otherwise.
 func execSQL(w *work, conn *pgconn.PgConn, sql string) (any, error) {
-	results, err := conn.Exec(w.ctx, sql).ReadAll()
-	if err != nil {
-		return nil, pgError(err)
+	type result struct {
+		fields []string
+		rows   [][]any
 	}
-	var last *pgconn.Result
-	for _, r := range results {
-		if len(r.FieldDescriptions) > 0 {
-			last = r
+	var last *result
+	mrr := conn.Exec(w.ctx, sql)
+	for mrr.NextResult() {
+		rr := mrr.ResultReader()
+		var res *result
+		// pgconn's Result.Read keeps the columns only when a row arrives;
+		// read them here so a query without rows still has its header.
+		if fds := rr.FieldDescriptions(); len(fds) > 0 {
+			res = &result{}
+			for _, fd := range fds {
+				res.fields = append(res.fields, fd.Name)
+			}
 		}
+		for rr.NextRow() {
+			if res == nil {
+				res = &result{}
+				for _, fd := range rr.FieldDescriptions() {
+					res.fields = append(res.fields, fd.Name)
+				}
+			}
+			row := make([]any, len(rr.Values()))
+			for i, v := range rr.Values() {
+				if v == nil {
+					row[i] = "NULL"
+				} else {
+					row[i] = string(v)
+				}
+			}
+			res.rows = append(res.rows, row)
+		}
+		if _, err := rr.Close(); err != nil {
+			mrr.Close()
+			return nil, pgError(err)
+		}
+		last = res
 	}
-	if len(results) > 0 && len(results[len(results)-1].FieldDescriptions) == 0 {
-		last = nil
+	if err := mrr.Close(); err != nil {
+		return nil, pgError(err)
 	}
 	if last == nil {
 		return map[string]any{"result_type": "CommandOk", "result": nil}, nil
 	}
-	rows := make([][]any, 0, len(last.Rows)+1)
-	header := make([]any, len(last.FieldDescriptions))
-	for i, fd := range last.FieldDescriptions {
-		header[i] = fd.Name
+	rows := make([][]any, 0, len(last.rows)+1)
+	header := make([]any, len(last.fields))
+	for i, f := range last.fields {
+		header[i] = f
 	}
 	rows = append(rows, header)
-	for _, row := range last.Rows {
-		out := make([]any, len(row))
-		for i, v := range row {
-			if v == nil {
-				out[i] = "NULL"
-			} else {
-				out[i] = string(v)
-			}
-		}
-		rows = append(rows, out)
-	}
+	rows = append(rows, last.rows...)
 	return map[string]any{"result_type": "TuplesOk", "result": rows}, nil
 }
 
