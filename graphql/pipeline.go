@@ -247,13 +247,19 @@ func errorBody(err error) []byte {
 	return b
 }
 
-// validationRules are the spec's rules minus NoUnusedVariables, which
-// Hasura does not enforce (clients send shared variable sets).
+// validationRules are graphql-go's rules minus two Hasura does not apply:
+// NoUnusedVariables (clients send shared variable sets) and
+// DefaultValuesOfCorrectType, which predates the spec allowing defaults on
+// non-null variables ($id: Int! = 2). Defaults are still type-checked:
+// coerceVariables fills them in before checking every variable's type.
 var validationRules = func() []graphql.ValidationRuleFn {
+	skip := map[uintptr]bool{
+		reflect.ValueOf(graphql.NoUnusedVariablesRule).Pointer():          true,
+		reflect.ValueOf(graphql.DefaultValuesOfCorrectTypeRule).Pointer(): true,
+	}
 	var rules []graphql.ValidationRuleFn
-	unused := reflect.ValueOf(graphql.NoUnusedVariablesRule).Pointer()
 	for _, r := range graphql.SpecifiedRules {
-		if reflect.ValueOf(r).Pointer() != unused {
+		if !skip[reflect.ValueOf(r).Pointer()] {
 			rules = append(rules, r)
 		}
 	}
