@@ -53,7 +53,11 @@ func init() {
 		"get_inconsistent_metadata": opGetInconsistent, "drop_inconsistent_metadata": opDropInconsistent,
 		"add_source": opAddSource, "drop_source": opDropSource,
 		"add_inherited_role": opAddInheritedRole, "drop_inherited_role": opDropInheritedRole,
-		"run_sql": opRunSQL, "insert": opInsert, "select": opSelect, "count": opCount,
+		"create_event_trigger": opCreateEventTrigger, "delete_event_trigger": opDeleteEventTrigger,
+		"redeliver_event": eventOp("redeliver_event"), "invoke_event_trigger": eventOp("invoke_event_trigger"),
+		"get_event_logs": eventOp("get_event_logs"), "get_event_invocation_logs": eventOp("get_event_invocation_logs"),
+		"get_event_by_id": eventOp("get_event_by_id"),
+		"run_sql":         opRunSQL, "insert": opInsert, "select": opSelect, "count": opCount,
 		"update": opUpdate, "delete": opDelete,
 	}
 }

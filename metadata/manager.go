@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -25,6 +26,10 @@ type Manager struct {
 
 	sourcesMu sync.Mutex
 	sources   map[string]*pgxpool.Pool // added sources, by name
+	events    EventStore
+
+	stopListen context.CancelFunc
+	listening  sync.WaitGroup
 }
 
 // NewManager returns a manager for the default source's pool.
@@ -43,11 +48,22 @@ func (m *Manager) Start(ctx context.Context) error {
 	for _, inc := range s.Inconsistent {
 		m.log.Warn("inconsistent metadata object", "name", inc.Name, "reason", inc.Reason)
 	}
+	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.stopListen = cancel
+	m.listening.Add(1)
+	go func() {
+		defer m.listening.Done()
+		m.listen(lctx)
+	}()
 	return nil
 }
 
-// Stop closes the pools of added sources.
+// Stop ends the change listener and closes the pools of added sources.
 func (m *Manager) Stop(context.Context) error {
+	if m.stopListen != nil {
+		m.stopListen()
+		m.listening.Wait()
+	}
 	m.sourcesMu.Lock()
 	defer m.sourcesMu.Unlock()
 	for n, p := range m.sources {
@@ -116,6 +132,10 @@ func (m *Manager) runExpecting(ctx context.Context, expect int64, fn func(*work)
 	if w.changed || version == 0 {
 		if w.version, err = save(ctx, tx, w.md, version); err != nil {
 			return nil, err
+		}
+		// Delivered at commit: the other Graft processes reload.
+		if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", notifyChannel, strconv.FormatInt(w.version, 10)); err != nil {
+			return nil, fmt.Errorf("notify metadata change: %w", err)
 		}
 	}
 	snap, err := w.resolve()
