@@ -21,6 +21,9 @@ type Engine struct {
 	meta SnapshotSource
 	pool *pgxpool.Pool
 	log  *slog.Logger
+	// LogQueries writes a query-log line (operation and generated SQL) per
+	// request, as Hasura does when query-log is an enabled log type.
+	LogQueries bool
 
 	mu      sync.Mutex
 	version int64 // snapshot version the caches below belong to

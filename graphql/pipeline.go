@@ -53,6 +53,9 @@ func (e *Engine) Execute(ctx context.Context, sess Session, req *Request) Result
 	if err != nil {
 		return Result{Body: errorBody(err), RequestError: true}
 	}
+	if e.LogQueries {
+		e.logQuery(req, fields)
+	}
 	return e.run(ctx, fields)
 }
 
@@ -265,3 +268,16 @@ var validationRules = func() []graphql.ValidationRuleFn {
 	}
 	return rules
 }()
+
+// logQuery writes Hasura's query-log line: the operation and each root
+// field's SQL. Bind values are left out: they may hold personal data.
+func (e *Engine) logQuery(req *Request, fields []plannedField) {
+	sql := map[string]string{}
+	for _, f := range fields {
+		if f.sql != "" {
+			sql[f.key] = f.sql
+		}
+	}
+	e.log.Info("", "type", "query-log", "query", map[string]any{"operationName": req.OperationName, "query": req.Query},
+		"generated_sql", sql)
+}

@@ -56,6 +56,7 @@ func (a *App) Start(ctx context.Context) error {
 		return fmt.Errorf("load metadata: %w", err)
 	}
 	a.Engine = graphql.NewEngine(a.Meta, pool, a.Log)
+	a.Engine.LogQueries = a.Config.EnabledLogTypes["query-log"]
 	a.Server = &Server{
 		Addr:   a.Config.ListenAddr(),
 		Engine: a.Engine,

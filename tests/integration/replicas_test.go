@@ -1,8 +1,10 @@
 package integration
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,7 +43,7 @@ func TestEventTriggerMetadata(t *testing.T) {
 		"webhook": "http://127.0.0.1:9/hook", "insert": map[string]any{"columns": "*"},
 		"update": map[string]any{"columns": []string{"name"}}, "enable_manual": true,
 		"retry_conf": map[string]any{"num_retries": 2, "interval_sec": 1, "timeout_sec": 5},
-		"headers": []any{map[string]any{"name": "X-Token", "value_from_env": "ITEM_TOKEN"}},
+		"headers":    []any{map[string]any{"name": "X-Token", "value_from_env": "ITEM_TOKEN"}},
 	}}
 	s.Metadata(create)
 	r := s.Post("/v1/metadata", create, testenv.Admin())
@@ -68,4 +70,51 @@ func TestEventTriggerMetadata(t *testing.T) {
 	if r.Status != 400 || !strings.Contains(string(r.Body), "not-exists") {
 		t.Fatalf("deleting a missing trigger: %d %s", r.Status, r.Body)
 	}
+}
+
+func TestQueryLogCarriesGeneratedSQL(t *testing.T) {
+	t.Parallel()
+	db := testenv.NewDatabase(t)
+	var logs syncBuffer
+	s := testenv.Start(t, db, testenv.Options{Logs: &logs})
+	s.RunSQL(`CREATE TABLE note (id int PRIMARY KEY, body text)`)
+	s.Metadata(map[string]any{"type": "pg_track_table", "args": map[string]any{"table": "note"}})
+	s.GraphQL(`query Notes($b: String) { note(where: {body: {_eq: $b}}) { id } }`, map[string]any{"b": "secret value"})
+	var found bool
+	for _, line := range strings.Split(logs.String(), "\n") {
+		var entry struct {
+			Type   string `json:"type"`
+			Detail struct {
+				GeneratedSQL map[string]string `json:"generated_sql"`
+			} `json:"detail"`
+		}
+		if json.Unmarshal([]byte(line), &entry) != nil || entry.Type != "query-log" {
+			continue
+		}
+		found = strings.Contains(entry.Detail.GeneratedSQL["note"], `FROM "public"."note"`)
+	}
+	if !found {
+		t.Fatalf("no query-log line with the generated SQL in:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), "secret value") {
+		t.Fatal("a bind value leaked into the logs")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
