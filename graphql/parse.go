@@ -36,8 +36,19 @@ func parseQuery(query string) (*ast.Document, *nullMarks, error) {
 	body := []byte(query)
 	replaced := markNulls(body)
 	doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: body, Name: "GraphQL request"})})
-	if err != nil || !replaced {
+	if err != nil {
 		return doc, nil, err
+	}
+	if !replaced {
+		for _, d := range doc.Definitions {
+			switch d := d.(type) {
+			case *ast.OperationDefinition:
+				stringOffsets(d.SelectionSet)
+			case *ast.FragmentDefinition:
+				stringOffsets(d.SelectionSet)
+			}
+		}
+		return doc, nil, nil
 	}
 	marks := &nullMarks{args: map[*ast.Field][]string{}, fields: map[*ast.ObjectValue][]string{}}
 	for _, d := range doc.Definitions {
@@ -100,6 +111,7 @@ func (n *nullMarks) selections(set *ast.SelectionSet) {
 	for _, sel := range set.Selections {
 		switch s := sel.(type) {
 		case *ast.Field:
+			offsetAsInt(s)
 			kept := s.Arguments[:0]
 			for _, a := range s.Arguments {
 				if isNullMarker(a.Value) {
@@ -140,4 +152,45 @@ func (n *nullMarks) value(v ast.Value) {
 		}
 		v.Values = kept
 	}
+}
+
+// Hasura reads `offset: "10"` as offset 10 (its offset parser takes an
+// integer written as a string, for bigint offsets); graphql-go's Int does
+// not, so such literals become integers before validation.
+func offsetAsInt(f *ast.Field) {
+	for _, a := range f.Arguments {
+		if a.Name.Value != "offset" {
+			continue
+		}
+		if sv, ok := a.Value.(*ast.StringValue); ok && isDigits(sv.Value) {
+			a.Value = &ast.IntValue{Kind: "IntValue", Value: sv.Value, Loc: sv.Loc}
+		}
+	}
+}
+
+func stringOffsets(set *ast.SelectionSet) {
+	if set == nil {
+		return
+	}
+	for _, sel := range set.Selections {
+		switch s := sel.(type) {
+		case *ast.Field:
+			offsetAsInt(s)
+			stringOffsets(s.SelectionSet)
+		case *ast.InlineFragment:
+			stringOffsets(s.SelectionSet)
+		}
+	}
+}
+
+func isDigits(s string) bool {
+	if s == "" || len(s) > 18 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+)
+
+// targetP50Ratio is the goal at concurrency 1: Graft's median latency at
+// most this many times the floor's.
+const targetP50Ratio = 1.3
+
+// row is one query at one concurrency, measured both ways.
+type row struct {
+	query        string
+	concurrency  int
+	graft, floor stats
+}
+
+// p50Ratio is graft/floor median latency: 1.0 means Graft adds nothing.
+func (r row) p50Ratio() float64 { return float64(r.graft.p50) / float64(r.floor.p50) }
+
+// rpsRatio is floor/graft throughput: how many times more requests per
+// second the bare SQL sustains.
+func (r row) rpsRatio() float64 { return r.floor.rps() / r.graft.rps() }
+
+func printTable(out io.Writer, rows []row) {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "query\tc\tgraft req/s\tgraft p50\tgraft p99\tfloor req/s\tfloor p50\tfloor p99\tp50 ratio\treq/s ratio\t")
+	fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t(graft/floor)\t(floor/graft)\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%.0f\t%s\t%s\t%.2fx\t%.2fx\t\n",
+			r.query, r.concurrency,
+			r.graft.rps(), ms(r.graft.p50), ms(r.graft.p99),
+			r.floor.rps(), ms(r.floor.p50), ms(r.floor.p99),
+			r.p50Ratio(), r.rpsRatio())
+	}
+	tw.Flush()
+	fmt.Fprintf(out, "\ntarget: p50 <= %.1fx floor at concurrency 1\n", targetP50Ratio)
+	for _, r := range rows {
+		if r.concurrency != 1 {
+			continue
+		}
+		verdict := "met"
+		if r.p50Ratio() > targetP50Ratio {
+			verdict = "MISSED"
+		}
+		fmt.Fprintf(out, "  %-30s p50 %.2fx floor (+%s per request): %s\n",
+			r.query, r.p50Ratio(), ms(r.graft.p50-r.floor.p50), verdict)
+	}
+}
+
+// ms formats a duration in milliseconds.
+func ms(d time.Duration) string { return fmt.Sprintf("%.3fms", float64(d)/float64(time.Millisecond)) }
+
+// typenameBody is a GraphQL request that runs no SQL: its latency is the
+// HTTP round trip plus Graft's fixed per-request work.
+var typenameBody = []byte(`{"query":"{ __typename }"}`)
+
+// parts is where one query's time goes at concurrency 1 (medians).
+type parts struct {
+	query   string
+	compile time.Duration // Engine.Compile alone (parse cached, variables, SQL)
+	engine  time.Duration // Engine.ExecuteBody in-process: compile + pgx + response, no HTTP
+	floor   time.Duration
+	httpSQL time.Duration // the HTTP floor: a bare net/http handler running the same statement
+	graft   time.Duration
+}
+
+// breakdown measures, at concurrency 1, the pieces of Graft's latency for
+// each workload and the HTTP baseline, so the table's ratios can be read:
+// the HTTP floor is what any HTTP server in front of the same SQL costs, so
+// graft minus the HTTP floor is what the GraphQL engine itself adds.
+func breakdown(ctx context.Context, env *benchEnv, ws []*workload, n, warmup int) (httpBase time.Duration, out []parts, err error) {
+	typename := func(ctx context.Context, _ int) error { return env.client.post(ctx, typenameBody) }
+	if httpBase, err = p50Of(ctx, n, warmup, typename); err != nil {
+		return 0, nil, fmt.Errorf("http baseline: %w", err)
+	}
+	for _, w := range ws {
+		p := parts{query: w.q.name}
+		compile := func(ctx context.Context, i int) error {
+			if _, errBody := env.app.Engine.Compile(ctx, adminSession, &w.reqs[i]); errBody != nil {
+				return fmt.Errorf("%s", errBody)
+			}
+			return nil
+		}
+		engine := func(ctx context.Context, i int) error {
+			res := env.app.Engine.ExecuteBody(ctx, adminSession, w.bodies[i])
+			if len(res.Body) < 7 || string(res.Body[:7]) != `{"data"` {
+				return fmt.Errorf("%.300s", res.Body)
+			}
+			return nil
+		}
+		floor := func(ctx context.Context, i int) error { return env.floorQuery(ctx, w.stmts[i]) }
+		httpSQL := func(ctx context.Context, i int) error {
+			_, err := env.client.do(ctx, env.httpFloor.url+"/"+strconv.Itoa(i), w.bodies[i])
+			return err
+		}
+		env.httpFloor.stmts.Store(&w.stmts)
+		graft := func(ctx context.Context, i int) error { return env.client.post(ctx, w.bodies[i]) }
+		for _, m := range []struct {
+			dst *time.Duration
+			do  func(context.Context, int) error
+		}{{&p.compile, compile}, {&p.engine, engine}, {&p.floor, floor}, {&p.httpSQL, httpSQL}, {&p.graft, graft}} {
+			if *m.dst, err = p50Of(ctx, n, warmup, m.do); err != nil {
+				return 0, nil, fmt.Errorf("%s: %w", w.q.name, err)
+			}
+		}
+		out = append(out, p)
+	}
+	return httpBase, out, nil
+}
+
+func p50Of(ctx context.Context, n, warmup int, do func(context.Context, int) error) (time.Duration, error) {
+	if _, err := runLoad(ctx, warmup, 1, 0, do); err != nil {
+		return 0, err
+	}
+	s, err := runLoad(ctx, n, 1, warmup, do)
+	return s.p50, err
+}
+
+func printBreakdown(out io.Writer, httpBase time.Duration, ps []parts) {
+	fmt.Fprintf(out, "\nwhere the time goes at c=1 (p50, measured again, one piece at a time):\n")
+	fmt.Fprintf(out, "  HTTP baseline, POST /v1/graphql { __typename } (no SQL): %s\n", ms(httpBase))
+	fmt.Fprintf(out, "  compile = Engine.Compile; engine = Engine.ExecuteBody in-process; HTTP+SQL floor = a bare\n")
+	fmt.Fprintf(out, "  net/http handler running the same statement with QueryRow (what any HTTP server adds here)\n")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "query\tcompile\tengine, no HTTP\tfloor\tHTTP+SQL floor\tgraft\tgraft - floor\tgraft - HTTP+SQL floor\t")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", p.query, ms(p.compile), ms(p.engine), ms(p.floor),
+			ms(p.httpSQL), ms(p.graft), ms(p.graft-p.floor), ms(p.graft-p.httpSQL))
+	}
+	tw.Flush()
+}

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/graftql/graft/configs"
+	"github.com/graftql/graft/graphql"
+	"github.com/graftql/graft/proxy"
+	"github.com/graftql/graft/tests/testenv"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+const adminSecret = "bench-admin-secret"
+
+// benchEnv is the seeded database, the running Graft and the floor's pool.
+type benchEnv struct {
+	app       *proxy.App
+	client    *graftClient
+	floor     *pgxpool.Pool
+	httpFloor *httpFloor
+	pgVersion string
+	closers   []func()
+}
+
+func (e *benchEnv) close() {
+	for i := len(e.closers) - 1; i >= 0; i-- {
+		e.closers[i]()
+	}
+}
+
+// setup creates and seeds a database, starts Graft on it, applies the
+// metadata and opens the floor's pool.
+func setup(ctx context.Context, baseURL string, poolSize int) (env *benchEnv, err error) {
+	env = &benchEnv{}
+	defer func() {
+		if err != nil {
+			env.close()
+		}
+	}()
+	dbURL, drop, err := testenv.CreateDatabase(ctx, baseURL)
+	if err != nil {
+		return nil, err
+	}
+	env.closers = append(env.closers, drop)
+	if env.pgVersion, err = seed(ctx, dbURL); err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+
+	if env.app, err = startGraft(ctx, dbURL, poolSize); err != nil {
+		return nil, err
+	}
+	env.closers = append(env.closers, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		env.app.Stop(ctx)
+	})
+	base := "http://" + env.app.Server.ListenAddr()
+	env.client = newGraftClient(base+"/v1/graphql", poolSize)
+	if err := env.client.admin(ctx, base+"/v1/metadata", metadataBody()); err != nil {
+		return nil, fmt.Errorf("replace_metadata: %w", err)
+	}
+
+	cfg, err := pgxpool.ParseConfig(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = int32(poolSize)
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC" // as Graft's pool
+	if env.floor, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("floor pool: %w", err)
+	}
+	env.closers = append(env.closers, env.floor.Close)
+	if env.httpFloor, err = startHTTPFloor(env.floor); err != nil {
+		return nil, fmt.Errorf("http floor: %w", err)
+	}
+	env.closers = append(env.closers, env.httpFloor.close)
+	return env, nil
+}
+
+// httpFloor is the least an HTTP server in front of Postgres can do: read
+// the body, run request i's compiled statement with QueryRow, write
+// {"data":{"x": json}}. It tells how much of Graft's latency any HTTP
+// server would add on this machine, GraphQL or not.
+type httpFloor struct {
+	srv   *http.Server
+	url   string // POST url + "/<i>"
+	stmts atomic.Pointer[[]graphql.Statement]
+}
+
+func startHTTPFloor(pool *pgxpool.Pool) (*httpFloor, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	h := &httpFloor{url: "http://" + ln.Addr().String() + "/sql"}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /sql/{i}", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		i, err := strconv.Atoi(r.PathValue("i"))
+		stmts := h.stmts.Load()
+		if err != nil || stmts == nil || i < 0 || i >= len(*stmts) {
+			http.Error(w, "no such statement", http.StatusNotFound)
+			return
+		}
+		st := (*stmts)[i]
+		var b []byte
+		if err := pool.QueryRow(r.Context(), st.SQL, st.Args...).Scan(&b); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Write([]byte(`{"data":{"x":`))
+		w.Write(b)
+		w.Write([]byte(`}}`))
+	})
+	h.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go h.srv.Serve(ln)
+	return h, nil
+}
+
+func (h *httpFloor) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	h.srv.Shutdown(ctx)
+}
+
+// startGraft runs Graft in-process as `graft serve` would, on 127.0.0.1 and
+// a free port, with the default log types (written nowhere).
+func startGraft(ctx context.Context, dbURL string, poolSize int) (*proxy.App, error) {
+	vars := map[string]string{
+		"HASURA_GRAPHQL_DATABASE_URL":   dbURL,
+		"HASURA_GRAPHQL_SERVER_HOST":    "127.0.0.1",
+		"HASURA_GRAPHQL_PG_CONNECTIONS": fmt.Sprint(poolSize),
+		"HASURA_GRAPHQL_ADMIN_SECRET":   adminSecret,
+	}
+	cfg, err := configs.Load(func(k string) string { return vars[k] }, nil)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg.Port = 0 // a free port, chosen by the kernel
+	app := proxy.NewApp(cfg, configs.NewLogger(io.Discard, slog.LevelInfo, cfg.EnabledLogTypes))
+	if err := app.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start graft: %w", err)
+	}
+	return app, nil
+}
+
+// adminSession is the session Graft resolves for the admin secret.
+var adminSession = graphql.Session{Role: "admin", Vars: map[string]string{}}
+
+// floorQuery runs one compiled statement the cheapest way pgx allows.
+func (e *benchEnv) floorQuery(ctx context.Context, st graphql.Statement) error {
+	var b []byte
+	if err := e.floor.QueryRow(ctx, st.SQL, st.Args...).Scan(&b); err != nil {
+		return err
+	}
+	if len(b) == 0 {
+		return fmt.Errorf("empty result")
+	}
+	return nil
+}
+
+// floorJSON returns a statement's JSON, for checking it against Graft's response.
+func (e *benchEnv) floorJSON(ctx context.Context, st graphql.Statement) ([]byte, error) {
+	var b []byte
+	err := e.floor.QueryRow(ctx, st.SQL, st.Args...).Scan(&b)
+	return b, err
+}
+
+// graftClient posts GraphQL bodies over keep-alive connections.
+type graftClient struct {
+	http *http.Client
+	url  string
+}
+
+func newGraftClient(url string, conns int) *graftClient {
+	tr := &http.Transport{
+		MaxIdleConns:        2 * conns,
+		MaxIdleConnsPerHost: 2 * conns,
+		IdleConnTimeout:     time.Minute,
+		DisableCompression:  true,
+	}
+	return &graftClient{http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, url: url}
+}
+
+// post sends one request and checks that it answered data, not errors.
+func (c *graftClient) post(ctx context.Context, body []byte) error {
+	_, err := c.do(ctx, c.url, body)
+	return err
+}
+
+func (c *graftClient) do(ctx context.Context, url string, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Hasura-Admin-Secret", adminSecret)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(b, []byte(`{"data"`)) {
+		return nil, fmt.Errorf("status %d: %.300s", resp.StatusCode, b)
+	}
+	return b, nil
+}
+
+// admin posts a metadata API body.
+func (c *graftClient) admin(ctx context.Context, url string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Hasura-Admin-Secret", adminSecret)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d: %s", resp.StatusCode, b)
+	}
+	return nil
+}
+
+// seed creates the schema and rows, analyzes them and returns the server version.
+func seed(ctx context.Context, dbURL string) (string, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, schemaSQL()); err != nil {
+		return "", err
+	}
+	var version string
+	err = conn.QueryRow(ctx, "SELECT 'PostgreSQL ' || current_setting('server_version')").Scan(&version)
+	return version, err
+}
