@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -84,3 +85,26 @@ func (h *hasuraHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 }
 
 func (h *hasuraHandler) WithGroup(string) slog.Handler { return h }
+
+// LineWriter returns a function writing one log line of type typ whose
+// detail is already JSON, or nil when that type is disabled (or the logger
+// is not Graft's). The per-request http-log uses it: building a map and
+// marshalling it through slog cost more than the request's own work.
+func LineWriter(l *slog.Logger, typ string) func(detail []byte) {
+	h, ok := l.Handler().(*hasuraHandler)
+	if !ok || !h.enabled[typ] || h.level > slog.LevelInfo {
+		return nil
+	}
+	prefix := `","level":"info","type":` + strconv.Quote(typ) + `,"detail":`
+	return func(detail []byte) {
+		line := make([]byte, 0, 64+len(prefix)+len(detail))
+		line = append(line, `{"timestamp":"`...)
+		line = time.Now().UTC().AppendFormat(line, time.RFC3339Nano)
+		line = append(line, prefix...)
+		line = append(line, detail...)
+		line = append(line, "}\n"...)
+		h.mu.Lock()
+		h.w.Write(line)
+		h.mu.Unlock()
+	}
+}

@@ -201,8 +201,20 @@ func (e *Engine) run(ctx context.Context, fields []plannedField) Result {
 			batch.Queue(f.sql, f.args...)
 		}
 	}
+	if len(fields) == 1 && fields[0].sql == "" {
+		batch = &pgx.Batch{}
+	}
 	results := make([][]byte, len(fields))
-	if batch.Len() > 0 {
+	if batch.Len() == 1 {
+		// One statement: QueryRow skips the batch machinery.
+		for i, f := range fields {
+			if f.sql != "" {
+				if err := e.pool.QueryRow(ctx, f.sql, f.args...).Scan(&results[i]); err != nil {
+					return Result{Body: errorBody(dbError(err))}
+				}
+			}
+		}
+	} else if batch.Len() > 1 {
 		br := e.pool.SendBatch(ctx, batch)
 		for i, f := range fields {
 			if f.sql == "" {

@@ -63,7 +63,8 @@ func (a *App) Start(ctx context.Context) error {
 		Meta:   a.Meta,
 		Auth: &authz.Resolver{AdminSecrets: a.Config.AdminSecrets, UnauthorizedRole: a.Config.UnauthorizedRole,
 			JWT: a.Config.JWT, Webhook: a.Config.AuthHook},
-		Log: a.Log,
+		Log:     a.Log,
+		HTTPLog: configs.LineWriter(a.Log, "http-log"),
 	}
 	if err := a.Server.Start(ctx); err != nil {
 		a.Meta.Stop(ctx)

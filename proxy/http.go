@@ -30,6 +30,8 @@ type Server struct {
 	Meta   *metadata.Manager
 	Auth   *authz.Resolver
 	Log    *slog.Logger
+	// HTTPLog writes an http-log line's detail; nil when that log type is off.
+	HTTPLog func(detail []byte)
 
 	srv *http.Server
 	ln  net.Listener

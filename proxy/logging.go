@@ -1,9 +1,11 @@
 package proxy
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"time"
 )
 
@@ -43,9 +45,31 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			}
 		}()
 		next.ServeHTTP(rec, r)
-		s.Log.Info("", "type", "http-log",
-			"http_info", map[string]any{"status": rec.status, "method": r.Method, "url": r.URL.Path,
-				"ip": r.RemoteAddr, "http_version": r.Proto},
-			"operation", map[string]any{"response_size": rec.size, "query_execution_time": time.Since(start).Seconds()})
+		if s.HTTPLog == nil {
+			return
+		}
+		d := make([]byte, 0, 256)
+		d = append(d, `{"http_info":{"status":`...)
+		d = strconv.AppendInt(d, int64(rec.status), 10)
+		d = append(d, `,"method":`...)
+		d = strconv.AppendQuote(d, r.Method)
+		d = append(d, `,"url":`...)
+		d = appendJSONString(d, r.URL.Path)
+		d = append(d, `,"ip":`...)
+		d = appendJSONString(d, r.RemoteAddr)
+		d = append(d, `,"http_version":`...)
+		d = strconv.AppendQuote(d, r.Proto)
+		d = append(d, `},"operation":{"response_size":`...)
+		d = strconv.AppendInt(d, int64(rec.size), 10)
+		d = append(d, `,"query_execution_time":`...)
+		d = strconv.AppendFloat(d, time.Since(start).Seconds(), 'g', -1, 64)
+		d = append(d, "}}"...)
+		s.HTTPLog(d)
 	})
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(dst []byte, s string) []byte {
+	b, _ := json.Marshal(s)
+	return append(dst, b...)
 }
