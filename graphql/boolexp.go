@@ -77,6 +77,7 @@ func (c *compiler) boolField(t *metadata.Table, alias, name string, v any) (stri
 			return "", validationErr("$", "field %q not found in type: '%s_bool_exp'", name, t.GQLName)
 		}
 		x := c.alias()
+		c.touch(r.Target)
 		sub, err := c.boolExp(r.Target, x, asObject(v))
 		if err != nil {
 			return "", err
@@ -97,6 +98,7 @@ func (c *compiler) boolField(t *metadata.Table, alias, name string, v any) (stri
 		if err != nil {
 			return "", err
 		}
+		c.volatile = true
 		if cf.ReturnsTable == nil {
 			return c.comparisons(nil, nil, call, pgType{Schema: cf.ReturnType.Schema, Name: cf.ReturnType.Name}, asObject(v))
 		}
@@ -138,6 +140,7 @@ func (c *compiler) existsExp(v object) (string, error) {
 	if t == nil {
 		return "", validationErr("$", "table %q is not tracked", q.String())
 	}
+	c.touch(t)
 	x := c.alias()
 	wv, _ := v.get("_where")
 	sub, err := c.boolExp(t, x, asObject(wv))

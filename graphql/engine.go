@@ -24,6 +24,8 @@ type Engine struct {
 	// LogQueries writes a query-log line (operation and generated SQL) per
 	// request, as Hasura does when query-log is an enabled log type.
 	LogQueries bool
+	// Live runs subscriptions; Graft's own mutations invalidate it.
+	Live *Live
 
 	mu      sync.Mutex
 	version int64 // snapshot version the caches below belong to
@@ -42,7 +44,9 @@ const maxPlans = 4096
 
 // NewEngine returns an engine reading metadata from meta and data through pool.
 func NewEngine(meta SnapshotSource, pool *pgxpool.Pool, log *slog.Logger) *Engine {
-	return &Engine{meta: meta, pool: pool, log: log, version: -1}
+	e := &Engine{meta: meta, pool: pool, log: log, version: -1}
+	e.Live = NewLive(e)
+	return e
 }
 
 // Request is one GraphQL request body.

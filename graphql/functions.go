@@ -69,6 +69,7 @@ func rowExpr(t *metadata.Table, alias string) string {
 
 // computedCall is the SQL call of a computed field for the row at alias.
 func (c *compiler) computedCall(cf *metadata.ComputedField, alias string, args object) (string, error) {
+	c.volatile = true // the function may read any table
 	t := c.tableOfComputed(cf)
 	a, err := c.callArgs(cf.Function, rowExpr(t, alias), cf.TableArgIndex, cf.SessionArgIndex, args)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strconv"
 
+	"github.com/graftql/graft/metadata"
 	"github.com/graphql-go/graphql/language/ast"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -29,6 +30,8 @@ type mutator struct {
 	prep *preparedOp
 	vars map[string]any
 	sess Session
+	// written are the tables the transaction wrote, for live queries.
+	written map[metadata.QualifiedName]bool
 }
 
 func (m *mutator) compiler() *compiler {
@@ -52,7 +55,7 @@ func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *prepared
 		sessJSON, WALMessagePrefix, string(msg)); err != nil {
 		return Result{Body: errorBody(dbError(err))}
 	}
-	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess}
+	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess, written: map[metadata.QualifiedName]bool{}}
 	out := make([][]byte, len(groups))
 	for i, g := range groups {
 		if g.Name == "__typename" {
@@ -71,6 +74,13 @@ func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *prepared
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return Result{Body: errorBody(dbError(err)), RequestError: true}
+	}
+	if e.Live != nil && len(m.written) > 0 {
+		tables := make([]metadata.QualifiedName, 0, len(m.written))
+		for t := range m.written {
+			tables = append(tables, t)
+		}
+		e.Live.Invalidate(tables)
 	}
 	var buf bytes.Buffer
 	buf.WriteString(`{"data":{`)
@@ -92,6 +102,7 @@ func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *prepared
 
 func (m *mutator) run(mf mutationField, g *fieldGroup) ([]byte, error) {
 	path := "$.selectionSet." + g.Key
+	m.written[mf.Table.Name] = true
 	switch mf.Kind {
 	case mutInsert, mutInsertOne:
 		return m.insert(mf.Table, g, mf.Kind == mutInsertOne, path)

@@ -287,6 +287,7 @@ func (m *mutator) insertNested(t *metadata.Table, objs []object, oc any, g *fiel
 // the row, then its array-relationship children. It returns the row and the
 // number of rows written.
 func (m *mutator) insertRow(t *metadata.Table, o object, oc any, fixed map[string]any, path string) (insertedRow, int, error) {
+	m.written[t.Name] = true
 	affected := 0
 	own := object{}
 	if fixed == nil {

@@ -41,6 +41,7 @@ func (c *compiler) orderField(t *metadata.Table, alias, name string, v any) ([]o
 		return []orderKey{{expr: alias + "." + quoteIdent(col.Name), dir: directions[dir]}}, nil
 	}
 	if r := t.Relationship(name); r != nil && r.Kind == metadata.ObjectRel {
+		c.touch(r.Target)
 		x := c.alias()
 		sub, err := c.orderKeys(r.Target, x, []any{v})
 		if err != nil {
@@ -88,6 +89,7 @@ func (c *compiler) relatedWhere(r *metadata.Relationship, parent, x string) (str
 
 // aggregateOrder orders by an aggregate over an array relationship's rows.
 func (c *compiler) aggregateOrder(r *metadata.Relationship, alias string, v object) ([]orderKey, error) {
+	c.touch(r.Target)
 	x := c.alias()
 	where, err := c.relatedWhere(r, alias, x)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 
+	"github.com/graftql/graft/metadata"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/language/ast"
 	"github.com/jackc/pgx/v5"
@@ -29,6 +30,10 @@ type plannedField struct {
 	sql    string
 	args   []any
 	static []byte
+	// tables the SQL reads; volatile when it also reads through functions,
+	// whose reads only a refetch can see. Live queries refetch on these.
+	tables   map[metadata.QualifiedName]bool
+	volatile bool
 }
 
 // Execute runs one request through the named steps: schema, parse+validate
@@ -46,8 +51,12 @@ func (e *Engine) Execute(ctx context.Context, sess Session, req *Request) Result
 	if err != nil {
 		return Result{Body: errorBody(err), RequestError: true}
 	}
-	if prep.op.Operation == ast.OperationTypeMutation {
+	switch prep.op.Operation {
+	case ast.OperationTypeMutation:
 		return e.runMutation(ctx, rs, prep, vars, sess)
+	case ast.OperationTypeSubscription:
+		return Result{Body: errorBody(&queryError{Code: "validation-failed", Path: "$",
+			Message: "subscriptions are served over WebSocket only"}), RequestError: true}
 	}
 	fields, err := plan(rs, prep, vars, sess)
 	if err != nil {
@@ -98,22 +107,23 @@ func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
 	default:
 		return nil, &queryError{Code: "validation-failed", Path: "$", Message: "exactly one operation has to be present in the document when operationName is not specified"}
 	}
-	if p.op.Operation == ast.OperationTypeSubscription {
-		return nil, &queryError{Code: "validation-failed", Path: "$", Message: "subscriptions are served over WebSocket only"}
-	}
 	e.storePlan(rs, key, p)
 	return p, nil
 }
 
 // plan compiles every root field of the operation.
 func plan(rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session) ([]plannedField, error) {
-	groups := collectFields([]*ast.SelectionSet{prep.op.SelectionSet}, "query_root", prep.frags, vars)
+	root := "query_root"
+	if prep.op.Operation == ast.OperationTypeSubscription {
+		root = "subscription_root"
+	}
+	groups := collectFields([]*ast.SelectionSet{prep.op.SelectionSet}, root, prep.frags, vars)
 	out := make([]plannedField, 0, len(groups))
 	var introspection []*fieldGroup
 	for _, g := range groups {
 		switch g.Name {
 		case "__typename":
-			out = append(out, plannedField{key: g.Key, static: []byte(`"query_root"`)})
+			out = append(out, plannedField{key: g.Key, static: []byte(strconv.Quote(root))})
 			continue
 		case "__schema", "__type":
 			introspection = append(introspection, g)
@@ -125,7 +135,7 @@ func plan(rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session) (
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, plannedField{key: g.Key, sql: sql, args: c.args})
+		out = append(out, plannedField{key: g.Key, sql: sql, args: c.args, tables: c.tables, volatile: c.volatile})
 	}
 	if len(introspection) > 0 {
 		res, err := introspect(rs, prep, vars, introspection)

@@ -124,6 +124,13 @@ func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool) (*r
 	if len(mutation) > 0 {
 		cfg.Mutation = graphql.NewObject(graphql.ObjectConfig{Name: "mutation_root", Fields: mutation})
 	}
+	// Every read root field is also a live query, as in Hasura.
+	subscription := graphql.Fields{}
+	for name, f := range query {
+		subscription[name] = f
+	}
+	cfg.Subscription = graphql.NewObject(graphql.ObjectConfig{Name: "subscription_root", Fields: subscription})
+	cfg.Directives = append(append([]*graphql.Directive{}, graphql.SpecifiedDirectives...), multipleTopLevelFields)
 	s, err := graphql.NewSchema(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("build schema for role %q: %w", role, err)
@@ -291,3 +298,10 @@ func (b *schemaBuilder) accessOf(t *metadata.Table) *tableAccess {
 	}
 	return &tableAccess{Columns: map[string]bool{}, Computed: map[string]bool{}}
 }
+
+// multipleTopLevelFields is Hasura's @_multiple_top_level_fields, which
+// clients put on a subscription selecting several root fields.
+var multipleTopLevelFields = graphql.NewDirective(graphql.DirectiveConfig{
+	Name:      "_multiple_top_level_fields",
+	Locations: []string{graphql.DirectiveLocationSubscription},
+})

@@ -55,6 +55,10 @@ func (c *compiler) readListArgs(g *fieldGroup) (listArgs, error) {
 // rows builds the subquery that yields a list's rows, filtered, ordered and
 // limited, with its order keys as extra columns __o1.. for the outer json_agg.
 func (c *compiler) rows(t *metadata.Table, from, alias string, corr string, la listArgs, path string) (string, []orderKey, error) {
+	c.touch(t)
+	if from != t.Name.SQL() {
+		c.volatile = true // a function call: its reads are not visible here
+	}
 	conds := []string{}
 	if corr != "" {
 		conds = append(conds, corr)
@@ -188,6 +192,10 @@ func (c *compiler) listSQL(t *metadata.Table, from, corr string, g *fieldGroup, 
 
 // objectSQL selects at most one row as a JSON object (NULL when none).
 func (c *compiler) objectSQL(t *metadata.Table, from, corr string, g *fieldGroup, path string) (string, error) {
+	c.touch(t)
+	if from != t.Name.SQL() {
+		c.volatile = true
+	}
 	x := c.alias()
 	conds := []string{}
 	if corr != "" {

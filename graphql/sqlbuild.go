@@ -20,6 +20,10 @@ type compiler struct {
 	// inPermission is set while compiling a permission filter: it may
 	// reach tables the role cannot read, and nested filters do not apply.
 	inPermission bool
+	// tables records what the SQL reads (for live-query invalidation);
+	// volatile: it also calls functions, which may read anything.
+	tables   map[metadata.QualifiedName]bool
+	volatile bool
 	// cmpTable and cmpAlias are the row a column comparison (_ceq ...) is on.
 	cmpTable *metadata.Table
 	cmpAlias string
@@ -234,4 +238,12 @@ func (e *queryError) Error() string { return e.Message }
 
 func validationErr(path, format string, a ...any) error {
 	return &queryError{Code: "validation-failed", Path: path, Message: fmt.Sprintf(format, a...)}
+}
+
+// touch records that the statement reads t.
+func (c *compiler) touch(t *metadata.Table) {
+	if c.tables == nil {
+		c.tables = map[metadata.QualifiedName]bool{}
+	}
+	c.tables[t.Name] = true
 }

@@ -66,7 +66,13 @@ func (a *App) Start(ctx context.Context) error {
 		Log:     a.Log,
 		HTTPLog: configs.LineWriter(a.Log, "http-log"),
 	}
+	if err := a.Engine.Live.Start(ctx); err != nil {
+		a.Meta.Stop(ctx)
+		pool.Close()
+		return err
+	}
 	if err := a.Server.Start(ctx); err != nil {
+		a.Engine.Live.Stop(ctx)
 		a.Meta.Stop(ctx)
 		pool.Close()
 		return fmt.Errorf("listen on %s: %w", a.Config.ListenAddr(), err)
@@ -80,6 +86,9 @@ func (a *App) Stop(ctx context.Context) error {
 	var err error
 	if a.Server != nil {
 		err = a.Server.Stop(ctx)
+	}
+	if a.Engine != nil {
+		a.Engine.Live.Stop(ctx)
 	}
 	if a.Meta != nil {
 		a.Meta.Stop(ctx)

@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/graftql/graft/authz"
 	"github.com/graftql/graft/graphql"
 	"github.com/graftql/graft/metadata"
@@ -35,6 +37,8 @@ type Server struct {
 
 	srv *http.Server
 	ln  net.Listener
+	// sockets are the open WebSocket connections, closed by Stop.
+	sockets sync.Map // *wsConn -> struct{}
 }
 
 // Start listens and serves in the background.
@@ -66,12 +70,19 @@ func (s *Server) Stop(ctx context.Context) error {
 	if s.srv == nil {
 		return nil
 	}
-	return s.srv.Shutdown(ctx)
+	err := s.srv.Shutdown(ctx)
+	s.sockets.Range(func(k, _ any) bool {
+		k.(*wsConn).shutdown(websocket.CloseGoingAway, "server shutting down")
+		return true
+	})
+	return err
 }
 
 // Handler routes Graft's endpoints.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/graphql", s.websocket)
+	mux.HandleFunc("GET /v1alpha1/graphql", s.websocket)
 	mux.HandleFunc("POST /v1/graphql", s.graphql(false))
 	mux.HandleFunc("POST /v1alpha1/graphql", s.graphql(true))
 	mux.HandleFunc("POST /v1/graphql/explain", s.explain)

@@ -1,0 +1,199 @@
+package graphql
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"time"
+
+	"github.com/graftql/graft/metadata"
+)
+
+// Live runs live queries (subscriptions). Subscribers with the same role,
+// session, query and variables share one cohort: one statement per refetch,
+// one result fanned out. A cohort is refetched only when a table its SQL
+// reads was written (Invalidate: from Graft's own mutations and from the
+// WAL), or, for what the WAL cannot show (functions, views), on a slow
+// fallback tick. A result is pushed only when it differs from the last one.
+type Live struct {
+	e        *Engine
+	Fallback time.Duration // refetch of every cohort; default 5 s
+	Debounce time.Duration // bursts of invalidations coalesce; default 5 ms
+
+	mu      sync.Mutex
+	cohorts map[liveKey]*cohort
+	wake    chan struct{}
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+type liveKey struct {
+	role, query, operation, variables, session string
+	backendOnly                                bool
+}
+
+type cohort struct {
+	key      liveKey
+	fields   []plannedField
+	tables   map[metadata.QualifiedName]bool
+	volatile bool // reads through functions: only the fallback tick sees its changes
+	subs     map[*LiveSub]bool
+	last     []byte
+	dirty    bool
+}
+
+// LiveSub is one subscriber; Push receives each new result body.
+type LiveSub struct {
+	Push func(body []byte)
+	c    *cohort
+}
+
+// NewLive returns the live-query manager of an engine.
+func NewLive(e *Engine) *Live {
+	return &Live{e: e, Fallback: 5 * time.Second, Debounce: 5 * time.Millisecond,
+		cohorts: map[liveKey]*cohort{}, wake: make(chan struct{}, 1)}
+}
+
+// Start runs the refetch loop until Stop.
+func (l *Live) Start(ctx context.Context) error {
+	ctx, l.stop = context.WithCancel(context.WithoutCancel(ctx))
+	l.done = make(chan struct{})
+	go l.loop(ctx)
+	return nil
+}
+
+// Stop ends the refetch loop.
+func (l *Live) Stop(context.Context) error {
+	if l.stop != nil {
+		l.stop()
+		<-l.done
+	}
+	return nil
+}
+
+// Invalidate marks the cohorts reading any of tables dirty and wakes the loop.
+func (l *Live) Invalidate(tables []metadata.QualifiedName) {
+	l.mu.Lock()
+	any := false
+	for _, c := range l.cohorts {
+		for _, t := range tables {
+			if c.tables[t] {
+				c.dirty, any = true, true
+				break
+			}
+		}
+	}
+	l.mu.Unlock()
+	if any {
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Cohorts reports how many distinct live queries are running (for tests and metrics).
+func (l *Live) Cohorts() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.cohorts)
+}
+
+// subscribe adds a subscriber to its cohort, creating and fetching the
+// cohort when it is new; the first result is pushed before it returns.
+func (l *Live) subscribe(ctx context.Context, key liveKey, fields []plannedField, push func([]byte)) (*LiveSub, error) {
+	s := &LiveSub{Push: push}
+	l.mu.Lock()
+	c := l.cohorts[key]
+	if c == nil {
+		c = &cohort{key: key, fields: fields, tables: map[metadata.QualifiedName]bool{}, subs: map[*LiveSub]bool{}}
+		for _, f := range fields {
+			for t := range f.tables {
+				c.tables[t] = true
+			}
+			c.volatile = c.volatile || f.volatile
+		}
+		l.cohorts[key] = c
+	}
+	c.subs[s] = true
+	s.c = c
+	last := c.last
+	l.mu.Unlock()
+	if last != nil {
+		push(last)
+		return s, nil
+	}
+	body := l.e.run(ctx, fields).Body
+	l.mu.Lock()
+	if c.last == nil {
+		c.last = body
+	}
+	l.mu.Unlock()
+	push(body)
+	return s, nil
+}
+
+// Unsubscribe removes a subscriber; the cohort goes with its last one.
+func (l *Live) Unsubscribe(s *LiveSub) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(s.c.subs, s)
+	if len(s.c.subs) == 0 && l.cohorts[s.c.key] == s.c {
+		delete(l.cohorts, s.c.key)
+	}
+}
+
+func (l *Live) loop(ctx context.Context) {
+	defer close(l.done)
+	tick := time.NewTicker(l.Fallback)
+	defer tick.Stop()
+	for {
+		all := false
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.wake:
+			// Let a burst of writes land before refetching once.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(l.Debounce):
+			}
+		case <-tick.C:
+			all = true
+		}
+		l.refetch(ctx, all)
+	}
+}
+
+// refetch runs the dirty cohorts (every cohort on a fallback tick) and
+// pushes results that changed.
+func (l *Live) refetch(ctx context.Context, all bool) {
+	l.mu.Lock()
+	var due []*cohort
+	for _, c := range l.cohorts {
+		if c.dirty || all {
+			c.dirty = false
+			due = append(due, c)
+		}
+	}
+	l.mu.Unlock()
+	for _, c := range due {
+		body := l.e.run(ctx, c.fields).Body
+		l.mu.Lock()
+		changed := !bytes.Equal(body, c.last)
+		if changed {
+			c.last = body
+		}
+		subs := make([]*LiveSub, 0, len(c.subs))
+		for s := range c.subs {
+			subs = append(subs, s)
+		}
+		l.mu.Unlock()
+		if changed {
+			for _, s := range subs {
+				s.Push(body)
+			}
+		}
+	}
+}

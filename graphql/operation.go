@@ -1,0 +1,49 @@
+package graphql
+
+import (
+	"bytes"
+	"context"
+
+	"github.com/graphql-go/graphql/language/ast"
+)
+
+// OperationResult is what a WebSocket operation produced: a running live
+// query, or the one body of a query or mutation (possibly an error).
+type OperationResult struct {
+	Sub          *LiveSub
+	Body         []byte
+	RequestError bool // Body reports a request error (parse, validation, variables)
+}
+
+// StartOperation runs one operation of a WebSocket client. A subscription
+// joins (or starts) its live-query cohort; push receives every result,
+// starting with the current one. Stop it with Live.Unsubscribe.
+func (e *Engine) StartOperation(ctx context.Context, sess Session, req *Request, push func([]byte)) OperationResult {
+	rs, err := e.roleSchema(sess)
+	if err != nil {
+		return OperationResult{Body: errorBody(err), RequestError: true}
+	}
+	prep, err := e.prepare(rs, req)
+	if err != nil {
+		return OperationResult{Body: errorBody(err), RequestError: true}
+	}
+	if prep.op.Operation != ast.OperationTypeSubscription {
+		res := e.Execute(ctx, sess, req)
+		return OperationResult{Body: res.Body, RequestError: res.RequestError}
+	}
+	vars, err := coerceVariables(rs, prep, req.Variables)
+	if err != nil {
+		return OperationResult{Body: errorBody(err), RequestError: true}
+	}
+	fields, err := plan(rs, prep, vars, sess)
+	if err != nil {
+		return OperationResult{Body: errorBody(err), RequestError: true}
+	}
+	key := liveKey{role: sess.Role, backendOnly: sess.BackendOnly, query: req.Query, operation: req.OperationName,
+		variables: string(bytes.TrimSpace(req.Variables)), session: sess.JSON()}
+	sub, err := e.Live.subscribe(ctx, key, fields, push)
+	if err != nil {
+		return OperationResult{Body: errorBody(err), RequestError: true}
+	}
+	return OperationResult{Sub: sub}
+}

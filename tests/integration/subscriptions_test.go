@@ -1,0 +1,182 @@
+package integration
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/graftql/graft/tests/testenv"
+)
+
+// wsClient is a minimal client of either GraphQL WebSocket protocol.
+type wsClient struct {
+	t    *testing.T
+	conn *websocket.Conn
+}
+
+func dialWS(t *testing.T, s *testenv.Server, proto string) *wsClient {
+	t.Helper()
+	d := websocket.Dialer{Subprotocols: []string{proto}, HandshakeTimeout: 5 * time.Second}
+	conn, _, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/v1/graphql", nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &wsClient{t: t, conn: conn}
+}
+
+func (c *wsClient) send(v any) {
+	c.t.Helper()
+	if err := c.conn.WriteJSON(v); err != nil {
+		c.t.Fatalf("send: %v", err)
+	}
+}
+
+type wsFrame struct {
+	Type    string          `json:"type"`
+	ID      string          `json:"id"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// next reads the next frame that is not a keep-alive, within a deadline.
+func (c *wsClient) next() wsFrame {
+	c.t.Helper()
+	for {
+		c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		var f wsFrame
+		if err := c.conn.ReadJSON(&f); err != nil {
+			c.t.Fatalf("read: %v", err)
+		}
+		if f.Type != "ka" {
+			return f
+		}
+	}
+}
+
+func (c *wsClient) expect(typ, id, payload string) {
+	c.t.Helper()
+	f := c.next()
+	if f.Type != typ || f.ID != id {
+		c.t.Fatalf("got frame %s %q %s, want %s %q", f.Type, f.ID, f.Payload, typ, id)
+	}
+	if payload != "" {
+		mustBody(c.t, &testenv.Response{Body: f.Payload}, payload)
+	}
+}
+
+// closeCode reads until the server closes and returns the close code.
+func (c *wsClient) closeCode() int {
+	c.t.Helper()
+	for {
+		c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, _, err := c.conn.ReadMessage(); err != nil {
+			if ce, ok := err.(*websocket.CloseError); ok {
+				return ce.Code
+			}
+			c.t.Fatalf("connection ended without a close frame: %v", err)
+		}
+	}
+}
+
+func startChat(t *testing.T) *testenv.Server {
+	t.Helper()
+	db := testenv.NewDatabase(t)
+	s := testenv.Start(t, db)
+	s.RunSQL(`CREATE TABLE msg (id serial PRIMARY KEY, room text NOT NULL, body text NOT NULL);
+	          CREATE TABLE other (id serial PRIMARY KEY)`)
+	s.Metadata(map[string]any{"type": "bulk", "args": []any{
+		map[string]any{"type": "pg_track_table", "args": map[string]any{"table": "msg"}},
+		map[string]any{"type": "pg_track_table", "args": map[string]any{"table": "other"}},
+		perm("select", "msg", "member", map[string]any{"columns": []string{"id", "body"}, "filter": map[string]any{"room": map[string]any{"_eq": "X-Hasura-Room"}}}),
+	}})
+	return s
+}
+
+var adminInit = map[string]any{"type": "connection_init", "payload": map[string]any{"headers": map[string]string{"X-Hasura-Admin-Secret": testenv.AdminSecret}}}
+
+func TestSubscriptionsApolloProtocol(t *testing.T) {
+	t.Parallel()
+	s := startChat(t)
+	c := dialWS(t, s, "graphql-ws")
+	c.send(adminInit)
+	c.expect("connection_ack", "", "")
+	sub := `subscription($room: String!) { msg(where: {room: {_eq: $room}}, order_by: {id: asc}) { body } }`
+	c.send(map[string]any{"id": "1", "type": "start", "payload": map[string]any{"query": sub, "variables": map[string]any{"room": "a"}}})
+	c.expect("data", "1", `{"data":{"msg":[]}}`)
+	s.GraphQL(`mutation { insert_msg(objects: [{room: "a", body: "hello"}]) { affected_rows } }`, nil)
+	c.expect("data", "1", `{"data":{"msg":[{"body":"hello"}]}}`)
+	// A query over the socket: one result, then complete.
+	c.send(map[string]any{"id": "2", "type": "start", "payload": map[string]any{"query": `{ msg_aggregate { aggregate { count } } }`}})
+	c.expect("data", "2", `{"data":{"msg_aggregate":{"aggregate":{"count":1}}}}`)
+	c.expect("complete", "2", "")
+	// A write to another room's rows changes nothing for this subscriber:
+	// the next frame is the reply to stop, not a push.
+	s.GraphQL(`mutation { insert_msg(objects: [{room: "b", body: "elsewhere"}]) { affected_rows } }`, nil)
+	c.send(map[string]any{"id": "1", "type": "stop"})
+	c.expect("complete", "1", "")
+	c.send(map[string]any{"type": "no_such_type"})
+	c.expect("connection_error", "", "")
+	c.send(map[string]any{"type": "connection_terminate"})
+	if code := c.closeCode(); code != websocket.CloseNormalClosure {
+		t.Fatalf("close code %d", code)
+	}
+}
+
+func TestSubscriptionsTransportProtocol(t *testing.T) {
+	t.Parallel()
+	s := startChat(t)
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"headers": map[string]string{
+		"X-Hasura-Admin-Secret": testenv.AdminSecret, "X-Hasura-Role": "member", "X-Hasura-Room": "a"}}})
+	c.expect("connection_ack", "", "")
+	c.send(map[string]any{"type": "ping"})
+	c.expect("pong", "", "")
+	c.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{"query": `subscription { msg { body } }`}})
+	c.expect("next", "s", `{"data":{"msg":[]}}`)
+	s.GraphQL(`mutation { insert_msg(objects: [{room: "b", body: "not yours"}, {room: "a", body: "yours"}]) { affected_rows } }`, nil)
+	c.expect("next", "s", `{"data":{"msg":[{"body":"yours"}]}}`)
+	// The role's schema has no room column: a validation error for that operation.
+	c.send(map[string]any{"id": "bad", "type": "subscribe", "payload": map[string]any{"query": `subscription { msg { room } }`}})
+	f := c.next()
+	if f.Type != "error" || f.ID != "bad" || !strings.Contains(string(f.Payload), "validation-failed") {
+		t.Fatalf("want an error frame, got %s %s %s", f.Type, f.ID, f.Payload)
+	}
+	c.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{"query": `subscription { msg { body } }`}})
+	if code := c.closeCode(); code != 4409 {
+		t.Fatalf("duplicate id: close code %d, want 4409", code)
+	}
+}
+
+func TestSubscriptionsAuthAndSharing(t *testing.T) {
+	t.Parallel()
+	s := startChat(t)
+	bad := dialWS(t, s, "graphql-transport-ws")
+	bad.send(map[string]any{"type": "connection_init", "payload": map[string]any{"headers": map[string]string{}}})
+	if code := bad.closeCode(); code != 4403 {
+		t.Fatalf("unauthenticated init: close code %d, want 4403", code)
+	}
+	apollo := dialWS(t, s, "graphql-ws")
+	apollo.send(map[string]any{"type": "connection_init", "payload": map[string]any{"headers": map[string]string{}}})
+	apollo.expect("connection_error", "", "")
+
+	// Identical subscriptions share one cohort; different variables do not.
+	q := `subscription($r: String) { msg(where: {room: {_eq: $r}}) { id } }`
+	var clients []*wsClient
+	for i, room := range []string{"a", "a", "b"} {
+		c := dialWS(t, s, "graphql-ws")
+		c.send(adminInit)
+		c.expect("connection_ack", "", "")
+		c.send(map[string]any{"id": "x", "type": "start", "payload": map[string]any{"query": q, "variables": map[string]any{"r": room}}})
+		c.expect("data", "x", `{"data":{"msg":[]}}`)
+		clients = append(clients, c)
+		_ = i
+	}
+	if n := s.App.Engine.Live.Cohorts(); n != 2 {
+		t.Fatalf("%d live cohorts for 2 distinct subscriptions", n)
+	}
+	s.GraphQL(`mutation { insert_msg_one(object: {room: "a", body: "hi"}) { id } }`, nil)
+	clients[0].expect("data", "x", `{"data":{"msg":[{"id":1}]}}`)
+	clients[1].expect("data", "x", `{"data":{"msg":[{"id":1}]}}`)
+}
