@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/graftql/graft/authz"
 	"github.com/spf13/pflag"
@@ -28,6 +29,8 @@ type Config struct {
 	RedisURL         string
 	JWT              *authz.JWTVerifier
 	AuthHook         *authz.Webhook
+	LiveFallback     time.Duration
+	LiveBatchSize    int
 }
 
 // setting is one option: its env variable, flag name, default and help.
@@ -48,6 +51,8 @@ var settings = []setting{
 	{"HASURA_GRAPHQL_UNAUTHORIZED_ROLE", "unauthorized-role", "", "role for requests without credentials"},
 	{"HASURA_GRAPHQL_REDIS_URL", "redis-url", "", "Redis URL (event queue, live-query fan-out)"},
 	{"HASURA_GRAPHQL_JWT_SECRET", "jwt-secret", "", "JWT configuration (JSON), as Hasura's"},
+	{"HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL", "live-queries-fallback-refetch-interval", "5000", "milliseconds between refetches of every live query (covers what the WAL cannot show)"},
+	{"HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", "live-queries-multiplexed-batch-size", "100", "live queries refetched by one statement"},
 	{"HASURA_GRAPHQL_AUTH_HOOK", "auth-hook", "", "authentication webhook URL"},
 	{"HASURA_GRAPHQL_AUTH_HOOK_MODE", "auth-hook-mode", "GET", "authentication webhook method: GET or POST"},
 }
@@ -94,6 +99,14 @@ func Load(getenv func(string) string, fs *pflag.FlagSet) (*Config, error) {
 		return nil, err
 	}
 	if c.PGConnections, err = intIn(val, "HASURA_GRAPHQL_PG_CONNECTIONS", 1, 10000); err != nil {
+		return nil, err
+	}
+	ms, err := intIn(val, "HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL", 10, 86400000)
+	if err != nil {
+		return nil, err
+	}
+	c.LiveFallback = time.Duration(ms) * time.Millisecond
+	if c.LiveBatchSize, err = intIn(val, "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", 1, 10000); err != nil {
 		return nil, err
 	}
 	if c.DevMode, err = strconv.ParseBool(val["HASURA_GRAPHQL_DEV_MODE"]); err != nil {

@@ -44,7 +44,7 @@ func (c *compiler) aggregateSQL(t *metadata.Table, from, corr string, g *fieldGr
 			lats += l
 			filter := ""
 			if permLimit != nil {
-				filter = " FILTER (WHERE " + x + ".__rn <= " + c.param(int64(*permLimit)) + ")"
+				filter = " FILTER (WHERE " + x + ".__rn <= " + c.param(int64(*permLimit)) + "::bigint)"
 			}
 			vs = append(vs, "coalesce(json_agg("+obj+outerOrder(x, keys)+")"+filter+", '[]')")
 		default:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/graftql/graft/metadata"
@@ -19,6 +20,11 @@ type Live struct {
 	e        *Engine
 	Fallback time.Duration // refetch of every cohort; default 5 s
 	Debounce time.Duration // bursts of invalidations coalesce; default 5 ms
+
+	// BatchSize caps the cohorts multiplexed into one statement.
+	BatchSize int
+
+	statements atomic.Int64 // statements run, for tests and metrics
 
 	mu      sync.Mutex
 	cohorts map[liveKey]*cohort
@@ -40,6 +46,9 @@ type cohort struct {
 	subs     map[*LiveSub]bool
 	last     []byte
 	dirty    bool
+	// mux is the cohort's multiplexing plan (nil: refetched on its own).
+	mux        *muxPlan
+	muxPlanned bool
 }
 
 // LiveSub is one subscriber; Push receives each new result body.
@@ -50,7 +59,7 @@ type LiveSub struct {
 
 // NewLive returns the live-query manager of an engine.
 func NewLive(e *Engine) *Live {
-	return &Live{e: e, Fallback: 5 * time.Second, Debounce: 5 * time.Millisecond,
+	return &Live{e: e, Fallback: 5 * time.Second, Debounce: 5 * time.Millisecond, BatchSize: defaultMuxBatch,
 		cohorts: map[liveKey]*cohort{}, wake: make(chan struct{}, 1)}
 }
 
@@ -92,6 +101,9 @@ func (l *Live) Invalidate(tables []metadata.QualifiedName) {
 	}
 }
 
+// Statements reports how many statements live queries have run.
+func (l *Live) Statements() int64 { return l.statements.Load() }
+
 // Cohorts reports how many distinct live queries are running (for tests and metrics).
 func (l *Live) Cohorts() int {
 	l.mu.Lock()
@@ -123,6 +135,7 @@ func (l *Live) subscribe(ctx context.Context, key liveKey, fields []plannedField
 		push(last)
 		return s, nil
 	}
+	l.statements.Add(1)
 	body := l.e.run(ctx, fields).Body
 	l.mu.Lock()
 	if c.last == nil {
@@ -178,8 +191,9 @@ func (l *Live) refetch(ctx context.Context, all bool) {
 		}
 	}
 	l.mu.Unlock()
+	bodies := l.fetch(ctx, due)
 	for _, c := range due {
-		body := l.e.run(ctx, c.fields).Body
+		body := bodies[c]
 		l.mu.Lock()
 		changed := !bytes.Equal(body, c.last)
 		if changed {
@@ -196,4 +210,46 @@ func (l *Live) refetch(ctx context.Context, all bool) {
 			}
 		}
 	}
+}
+
+// fetch runs the cohorts' statements: multiplexed where their plans allow,
+// one by one otherwise.
+func (l *Live) fetch(ctx context.Context, due []*cohort) map[*cohort][]byte {
+	out := make(map[*cohort][]byte, len(due))
+	groups := map[string][]*cohort{}
+	plans := map[string]*muxPlan{}
+	var single []*cohort
+	for _, c := range due {
+		if !c.muxPlanned {
+			c.mux, c.muxPlanned = planMux(c), true
+		}
+		if c.mux == nil {
+			single = append(single, c)
+			continue
+		}
+		groups[c.mux.key] = append(groups[c.mux.key], c)
+		plans[c.mux.key] = c.mux
+	}
+	for key, group := range groups {
+		if len(group) == 1 {
+			single = append(single, group...)
+			continue
+		}
+		for start := 0; start < len(group); start += l.BatchSize {
+			batch := group[start:min(start+l.BatchSize, len(group))]
+			res, ok := l.runMux(ctx, plans[key], batch)
+			if !ok {
+				single = append(single, batch...)
+				continue
+			}
+			for c, b := range res {
+				out[c] = b
+			}
+		}
+	}
+	for _, c := range single {
+		l.statements.Add(1)
+		out[c] = l.e.run(ctx, c.fields).Body
+	}
+	return out
 }

@@ -176,7 +176,30 @@ func TestSubscriptionsAuthAndSharing(t *testing.T) {
 	if n := s.App.Engine.Live.Cohorts(); n != 2 {
 		t.Fatalf("%d live cohorts for 2 distinct subscriptions", n)
 	}
-	s.GraphQL(`mutation { insert_msg_one(object: {room: "a", body: "hi"}) { id } }`, nil)
+	// Both cohorts (rooms a and b) are refetched by one multiplexed statement.
+	before := s.App.Engine.Live.Statements()
+	s.GraphQL(`mutation { insert_msg(objects: [{room: "a", body: "hi"}, {room: "b", body: "yo"}]) { affected_rows } }`, nil)
 	clients[0].expect("data", "x", `{"data":{"msg":[{"id":1}]}}`)
 	clients[1].expect("data", "x", `{"data":{"msg":[{"id":1}]}}`)
+	clients[2].expect("data", "x", `{"data":{"msg":[{"id":2}]}}`)
+	if n := s.App.Engine.Live.Statements() - before; n != 1 {
+		t.Fatalf("refetching 2 cohorts of one query shape took %d statements, want 1", n)
+	}
+}
+
+func TestSubscriptionsFallbackRefetchSeesPlainSQL(t *testing.T) {
+	t.Parallel()
+	db := testenv.NewDatabase(t)
+	s := testenv.Start(t, db, testenv.Options{LiveFallbackMS: "100"})
+	s.RunSQL(`CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counter VALUES (1, 0)`)
+	s.Metadata(map[string]any{"type": "pg_track_table", "args": map[string]any{"table": "counter"}})
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"headers": map[string]string{"X-Hasura-Admin-Secret": testenv.AdminSecret}}})
+	c.expect("connection_ack", "", "")
+	c.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": `subscription { counter_by_pk(id: 1) { n } }`}})
+	c.expect("next", "1", `{"data":{"counter_by_pk":{"n":0}}}`)
+	// Written behind Graft's back: no invalidation, the fallback refetch finds it,
+	// and unchanged results in between are never pushed.
+	testenv.Exec(t, db, `UPDATE counter SET n = 1 WHERE id = 1`)
+	c.expect("next", "1", `{"data":{"counter_by_pk":{"n":1}}}`)
 }

@@ -126,6 +126,7 @@ type Options struct {
 	JWTSecret        string    // HASURA_GRAPHQL_JWT_SECRET
 	AuthHook         string    // HASURA_GRAPHQL_AUTH_HOOK
 	AuthHookMode     string    // HASURA_GRAPHQL_AUTH_HOOK_MODE
+	LiveFallbackMS   string    // live-query fallback refetch; default 60000 so tests see only invalidations
 	Logs             io.Writer // default: discarded
 }
 
@@ -140,15 +141,19 @@ func Start(t testing.TB, dbURL string, opts ...Options) *Server {
 		}
 	}
 	env := map[string]string{
-		"HASURA_GRAPHQL_DATABASE_URL":      dbURL,
-		"HASURA_GRAPHQL_SERVER_HOST":       "127.0.0.1",
-		"HASURA_GRAPHQL_SERVER_PORT":       "1",
-		"HASURA_GRAPHQL_UNAUTHORIZED_ROLE": o.UnauthorizedRole,
-		"HASURA_GRAPHQL_ENABLED_LOG_TYPES": "startup,http-log,query-log",
-		"HASURA_GRAPHQL_PG_CONNECTIONS":    "20",
-		"HASURA_GRAPHQL_JWT_SECRET":        o.JWTSecret,
-		"HASURA_GRAPHQL_AUTH_HOOK":         o.AuthHook,
-		"HASURA_GRAPHQL_AUTH_HOOK_MODE":    o.AuthHookMode,
+		"HASURA_GRAPHQL_DATABASE_URL":                           dbURL,
+		"HASURA_GRAPHQL_SERVER_HOST":                            "127.0.0.1",
+		"HASURA_GRAPHQL_SERVER_PORT":                            "1",
+		"HASURA_GRAPHQL_UNAUTHORIZED_ROLE":                      o.UnauthorizedRole,
+		"HASURA_GRAPHQL_ENABLED_LOG_TYPES":                      "startup,http-log,query-log",
+		"HASURA_GRAPHQL_PG_CONNECTIONS":                         "20",
+		"HASURA_GRAPHQL_JWT_SECRET":                             o.JWTSecret,
+		"HASURA_GRAPHQL_AUTH_HOOK":                              o.AuthHook,
+		"HASURA_GRAPHQL_AUTH_HOOK_MODE":                         o.AuthHookMode,
+		"HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL": o.LiveFallbackMS,
+	}
+	if env["HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL"] == "" {
+		env["HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL"] = "60000"
 	}
 	cfg, err := configs.Load(func(k string) string { return env[k] }, nil)
 	if err != nil {
