@@ -9,14 +9,17 @@ import (
 // tableAccess is what one role may read of one table. The schema builder
 // shows only this, and the SQL generator adds Filter to every read.
 type tableAccess struct {
-	Columns   map[string]bool // Postgres column names
-	Computed  map[string]bool
-	AllowAgg  bool
-	Filter    map[string]any // the permission's bool_exp; nil for admin
-	Limit     *int
-	RootSel   bool // query root fields allowed
-	RootByPk  bool
-	RootAgg   bool
+	Columns  map[string]bool // Postgres column names
+	Computed map[string]bool
+	AllowAgg bool
+	Filter   map[string]any // the permission's bool_exp; nil for admin
+	Limit    *int
+	RootSel  bool // query root fields allowed
+	RootByPk bool
+	RootAgg  bool
+	// SubRoots lists the root fields allowed as subscriptions (select,
+	// select_by_pk, select_aggregate); nil: the same as for queries.
+	SubRoots  map[string]bool
 	Unlimited bool // admin: no filter, every column
 	// Parents are the accesses an inherited role combines (see roleAccess).
 	Parents []*tableAccess
@@ -30,6 +33,7 @@ type selectPermission struct {
 	Limit             *int            `json:"limit"`
 	AllowAggregations bool            `json:"allow_aggregations"`
 	QueryRootFields   []string        `json:"query_root_fields"`
+	SubRootFields     []string        `json:"subscription_root_fields"`
 }
 
 // accessFor decides a role's access to a table; nil means no access.
@@ -72,6 +76,12 @@ func accessFor(t *metadata.Table, role string) *tableAccess {
 		}
 		for _, c := range sp.ComputedFields {
 			a.Computed[c] = true
+		}
+		if sp.SubRootFields != nil {
+			a.SubRoots = map[string]bool{}
+			for _, f := range sp.SubRootFields {
+				a.SubRoots[f] = true
+			}
 		}
 		if sp.QueryRootFields != nil {
 			a.RootSel, a.RootByPk, a.RootAgg = false, false, false

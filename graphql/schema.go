@@ -127,7 +127,12 @@ func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool) (*r
 	// Every read root field is also a live query, as in Hasura.
 	subscription := graphql.Fields{}
 	for name, f := range query {
-		subscription[name] = f
+		if rs.subscribable(name) {
+			subscription[name] = f
+		}
+	}
+	if len(subscription) == 0 {
+		subscription["no_subscriptions_available"] = &graphql.Field{Type: graphql.NewNonNull(graphql.String)}
 	}
 	cfg.Subscription = graphql.NewObject(graphql.ObjectConfig{Name: "subscription_root", Fields: subscription})
 	cfg.Directives = append(append([]*graphql.Directive{}, graphql.SpecifiedDirectives...), multipleTopLevelFields)
@@ -305,3 +310,23 @@ var multipleTopLevelFields = graphql.NewDirective(graphql.DirectiveConfig{
 	Name:      "_multiple_top_level_fields",
 	Locations: []string{graphql.DirectiveLocationSubscription},
 })
+
+// subscribable applies a select permission's subscription_root_fields.
+func (rs *roleSchema) subscribable(root string) bool {
+	rf, ok := rs.roots[root]
+	if !ok {
+		return true
+	}
+	a := rs.access[rf.Table]
+	if a == nil || a.SubRoots == nil {
+		return true
+	}
+	switch rf.Kind {
+	case rootSelect, rootFunction:
+		return a.SubRoots["select"]
+	case rootByPk:
+		return a.SubRoots["select_by_pk"]
+	default:
+		return a.SubRoots["select_aggregate"]
+	}
+}

@@ -1,9 +1,14 @@
 package integration
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -253,4 +258,45 @@ func TestAuthSessionVariablesCannotInjectSQL(t *testing.T) {
 		}
 	}
 	mustBody(t, s.GraphQL(`{ profile_aggregate { aggregate { count } } }`, nil), `{"data":{"profile_aggregate":{"aggregate":{"count":3}}}}`)
+}
+
+func TestAuthJWTECDSAAndEdDSA(t *testing.T) {
+	t.Parallel()
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edPub, edPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemOf := func(pub any) string {
+		der, err := x509.MarshalPKIXPublicKey(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})))
+		return string(b)
+	}
+	for _, tc := range []struct {
+		typ    string
+		key    string
+		method jwt.SigningMethod
+		priv   any
+	}{
+		{"ES256", pemOf(&ecKey.PublicKey), jwt.SigningMethodES256, ecKey},
+		{"Ed25519", pemOf(edPub), jwt.SigningMethodEdDSA, edPriv},
+	} {
+		t.Run(tc.typ, func(t *testing.T) {
+			t.Parallel()
+			s := startAuth(t, testenv.Options{JWTSecret: `{"type":"` + tc.typ + `","key":` + tc.key + `}`})
+			tok, err := jwt.NewWithClaims(tc.method, hasuraClaims("2", "user")).SignedString(tc.priv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustBody(t, asUser(t, s, `{ profile { name } }`, bearer(tok)), `{"data":{"profile":[{"name":"grace"}]}}`)
+			forged := signHS(t, hasuraClaims("2", "user")) // HS256 is not the configured algorithm
+			mustErrorCode(t, asUser(t, s, `{ profile { name } }`, bearer(forged)), "invalid-jwt")
+		})
+	}
 }

@@ -113,3 +113,27 @@ func TestPermissionsInjectionThroughValuesAndIdentifiers(t *testing.T) {
 	}
 	mustBody(t, s.GraphQL(`{ book_aggregate { aggregate { count } } }`, nil), `{"data":{"book_aggregate":{"aggregate":{"count":4}}}}`)
 }
+
+func TestPermissionsSubscriptionRootFieldsAndLegacyDataAPI(t *testing.T) {
+	t.Parallel()
+	s := startLibrary(t)
+	s.Metadata(perm("select", "writer", "viewer", map[string]any{"columns": []string{"id", "name"}, "filter": map[string]any{},
+		"allow_aggregations": true, "subscription_root_fields": []string{"select_aggregate"}}))
+	viewer := map[string]string{"X-Hasura-Role": "viewer"}
+	// Queries keep every root field; subscriptions only the aggregate.
+	mustBody(t, s.GraphQL(`{ writer(order_by: {id: asc}) { name } }`, nil, viewer), `{"data":{"writer":[{"name":"ada"},{"name":"grace"}]}}`)
+	r := s.GraphQL(`{ __schema { subscriptionType { fields { name } } } }`, nil, viewer)
+	mustBody(t, r, `{"data":{"__schema":{"subscriptionType":{"fields":[{"name":"writer_aggregate"}]}}}}`)
+
+	// The legacy data API on /v2/query: count, update, delete.
+	q := func(body map[string]any, want string) {
+		t.Helper()
+		mustBody(t, s.Query(body), want)
+	}
+	q(map[string]any{"type": "count", "args": map[string]any{"table": "book", "where": map[string]any{"published": true}}}, `{"count":2}`)
+	q(map[string]any{"type": "update", "args": map[string]any{"table": "book", "where": map[string]any{"id": map[string]any{"$eq": 2}},
+		"$set": map[string]any{"title": "A2 final"}}}, `{"affected_rows":1}`)
+	q(map[string]any{"type": "delete", "args": map[string]any{"table": "book", "where": map[string]any{"writer_id": 2}}}, `{"affected_rows":2}`)
+	q(map[string]any{"type": "select", "args": map[string]any{"table": "book", "columns": []string{"id", "title"}}},
+		`[{"id":1,"title":"A1"},{"id":2,"title":"A2 final"}]`)
+}
