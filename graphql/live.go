@@ -28,6 +28,7 @@ type Live struct {
 
 	mu      sync.Mutex
 	cohorts map[liveKey]*cohort
+	streams map[*streamSub]bool
 	wake    chan struct{}
 	stop    context.CancelFunc
 	done    chan struct{}
@@ -53,14 +54,15 @@ type cohort struct {
 
 // LiveSub is one subscriber; Push receives each new result body.
 type LiveSub struct {
-	Push func(body []byte)
-	c    *cohort
+	Push   func(body []byte)
+	c      *cohort
+	stream *streamSub
 }
 
 // NewLive returns the live-query manager of an engine.
 func NewLive(e *Engine) *Live {
 	return &Live{e: e, Fallback: 5 * time.Second, Debounce: 5 * time.Millisecond, BatchSize: defaultMuxBatch,
-		cohorts: map[liveKey]*cohort{}, wake: make(chan struct{}, 1)}
+		cohorts: map[liveKey]*cohort{}, streams: map[*streamSub]bool{}, wake: make(chan struct{}, 1)}
 }
 
 // Start runs the refetch loop until Stop.
@@ -88,6 +90,14 @@ func (l *Live) Invalidate(tables []metadata.QualifiedName) {
 		for _, t := range tables {
 			if c.tables[t] {
 				c.dirty, any = true, true
+				break
+			}
+		}
+	}
+	for s := range l.streams {
+		for _, t := range tables {
+			if s.tables[t] {
+				s.dirty, any = true, true
 				break
 			}
 		}
@@ -150,6 +160,11 @@ func (l *Live) subscribe(ctx context.Context, key liveKey, fields []plannedField
 func (l *Live) Unsubscribe(s *LiveSub) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if s.stream != nil {
+		s.stream.done.Store(true)
+		delete(l.streams, s.stream)
+		return
+	}
 	delete(s.c.subs, s)
 	if len(s.c.subs) == 0 && l.cohorts[s.c.key] == s.c {
 		delete(l.cohorts, s.c.key)
@@ -185,12 +200,24 @@ func (l *Live) refetch(ctx context.Context, all bool) {
 	l.mu.Lock()
 	var due []*cohort
 	for _, c := range l.cohorts {
-		if c.dirty || all {
+		// A cohort whose first fetch is still running is left to it:
+		// refetching it too would push the first result twice.
+		if (c.dirty || all) && c.last != nil {
 			c.dirty = false
 			due = append(due, c)
 		}
 	}
+	var streams []*streamSub
+	for s := range l.streams {
+		if s.dirty || all {
+			s.dirty = false
+			streams = append(streams, s)
+		}
+	}
 	l.mu.Unlock()
+	for _, s := range streams {
+		s.fetch(ctx, false)
+	}
 	bodies := l.fetch(ctx, due)
 	for _, c := range due {
 		body := bodies[c]
@@ -252,4 +279,14 @@ func (l *Live) fetch(ctx context.Context, due []*cohort) map[*cohort][]byte {
 		out[c] = l.e.run(ctx, c.fields).Body
 	}
 	return out
+}
+
+// subscribeStream starts a streaming subscription: its first batch is
+// pushed before it returns.
+func (l *Live) subscribeStream(ctx context.Context, s *streamSub) *LiveSub {
+	s.fetch(ctx, true)
+	l.mu.Lock()
+	l.streams[s] = true
+	l.mu.Unlock()
+	return &LiveSub{Push: s.push, stream: s}
 }

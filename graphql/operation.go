@@ -35,6 +35,21 @@ func (e *Engine) StartOperation(ctx context.Context, sess Session, req *Request,
 	if err != nil {
 		return OperationResult{Body: errorBody(err), RequestError: true}
 	}
+	groups := collectFields([]*ast.SelectionSet{prep.op.SelectionSet}, "subscription_root", prep.frags, vars)
+	for _, g := range groups {
+		t, ok := rs.streams[g.Name]
+		if !ok {
+			continue
+		}
+		if len(groups) != 1 {
+			return OperationResult{Body: errorBody(validationErr("$", "a streaming subscription must be the only root field")), RequestError: true}
+		}
+		s, err := newStream(e.Live, rs, prep, vars, sess, g, t, push)
+		if err != nil {
+			return OperationResult{Body: errorBody(err), RequestError: true}
+		}
+		return OperationResult{Sub: e.Live.subscribeStream(ctx, s)}
+	}
 	fields, err := plan(rs, prep, vars, sess)
 	if err != nil {
 		return OperationResult{Body: errorBody(err), RequestError: true}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/graftql/graft/metadata"
 	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/ast"
 )
 
 // roleSchema is one role's GraphQL schema plus the lookups the planner needs
@@ -19,6 +20,7 @@ type roleSchema struct {
 	access      map[*metadata.Table]*tableAccess
 	byType      map[string]*metadata.Table // table object type name -> table
 	mroots      map[string]mutationField   // mutation_root field name -> what it writes
+	streams     map[string]*metadata.Table // subscription_root <t>_stream fields
 	inserts     map[*metadata.Table]*writeAccess
 	updates     map[*metadata.Table]*writeAccess
 	deletes     map[*metadata.Table]*writeAccess
@@ -42,13 +44,14 @@ type rootField struct {
 
 // schemaBuilder builds one role's schema; types are created once per name.
 type schemaBuilder struct {
-	rs          *roleSchema
-	scalars     map[string]graphql.Type
-	objects     map[*metadata.Table]*graphql.Object
-	aggregates  map[*metadata.Table]*graphql.Object
-	inputs      map[string]*graphql.InputObject
-	enums       map[string]*graphql.Enum
-	orderByEnum *graphql.Enum
+	rs             *roleSchema
+	scalars        map[string]graphql.Type
+	objects        map[*metadata.Table]*graphql.Object
+	aggregates     map[*metadata.Table]*graphql.Object
+	inputs         map[string]*graphql.InputObject
+	enums          map[string]*graphql.Enum
+	orderByEnum    *graphql.Enum
+	cursorOrdering *graphql.Enum
 	// objectsByName holds output objects that are not a table's row type.
 	objectsByName map[string]*graphql.Object
 }
@@ -58,7 +61,7 @@ type schemaBuilder struct {
 func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool) (*roleSchema, error) {
 	rs := &roleSchema{Role: role, backendOnly: backendOnly, Snapshot: snap, roots: map[string]rootField{},
 		access: map[*metadata.Table]*tableAccess{}, byType: map[string]*metadata.Table{},
-		mroots: map[string]mutationField{}, inserts: map[*metadata.Table]*writeAccess{},
+		mroots: map[string]mutationField{}, streams: map[string]*metadata.Table{}, inserts: map[*metadata.Table]*writeAccess{},
 		updates: map[*metadata.Table]*writeAccess{}, deletes: map[*metadata.Table]*writeAccess{}}
 	inherited := map[string][]string{}
 	for _, ir := range snap.Metadata.InheritedRoleList() {
@@ -131,6 +134,14 @@ func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool) (*r
 			subscription[name] = f
 		}
 	}
+	for _, t := range snap.Tables {
+		if a := rs.access[t]; a != nil && a.RootSel && rs.subscribable(t.RootFields.Select) {
+			if f := b.streamField(t); f != nil {
+				subscription[t.RootFields.SelectStream] = f
+				rs.streams[t.RootFields.SelectStream] = t
+			}
+		}
+	}
 	if len(subscription) == 0 {
 		subscription["no_subscriptions_available"] = &graphql.Field{Type: graphql.NewNonNull(graphql.String)}
 	}
@@ -141,7 +152,20 @@ func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool) (*r
 		return nil, fmt.Errorf("build schema for role %q: %w", role, err)
 	}
 	rs.Schema = s
+	warmEnums(&rs.Schema)
 	return rs, nil
+}
+
+// warmEnums fills graphql-go's lazily built enum lookups now: the schema is
+// shared by concurrent requests, and that lazy fill is not synchronized.
+func warmEnums(s *graphql.Schema) {
+	for _, t := range s.TypeMap() {
+		if e, ok := t.(*graphql.Enum); ok {
+			e.ParseValue("")
+			e.ParseLiteral(&ast.EnumValue{Kind: "EnumValue", Value: ""})
+			e.Serialize(nil)
+		}
+	}
 }
 
 func (b *schemaBuilder) scalar(typname string) graphql.Type {

@@ -203,3 +203,22 @@ func TestSubscriptionsFallbackRefetchSeesPlainSQL(t *testing.T) {
 	testenv.Exec(t, db, `UPDATE counter SET n = 1 WHERE id = 1`)
 	c.expect("next", "1", `{"data":{"counter_by_pk":{"n":1}}}`)
 }
+
+func TestSubscriptionsStreaming(t *testing.T) {
+	t.Parallel()
+	s := startChat(t)
+	s.GraphQL(`mutation { insert_msg(objects: [{room: "a", body: "m1"}, {room: "a", body: "m2"}, {room: "a", body: "m3"}]) { affected_rows } }`, nil)
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"headers": map[string]string{"X-Hasura-Admin-Secret": testenv.AdminSecret}}})
+	c.expect("connection_ack", "", "")
+	c.send(map[string]any{"id": "st", "type": "subscribe", "payload": map[string]any{"query": `subscription {
+	  msg_stream(batch_size: 2, cursor: {initial_value: {id: 1}, ordering: ASC}, where: {room: {_eq: "a"}}) { id body } }`}})
+	// Rows past the cursor, in batches of 2, each row once.
+	c.expect("next", "st", `{"data":{"msg_stream":[{"id":2,"body":"m2"},{"id":3,"body":"m3"}]}}`)
+	s.GraphQL(`mutation { insert_msg(objects: [{room: "b", body: "other room"}, {room: "a", body: "m5"}]) { affected_rows } }`, nil)
+	c.expect("next", "st", `{"data":{"msg_stream":[{"id":5,"body":"m5"}]}}`)
+	s.GraphQL(`mutation { insert_msg_one(object: {room: "a", body: "m6"}) { id } }`, nil)
+	c.expect("next", "st", `{"data":{"msg_stream":[{"id":6,"body":"m6"}]}}`)
+	// A streaming field is a subscription only.
+	mustErrorCode(t, s.GraphQL(`{ msg_stream(batch_size: 1, cursor: {initial_value: {id: 0}}) { id } }`, nil), "validation-failed")
+}

@@ -1,0 +1,92 @@
+package replication
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// The delivery side of a session: a goroutine that calls the Sink, so a
+// slow or failing Sink never holds up the receive loop's status updates.
+
+// deliver hands queued transactions to the Sink in order, retrying a
+// failing one with backoff (never skipping it), and acknowledges each.
+func (ss *session) deliver(ctx context.Context) {
+	bo := newBackoff(ss.s.cfg.MinBackoff, ss.s.cfg.MaxBackoff)
+	for {
+		var p *pendingTx
+		select {
+		case p = <-ss.queue:
+		case <-ctx.Done():
+			return
+		}
+		bo.reset()
+		for attempt := 1; ; attempt++ {
+			err := ss.handle(p.tx)
+			if err == nil {
+				break
+			}
+			if ss.sinkCtx.Err() != nil {
+				return
+			}
+			delay := bo.next()
+			ss.s.log.Warn("replication: sink failed; retrying the transaction", "xid", p.tx.XID,
+				"commit_lsn", lsnString(p.tx.CommitLSN), "attempt", attempt, "retry_in", delay.String(), "error", err)
+			if !sleep(ctx, delay) {
+				return
+			}
+		}
+		ss.s.advance(p.end)
+		ss.acked.Add(1)
+		ss.waker.wake()
+	}
+}
+
+func (ss *session) handle(tx *Transaction) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("sink panicked: %v", r)
+		}
+	}()
+	return ss.s.cfg.Sink.HandleTransaction(ss.sinkCtx, tx)
+}
+
+// waker interrupts the receive loop's wait when deliver acknowledges a
+// transaction, so the new position is reported at once.
+type waker struct {
+	mu      sync.Mutex
+	cancel  context.CancelFunc // the current receive's, while waiting
+	pending bool
+	ch      chan struct{} // for enqueue's wait
+}
+
+func (w *waker) wake() {
+	w.mu.Lock()
+	w.pending = true
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.mu.Unlock()
+	select {
+	case w.ch <- struct{}{}:
+	default:
+	}
+}
+
+// arm registers the receive's cancel func, unless a wake-up is pending.
+func (w *waker) arm(cancel context.CancelFunc) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.pending {
+		w.pending = false
+		return false
+	}
+	w.cancel = cancel
+	return true
+}
+
+func (w *waker) disarm() {
+	w.mu.Lock()
+	w.cancel = nil
+	w.mu.Unlock()
+}
