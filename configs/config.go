@@ -31,6 +31,10 @@ type Config struct {
 	AuthHook         *authz.Webhook
 	LiveFallback     time.Duration
 	LiveBatchSize    int
+	WALMode          string
+	WALSlot          string
+	WALPublication   string
+	EventsPoolSize   int
 }
 
 // setting is one option: its env variable, flag name, default and help.
@@ -51,6 +55,10 @@ var settings = []setting{
 	{"HASURA_GRAPHQL_UNAUTHORIZED_ROLE", "unauthorized-role", "", "role for requests without credentials"},
 	{"HASURA_GRAPHQL_REDIS_URL", "redis-url", "", "Redis URL (event queue, live-query fan-out)"},
 	{"HASURA_GRAPHQL_JWT_SECRET", "jwt-secret", "", "JWT configuration (JSON), as Hasura's"},
+	{"HASURA_GRAPHQL_WAL_MODE", "wal-mode", "auto", "read the WAL: auto (when event triggers exist and Redis is set), always, or off"},
+	{"HASURA_GRAPHQL_WAL_SLOT_NAME", "wal-slot-name", "graft_slot", "logical replication slot (cluster-wide name)"},
+	{"HASURA_GRAPHQL_WAL_PUBLICATION_NAME", "wal-publication-name", "graft_pub", "publication Graft manages"},
+	{"HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE", "events-http-pool-size", "100", "concurrent event webhook deliveries per process"},
 	{"HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL", "live-queries-fallback-refetch-interval", "5000", "milliseconds between refetches of every live query (covers what the WAL cannot show)"},
 	{"HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", "live-queries-multiplexed-batch-size", "100", "live queries refetched by one statement"},
 	{"HASURA_GRAPHQL_AUTH_HOOK", "auth-hook", "", "authentication webhook URL"},
@@ -107,6 +115,13 @@ func Load(getenv func(string) string, fs *pflag.FlagSet) (*Config, error) {
 	}
 	c.LiveFallback = time.Duration(ms) * time.Millisecond
 	if c.LiveBatchSize, err = intIn(val, "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", 1, 10000); err != nil {
+		return nil, err
+	}
+	c.WALMode, c.WALSlot, c.WALPublication = val["HASURA_GRAPHQL_WAL_MODE"], val["HASURA_GRAPHQL_WAL_SLOT_NAME"], val["HASURA_GRAPHQL_WAL_PUBLICATION_NAME"]
+	if c.WALMode != "auto" && c.WALMode != "always" && c.WALMode != "off" {
+		return nil, fmt.Errorf("HASURA_GRAPHQL_WAL_MODE must be auto, always or off, got %q", c.WALMode)
+	}
+	if c.EventsPoolSize, err = intIn(val, "HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE", 1, 10000); err != nil {
 		return nil, err
 	}
 	if c.DevMode, err = strconv.ParseBool(val["HASURA_GRAPHQL_DEV_MODE"]); err != nil {

@@ -246,7 +246,7 @@ func (c *compiler) mutationOutput(t *metadata.Table, g *fieldGroup, rows, affect
 			vs = append(vs, "(SELECT coalesce(json_agg("+obj+"), '[]') FROM "+rows+" AS "+x+lats+where+")")
 		}
 	}
-	return jsonObject(ks, vs), nil
+	return rowObject(ks, vs), nil
 }
 
 // insertedRow is a row written by a nested insert.

@@ -1,10 +1,7 @@
 package graphql
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
-	"io"
 
 	"github.com/graphql-go/graphql/language/ast"
 )
@@ -30,57 +27,16 @@ func (o object) get(name string) (any, bool) {
 
 // decodeOrdered parses JSON keeping object key order.
 func decodeOrdered(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	v, err := decodeValue(dec)
+	p := &scanner{b: b}
+	v, err := p.value()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("unexpected data after JSON value")
+	p.ws()
+	if p.i != len(p.b) {
+		return nil, p.errorf("unexpected data after the value")
 	}
 	return v, nil
-}
-
-func decodeValue(dec *json.Decoder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			obj := object{}
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				v, err := decodeValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				obj = append(obj, objField{Name: k.(string), Value: v})
-			}
-			_, err := dec.Token()
-			return obj, err
-		case '[':
-			list := []any{}
-			for dec.More() {
-				v, err := decodeValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				list = append(list, v)
-			}
-			_, err := dec.Token()
-			return list, err
-		}
-		return nil, fmt.Errorf("unexpected delimiter %v", t)
-	default:
-		return t, nil
-	}
 }
 
 // valueOf resolves an argument's AST value with the request's variables;

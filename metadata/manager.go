@@ -30,6 +30,17 @@ type Manager struct {
 
 	stopListen context.CancelFunc
 	listening  sync.WaitGroup
+
+	watchers []func(*Snapshot) // called after each new snapshot, in order
+}
+
+// OnChange registers fn to run after every new snapshot (a local change or
+// one another process made). fn runs while metadata changes are held back:
+// keep it short.
+func (m *Manager) OnChange(fn func(*Snapshot)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.watchers = append(m.watchers, fn)
 }
 
 // NewManager returns a manager for the default source's pool.
@@ -146,6 +157,9 @@ func (m *Manager) runExpecting(ctx context.Context, expect int64, fn func(*work)
 		return nil, fmt.Errorf("commit metadata: %w", err)
 	}
 	m.current.Store(snap)
+	for _, fn := range m.watchers {
+		fn(snap)
+	}
 	return res, nil
 }
 

@@ -169,3 +169,6 @@ func eventOp(name string) opFunc {
 		return store.Call(w.ctx, name, r.Args, w.md)
 	}
 }
+
+// EventTriggerJSON is a table's event_triggers list as stored (Hasura's shape).
+func (t *Table) EventTriggerJSON() json.RawMessage { return t.Meta.EventTriggers }

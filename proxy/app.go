@@ -11,6 +11,7 @@ import (
 	"github.com/graftql/graft/graphql"
 	"github.com/graftql/graft/metadata"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 )
 
 // App is a whole Graft server: the database pool, metadata, engine and HTTP
@@ -23,6 +24,7 @@ type App struct {
 	Meta   *metadata.Manager
 	Engine *graphql.Engine
 	Server *Server
+	wal    *wal
 }
 
 // NewApp prepares an app; nothing connects until Start.
@@ -72,6 +74,12 @@ func (a *App) Start(ctx context.Context) error {
 		pool.Close()
 		return err
 	}
+	if err := a.startWAL(ctx); err != nil {
+		a.Engine.Live.Stop(ctx)
+		a.Meta.Stop(ctx)
+		pool.Close()
+		return err
+	}
 	if err := a.Server.Start(ctx); err != nil {
 		a.Engine.Live.Stop(ctx)
 		a.Meta.Stop(ctx)
@@ -88,6 +96,12 @@ func (a *App) Stop(ctx context.Context) error {
 	if a.Server != nil {
 		err = a.Server.Stop(ctx)
 	}
+	if a.wal != nil {
+		a.wal.stop(ctx)
+		if a.wal.redis != nil {
+			a.wal.redis.Close()
+		}
+	}
 	if a.Engine != nil {
 		a.Engine.Live.Stop(ctx)
 	}
@@ -98,4 +112,40 @@ func (a *App) Stop(ctx context.Context) error {
 		a.Pool.Close()
 	}
 	return err
+}
+
+// startWAL starts event delivery (when Redis is configured) and the WAL
+// reader (when there is something to read), and keeps both in step with
+// metadata.
+func (a *App) startWAL(ctx context.Context) error {
+	w := &wal{log: a.Log, live: a.Engine.Live, cfg: walConfig{Mode: a.Config.WALMode, Slot: a.Config.WALSlot,
+		Publication: a.Config.WALPublication, DatabaseURL: a.Config.DatabaseURL, PoolSize: a.Config.EventsPoolSize}}
+	if a.Config.RedisURL != "" {
+		opt, err := redis.ParseURL(a.Config.RedisURL)
+		if err != nil {
+			return fmt.Errorf("HASURA_GRAPHQL_REDIS_URL: %w", err)
+		}
+		w.redis = redis.NewClient(opt)
+		if err := w.redis.Ping(ctx).Err(); err != nil {
+			w.redis.Close()
+			return fmt.Errorf("connect to Redis: %w", err)
+		}
+	}
+	if err := w.start(ctx, a.Meta.Snapshot()); err != nil {
+		w.stop(ctx)
+		if w.redis != nil {
+			w.redis.Close()
+		}
+		return err
+	}
+	a.wal = w
+	if w.queue != nil {
+		a.Meta.SetEventStore(eventStore{w})
+	}
+	a.Meta.OnChange(func(s *metadata.Snapshot) {
+		if err := w.update(context.WithoutCancel(ctx), s); err != nil {
+			a.Log.Error("applying metadata to the WAL reader failed", "error", err)
+		}
+	})
+	return nil
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/graftql/graft/authz"
-	"github.com/graftql/graft/graphql"
 )
 
 // The two GraphQL-over-WebSocket protocols Hasura speaks.
@@ -52,7 +51,8 @@ type wsConn struct {
 	closeCode   int // for closeAfterFlush
 	closeReason string
 	sess        *authz.Session
-	ops         map[string]*graphql.LiveSub // running subscriptions by client id
+	expiry      *time.Timer      // ends the connection when sess expires
+	ops         map[string]*wsOp // running subscriptions by client id
 }
 
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +63,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(wsMaxMessage)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c := &wsConn{s: s, conn: conn, proto: conn.Subprotocol(), header: r.Header.Clone(), ctx: ctx, cancel: cancel,
-		out: make(chan []byte, wsOutQueue), ops: map[string]*graphql.LiveSub{}}
+		out: make(chan []byte, wsOutQueue), ops: map[string]*wsOp{}}
 	if c.proto == "" {
 		c.proto = protoApollo
 	}
@@ -156,8 +156,12 @@ func appendJSON(b []byte, s string) ([]byte, error) {
 func (c *wsConn) shutdown(code int, reason string) {
 	c.closed.Do(func() {
 		c.mu.Lock()
-		for id, sub := range c.ops {
-			c.s.Engine.Live.Unsubscribe(sub)
+		if c.expiry != nil {
+			c.expiry.Stop()
+		}
+		for id, op := range c.ops {
+			op.end()
+			c.s.Engine.Live.Unsubscribe(op.sub)
 			delete(c.ops, id)
 		}
 		c.mu.Unlock()

@@ -3,6 +3,7 @@ package proxy
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -32,14 +33,15 @@ func (c *wsConn) handle(m *message) bool {
 }
 
 // init authenticates the connection with the headers of connection_init,
-// over those of the handshake, exactly as an HTTP request would be.
+// over those of the handshake, exactly as an HTTP request would be. On the
+// Apollo protocol a repeated connection_init authenticates again and is
+// acknowledged again, as Hasura does (its test harness re-initialises one
+// socket with each test's headers); operations already running keep the
+// session they started with. graphql-ws allows only one.
 func (c *wsConn) init(m *message) bool {
-	if c.session() != nil {
-		if c.proto == protoTransport {
-			c.shutdown(4429, "Too many initialisation requests")
-			return false
-		}
-		return true
+	if c.session() != nil && c.proto == protoTransport {
+		c.shutdown(4429, "Too many initialisation requests")
+		return false
 	}
 	hdr := c.header.Clone()
 	var p struct {
@@ -70,14 +72,18 @@ func (c *wsConn) init(m *message) bool {
 	}
 	c.mu.Lock()
 	c.sess = &sess
+	if c.expiry != nil {
+		c.expiry.Stop() // the previous credential's end no longer applies
+		c.expiry = nil
+	}
+	if !sess.Expires.IsZero() {
+		// The credential's end is the connection's end.
+		c.expiry = time.AfterFunc(time.Until(sess.Expires), func() { c.shutdown(4403, "JWT expired") })
+	}
 	c.mu.Unlock()
 	c.send([]byte(`{"type":"connection_ack"}`))
 	if c.proto == protoApollo {
 		c.send([]byte(`{"type":"ka"}`))
-	}
-	if !sess.Expires.IsZero() {
-		// The credential's end is the connection's end.
-		time.AfterFunc(time.Until(sess.Expires), func() { c.shutdown(4403, "JWT expired") })
 	}
 	return true
 }
@@ -97,19 +103,20 @@ func (c *wsConn) closeAfterFlush(code int, reason string) {
 
 func (c *wsConn) start(m *message) bool {
 	sess := c.session()
-	if sess == nil {
-		if c.proto == protoTransport {
-			c.shutdown(4401, "Unauthorized")
-			return false
-		}
-		c.protocolError("start before connection_init")
-		return true
+	if sess == nil && c.proto == protoTransport {
+		c.shutdown(4401, "Unauthorized")
+		return false
 	}
 	if m.ID == nil || *m.ID == "" {
 		c.protocolError("an operation needs an id")
 		return c.proto != protoTransport
 	}
 	id := *m.ID
+	if sess == nil {
+		// Apollo: Hasura fails the operation, not the connection.
+		c.startFailed(id, "start received before the connection is initialised")
+		return true
+	}
 	c.mu.Lock()
 	_, dup := c.ops[id]
 	c.mu.Unlock()
@@ -118,22 +125,27 @@ func (c *wsConn) start(m *message) bool {
 			c.shutdown(4409, "Subscriber for "+id+" already exists")
 			return false
 		}
-		c.sendError(id, []byte(`{"errors":[{"message":"an operation with this id is already running","extensions":{"code":"validation-failed","path":"$"}}]}`))
+		c.startFailed(id, "an operation already exists with this id: "+id)
 		return true
 	}
 	var req graphql.Request
 	if err := json.Unmarshal(m.Payload, &req); err != nil {
-		c.sendError(id, []byte(`{"errors":[{"message":"invalid payload","extensions":{"code":"parse-failed","path":"$"}}]}`))
-		return true
+		// Hasura cannot parse such a message at all: a connection error.
+		c.protocolError("parsing ClientMessage failed: invalid start payload: " + err.Error())
+		return c.proto != protoTransport
 	}
 	dataType := "data"
 	if c.proto == protoTransport {
 		dataType = "next"
 	}
-	res := c.s.Engine.StartOperation(c.ctx, *sess, &req, func(body []byte) { c.send(frame(dataType, id, body)) })
+	op := &wsOp{}
+	res := c.s.Engine.StartOperation(c.ctx, *sess, &req, func(body []byte) {
+		op.deliver(func() { c.send(frame(dataType, id, body)) })
+	})
 	if res.Sub != nil {
+		op.sub = res.Sub
 		c.mu.Lock()
-		c.ops[id] = res.Sub
+		c.ops[id] = op
 		c.mu.Unlock()
 		return true
 	}
@@ -144,6 +156,17 @@ func (c *wsConn) start(m *message) bool {
 	}
 	c.send(frame("complete", id, nil))
 	return true
+}
+
+// startFailed refuses an Apollo operation as Hasura does: an error frame
+// whose payload is one error object with code start-failed, then complete.
+func (c *wsConn) startFailed(id, msg string) {
+	body, _ := json.Marshal(map[string]any{
+		"extensions": map[string]string{"path": "$", "code": "start-failed"},
+		"message":    msg,
+	})
+	c.send(frame("error", id, body))
+	c.send(frame("complete", id, nil))
 }
 
 // sendError reports an operation error: Apollo's payload is the response
@@ -160,20 +183,45 @@ func (c *wsConn) sendError(id string, body []byte) {
 	c.send(frame("error", id, body))
 }
 
+// stop ends a running subscription. Nothing is sent back on either
+// protocol, as with Hasura: after stop no frame for the id arrives. An
+// unknown id (a finished query, or a misbehaving client) is ignored.
 func (c *wsConn) stop(m *message) bool {
 	if m.ID == nil {
 		c.protocolError("stop needs an id")
 		return c.proto != protoTransport
 	}
 	c.mu.Lock()
-	sub, ok := c.ops[*m.ID]
+	op, ok := c.ops[*m.ID]
 	delete(c.ops, *m.ID)
 	c.mu.Unlock()
 	if ok {
-		c.s.Engine.Live.Unsubscribe(sub)
-		if c.proto == protoApollo {
-			c.send(frame("complete", *m.ID, nil))
-		}
+		op.end()
+		c.s.Engine.Live.Unsubscribe(op.sub)
 	}
 	return true
+}
+
+// wsOp is one running subscription of a connection. A refetch may hand it
+// a result just as the client stops it; end makes sure no frame for the
+// operation is queued once stop has been handled.
+type wsOp struct {
+	sub   *graphql.LiveSub
+	mu    sync.Mutex
+	ended bool
+}
+
+// deliver runs send unless the operation has ended; send must not block.
+func (o *wsOp) deliver(send func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.ended {
+		send()
+	}
+}
+
+func (o *wsOp) end() {
+	o.mu.Lock()
+	o.ended = true
+	o.mu.Unlock()
 }

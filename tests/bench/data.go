@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/graftql/graft/graphql"
 )
 
 // Sizes of the seeded data.
@@ -11,6 +13,7 @@ const (
 	nAuthors  = 2000
 	nArticles = 20000
 	nComments = 60000
+	nOrgs     = 20 // author.org_id is 1 + id % nOrgs
 )
 
 // schemaSQL creates and fills the benchmark tables. Every value derives from
@@ -18,6 +21,7 @@ const (
 func schemaSQL() string {
 	return strings.NewReplacer(
 		"{authors}", strconv.Itoa(nAuthors), "{articles}", strconv.Itoa(nArticles), "{comments}", strconv.Itoa(nComments),
+		"{orgs}", strconv.Itoa(nOrgs),
 	).Replace(schemaTemplate)
 }
 
@@ -26,7 +30,8 @@ CREATE TABLE author (
   id         serial PRIMARY KEY,
   name       text NOT NULL,
   email      text,
-  created_at timestamptz NOT NULL
+  created_at timestamptz NOT NULL,
+  org_id     int NOT NULL
 );
 CREATE TABLE article (
   id           serial PRIMARY KEY,
@@ -45,11 +50,19 @@ CREATE TABLE comment (
   created_at timestamptz
 );
 CREATE INDEX comment_article_id ON comment (article_id);
+-- The mutation section's table, TRUNCATEd before every measured run.
+CREATE TABLE bench_event (
+  id         bigserial PRIMARY KEY,
+  kind       text NOT NULL,
+  payload    jsonb,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
 
-INSERT INTO author (name, email, created_at)
-SELECT 'Author ' || i, 'author' || i || '@example.com',
-       timestamptz '2024-01-01 00:00:00+00' + i * interval '1 hour'
+INSERT INTO author (id, name, email, created_at, org_id)
+SELECT i, 'Author ' || i, 'author' || i || '@example.com',
+       timestamptz '2024-01-01 00:00:00+00' + i * interval '1 hour', 1 + i % {orgs}
 FROM generate_series(1, {authors}) AS i;
+SELECT setval('author_id_seq', {authors});
 
 INSERT INTO article (author_id, title, body, rating, published_at)
 SELECT 1 + (i * 7 % {authors}),
@@ -68,7 +81,7 @@ ANALYZE;
 `
 
 // metadataBody is a replace_metadata request tracking the three tables with
-// their relationships, in Hasura's v3 export form.
+// their relationships, and bench_event, in Hasura's v3 export form.
 func metadataBody() []byte {
 	table := func(name string) map[string]any { return map[string]any{"schema": "public", "name": name} }
 	fk := func(tbl, col string) map[string]any {
@@ -97,6 +110,7 @@ func metadataBody() []byte {
 						rel("author", map[string]any{"foreign_key_constraint_on": "author_id"}),
 					},
 				},
+				map[string]any{"table": table("bench_event")},
 			},
 			"configuration": map[string]any{"connection_info": map[string]any{
 				"database_url":    map[string]any{"from_env": "HASURA_GRAPHQL_DATABASE_URL"},
@@ -118,6 +132,9 @@ type benchQuery struct {
 	text  string
 	field string // the root field, as it appears in the response
 	vars  func(i int) map[string]any
+	// session is request i's session; nil: admin. The role and session
+	// variables go to Graft as headers next to the admin secret.
+	session func(i int) graphql.Session
 }
 
 // spread maps request i onto 1..n, visiting every value in a scrambled order.

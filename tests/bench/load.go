@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -16,18 +17,28 @@ import (
 )
 
 // workload is a query's requests, prepared before any timing: the HTTP
-// body of request i and the statement Graft compiles for it.
+// body of request i, the session it runs as (and the headers that give it)
+// and the statement Graft compiles for it.
 type workload struct {
-	q      benchQuery
-	bodies [][]byte
-	reqs   []graphql.Request
-	stmts  []graphql.Statement
+	q        benchQuery
+	bodies   [][]byte
+	reqs     []graphql.Request
+	sessions []graphql.Session
+	headers  []http.Header // nil entries: admin
+	stmts    []graphql.Statement
 }
 
-// prepare builds n requests of q and compiles each with Graft's engine, so
-// the floor runs exactly the SQL and bind arguments Graft runs.
+// post sends request i to Graft over HTTP as its session.
+func (w *workload) post(ctx context.Context, env *benchEnv, i int) error {
+	return env.client.postAs(ctx, w.bodies[i], w.headers[i])
+}
+
+// prepare builds n requests of q and compiles each with Graft's engine, for
+// the request's session, so the floor runs exactly the SQL and bind
+// arguments Graft runs.
 func prepare(ctx context.Context, env *benchEnv, q benchQuery, n int) (*workload, error) {
-	w := &workload{q: q, bodies: make([][]byte, n), reqs: make([]graphql.Request, n), stmts: make([]graphql.Statement, n)}
+	w := &workload{q: q, bodies: make([][]byte, n), reqs: make([]graphql.Request, n),
+		sessions: make([]graphql.Session, n), headers: make([]http.Header, n), stmts: make([]graphql.Statement, n)}
 	for i := range n {
 		vars, err := json.Marshal(q.vars(i))
 		if err != nil {
@@ -37,7 +48,12 @@ func prepare(ctx context.Context, env *benchEnv, q benchQuery, n int) (*workload
 		if w.bodies[i], err = json.Marshal(w.reqs[i]); err != nil {
 			return nil, err
 		}
-		stmts, errBody := env.app.Engine.Compile(ctx, adminSession, &w.reqs[i])
+		w.sessions[i] = adminSession
+		if q.session != nil {
+			w.sessions[i] = q.session(i)
+		}
+		w.headers[i] = sessionHeaders(w.sessions[i])
+		stmts, errBody := env.app.Engine.Compile(ctx, w.sessions[i], &w.reqs[i])
 		if errBody != nil {
 			return nil, fmt.Errorf("compile: %s", errBody)
 		}
@@ -53,7 +69,7 @@ func prepare(ctx context.Context, env *benchEnv, q benchQuery, n int) (*workload
 // {"data":{"<field>": <the floor's JSON>}}: both sides compute the same thing.
 func (w *workload) verify(ctx context.Context, env *benchEnv, n int) error {
 	for i := range min(n, len(w.bodies)) {
-		got, err := env.client.do(ctx, env.client.url, w.bodies[i])
+		got, err := env.client.send(ctx, env.client.url, w.bodies[i], w.headers[i])
 		if err != nil {
 			return fmt.Errorf("graft request %d: %w", i, err)
 		}
@@ -83,8 +99,24 @@ func (s stats) rps() float64 { return float64(s.n) / s.elapsed.Seconds() }
 // runLoad calls do for request indexes offset..offset+n-1 from c workers,
 // timing each call. It stops at the first error.
 func runLoad(ctx context.Context, n, c, offset int, do func(context.Context, int) error) (stats, error) {
+	lat, elapsed, err := runLoadLat(ctx, n, c, offset, do)
+	if err != nil || n <= 0 {
+		return stats{}, err
+	}
+	return summarize(lat, elapsed), nil
+}
+
+// summarize sorts latencies in place and returns their stats.
+func summarize(lat []time.Duration, elapsed time.Duration) stats {
+	slices.Sort(lat)
+	return stats{n: len(lat), elapsed: elapsed, p50: percentile(lat, 0.50), p99: percentile(lat, 0.99)}
+}
+
+// runLoadLat is runLoad returning each call's latency, unsorted, and the
+// time the whole run took.
+func runLoadLat(ctx context.Context, n, c, offset int, do func(context.Context, int) error) ([]time.Duration, time.Duration, error) {
 	if n <= 0 {
-		return stats{}, nil
+		return nil, 0, nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -114,13 +146,12 @@ func runLoad(ctx context.Context, n, c, offset int, do func(context.Context, int
 	wg.Wait()
 	elapsed := time.Since(start)
 	if firstErr != nil {
-		return stats{}, firstErr
+		return nil, 0, firstErr
 	}
 	if err := ctx.Err(); err != nil {
-		return stats{}, errors.New("interrupted")
+		return nil, 0, errors.New("interrupted")
 	}
-	slices.Sort(lat)
-	return stats{n: n, elapsed: elapsed, p50: percentile(lat, 0.50), p99: percentile(lat, 0.99)}, nil
+	return lat, elapsed, nil
 }
 
 // percentile is the nearest-rank percentile of sorted durations.

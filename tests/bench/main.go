@@ -8,6 +8,13 @@
 // variables, run straight through a pgxpool of the same size: what Graft
 // would cost if parsing, planning, HTTP and response writing were free.
 //
+// Two sections follow the query table. Permissions (perms.go): one article
+// list query as admin and as the role "reader", whose select permissions
+// filter through the author relationship on X-Hasura-Org-Id, reported as
+// reader/admin. Mutations (mutations.go): insert_bench_event_one and a
+// 100-row insert_bench_event against the same INSERTs run through pgx in
+// their own transactions.
+//
 // Run it with `make bench`, or
 //
 //	scripts/with-env.sh go run ./tests/bench [-quick] [-cpuprofile FILE]
@@ -31,10 +38,12 @@ import (
 // settings are the sizes of one benchmark run.
 type settings struct {
 	quick      bool
-	serialN    int // measured requests at concurrency 1
-	parallelN  int // measured requests at concurrency > 1
-	warmup     int // unmeasured requests before each measurement
-	poolSize   int // Graft's and the floor's Postgres pool size
+	serialN    int      // measured requests at concurrency 1
+	parallelN  int      // measured requests at concurrency > 1
+	warmup     int      // unmeasured requests before each measurement
+	single     mutSizes // insert_bench_event_one's counts
+	bulk       mutSizes // the 100-row insert's counts (its requests are slower)
+	poolSize   int      // Graft's and the floor's Postgres pool size
 	cpuProfile string
 }
 
@@ -49,8 +58,12 @@ func main() {
 	flag.Parse()
 	if s.quick {
 		s.serialN, s.parallelN, s.warmup = 300, 1000, 50
+		s.single = mutSizes{serialN: 300, parallelN: 1000, warmup: 50}
+		s.bulk = mutSizes{serialN: 60, parallelN: 200, warmup: 10}
 	} else {
 		s.serialN, s.parallelN, s.warmup = 2000, 8000, 300
+		s.single = mutSizes{serialN: 1000, parallelN: 4000, warmup: 100}
+		s.bulk = mutSizes{serialN: 400, parallelN: 1600, warmup: 40}
 	}
 	if err := run(s); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -110,11 +123,28 @@ func run(s settings) error {
 	}
 	fmt.Println()
 	printTable(os.Stdout, rows)
-	httpBase, parts, err := breakdown(ctx, env, workloads, s.serialN, s.warmup)
+	httpBase, parts, err := breakdown(ctx, env, workloads, s.serialN, s.warmup, 1)
 	if err != nil {
 		return fmt.Errorf("breakdown: %w", err)
 	}
 	printBreakdown(os.Stdout, httpBase, parts)
+
+	sectionStart := time.Now()
+	perms, err := runPermissions(ctx, env, s)
+	if err != nil {
+		return fmt.Errorf("permissions: %w", err)
+	}
+	printPermissions(os.Stdout, perms)
+	fmt.Printf("(permissions section %.1fs)\n", time.Since(sectionStart).Seconds())
+
+	sectionStart = time.Now()
+	muts, err := runMutations(ctx, env, s)
+	if err != nil {
+		return fmt.Errorf("mutations: %w", err)
+	}
+	printMutations(os.Stdout, muts)
+	fmt.Printf("(mutations section %.1fs)\n", time.Since(sectionStart).Seconds())
+
 	fmt.Printf("\ntotal %.1fs\n", time.Since(began).Seconds())
 	return nil
 }
@@ -122,26 +152,65 @@ func run(s settings) error {
 // measure runs one query at one concurrency: Graft through HTTP, then the
 // floor, each after its own warm-up on the same request mix.
 func measure(ctx context.Context, env *benchEnv, w *workload, c, n, warmup int) (row, error) {
-	r := row{query: w.q.name, concurrency: c}
-	graft := func(ctx context.Context, i int) error { return env.client.post(ctx, w.bodies[i]) }
+	graft := func(ctx context.Context, i int) error { return w.post(ctx, env, i) }
 	floor := func(ctx context.Context, i int) error { return env.floorQuery(ctx, w.stmts[i]) }
+	return measurePair(ctx, w.q.name, c, n, warmup, 1, graft, floor, nil)
+}
 
-	if _, err := runLoad(ctx, warmup, c, 0, graft); err != nil {
-		return r, fmt.Errorf("graft warm-up: %w", err)
-	}
-	g, err := runLoad(ctx, n, c, warmup, graft)
+// measurePair measures graft and floor with measureSides.
+func measurePair(ctx context.Context, name string, c, n, warmup, rounds int, graft, floor func(context.Context, int) error,
+	reset func(context.Context) error) (row, error) {
+	st, err := measureSides(ctx, c, n, warmup, rounds, []side{{"graft", graft}, {"floor", floor}}, reset)
 	if err != nil {
-		return r, fmt.Errorf("graft: %w", err)
+		return row{}, err
 	}
-	if _, err := runLoad(ctx, warmup, c, 0, floor); err != nil {
-		return r, fmt.Errorf("floor warm-up: %w", err)
+	return row{query: name, concurrency: c, graft: st[0], floor: st[1]}, nil
+}
+
+// side is one way of running request i.
+type side struct {
+	name string
+	do   func(context.Context, int) error
+}
+
+// measureSides runs n requests of each side at concurrency c, in rounds
+// that alternate between the sides (round r of every side covers the same
+// request indexes), so that a burst of noise on a shared machine spreads
+// over all sides instead of landing on one. Each side warms up on its own
+// just before its first round; reset, when not nil, runs before every
+// warm-up and round (the mutation section empties its table there). With
+// one round it is: warm up and measure the first side, then the next.
+func measureSides(ctx context.Context, c, n, warmup, rounds int, sides []side, reset func(context.Context) error) ([]stats, error) {
+	if reset == nil {
+		reset = func(context.Context) error { return nil }
 	}
-	f, err := runLoad(ctx, n, c, warmup, floor)
-	if err != nil {
-		return r, fmt.Errorf("floor: %w", err)
+	rounds = max(1, min(rounds, n))
+	lats := make([][]time.Duration, len(sides))
+	elapsed := make([]time.Duration, len(sides))
+	for r := range rounds {
+		from, to := r*n/rounds, (r+1)*n/rounds
+		for k, sd := range sides {
+			if err := reset(ctx); err != nil {
+				return nil, fmt.Errorf("reset: %w", err)
+			}
+			if r == 0 {
+				if _, err := runLoad(ctx, warmup, c, 0, sd.do); err != nil {
+					return nil, fmt.Errorf("%s warm-up: %w", sd.name, err)
+				}
+			}
+			lat, el, err := runLoadLat(ctx, to-from, c, warmup+from, sd.do)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", sd.name, err)
+			}
+			lats[k] = append(lats[k], lat...)
+			elapsed[k] += el
+		}
 	}
-	r.graft, r.floor = g, f
-	return r, nil
+	out := make([]stats, len(sides))
+	for k := range sides {
+		out[k] = summarize(lats[k], elapsed[k])
+	}
+	return out, nil
 }
 
 // startProfile starts a CPU profile of the measurement phase (Graft and

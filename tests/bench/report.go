@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"github.com/graftql/graft/graphql"
 )
 
 // targetP50Ratio is the goal at concurrency 1: Graft's median latency at
@@ -28,17 +30,7 @@ func (r row) p50Ratio() float64 { return float64(r.graft.p50) / float64(r.floor.
 func (r row) rpsRatio() float64 { return r.floor.rps() / r.graft.rps() }
 
 func printTable(out io.Writer, rows []row) {
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "query\tc\tgraft req/s\tgraft p50\tgraft p99\tfloor req/s\tfloor p50\tfloor p99\tp50 ratio\treq/s ratio\t")
-	fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t(graft/floor)\t(floor/graft)\t")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%.0f\t%s\t%s\t%.2fx\t%.2fx\t\n",
-			r.query, r.concurrency,
-			r.graft.rps(), ms(r.graft.p50), ms(r.graft.p99),
-			r.floor.rps(), ms(r.floor.p50), ms(r.floor.p99),
-			r.p50Ratio(), r.rpsRatio())
-	}
-	tw.Flush()
+	printRows(out, "query", rows)
 	fmt.Fprintf(out, "\ntarget: p50 <= %.1fx floor at concurrency 1\n", targetP50Ratio)
 	for _, r := range rows {
 		if r.concurrency != 1 {
@@ -73,43 +65,51 @@ type parts struct {
 // breakdown measures, at concurrency 1, the pieces of Graft's latency for
 // each workload and the HTTP baseline, so the table's ratios can be read:
 // the HTTP floor is what any HTTP server in front of the same SQL costs, so
-// graft minus the HTTP floor is what the GraphQL engine itself adds.
-func breakdown(ctx context.Context, env *benchEnv, ws []*workload, n, warmup int) (httpBase time.Duration, out []parts, err error) {
+// graft minus the HTTP floor is what the GraphQL engine itself adds. With
+// rounds > 1 every piece of every workload alternates (measureSides), so
+// that the workloads' pieces can be compared with each other too.
+func breakdown(ctx context.Context, env *benchEnv, ws []*workload, n, warmup, rounds int) (httpBase time.Duration, out []parts, err error) {
 	typename := func(ctx context.Context, _ int) error { return env.client.post(ctx, typenameBody) }
 	if httpBase, err = p50Of(ctx, n, warmup, typename); err != nil {
 		return 0, nil, fmt.Errorf("http baseline: %w", err)
 	}
-	for _, w := range ws {
-		p := parts{query: w.q.name}
+	all := make([][]graphql.Statement, len(ws))
+	for k, w := range ws {
+		all[k] = w.stmts
+	}
+	env.httpFloor.stmts.Store(&all)
+	var sides []side
+	for k, w := range ws {
 		compile := func(ctx context.Context, i int) error {
-			if _, errBody := env.app.Engine.Compile(ctx, adminSession, &w.reqs[i]); errBody != nil {
+			if _, errBody := env.app.Engine.Compile(ctx, w.sessions[i], &w.reqs[i]); errBody != nil {
 				return fmt.Errorf("%s", errBody)
 			}
 			return nil
 		}
 		engine := func(ctx context.Context, i int) error {
-			res := env.app.Engine.ExecuteBody(ctx, adminSession, w.bodies[i])
+			res := env.app.Engine.ExecuteBody(ctx, w.sessions[i], w.bodies[i])
 			if len(res.Body) < 7 || string(res.Body[:7]) != `{"data"` {
 				return fmt.Errorf("%.300s", res.Body)
 			}
 			return nil
 		}
 		floor := func(ctx context.Context, i int) error { return env.floorQuery(ctx, w.stmts[i]) }
+		httpURL := env.httpFloor.url + "/" + strconv.Itoa(k) + "/"
 		httpSQL := func(ctx context.Context, i int) error {
-			_, err := env.client.do(ctx, env.httpFloor.url+"/"+strconv.Itoa(i), w.bodies[i])
+			_, err := env.client.send(ctx, httpURL+strconv.Itoa(i), w.bodies[i], w.headers[i])
 			return err
 		}
-		env.httpFloor.stmts.Store(&w.stmts)
-		graft := func(ctx context.Context, i int) error { return env.client.post(ctx, w.bodies[i]) }
-		for _, m := range []struct {
-			dst *time.Duration
-			do  func(context.Context, int) error
-		}{{&p.compile, compile}, {&p.engine, engine}, {&p.floor, floor}, {&p.httpSQL, httpSQL}, {&p.graft, graft}} {
-			if *m.dst, err = p50Of(ctx, n, warmup, m.do); err != nil {
-				return 0, nil, fmt.Errorf("%s: %w", w.q.name, err)
-			}
-		}
-		out = append(out, p)
+		graft := func(ctx context.Context, i int) error { return w.post(ctx, env, i) }
+		sides = append(sides, side{w.q.name + " compile", compile}, side{w.q.name + " engine", engine},
+			side{w.q.name + " floor", floor}, side{w.q.name + " HTTP+SQL floor", httpSQL}, side{w.q.name + " graft", graft})
+	}
+	st, err := measureSides(ctx, 1, n, warmup, rounds, sides, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	for k, w := range ws {
+		p := st[5*k:]
+		out = append(out, parts{query: w.q.name, compile: p[0].p50, engine: p[1].p50, floor: p[2].p50, httpSQL: p[3].p50, graft: p[4].p50})
 	}
 	return httpBase, out, nil
 }

@@ -24,12 +24,13 @@ const adminSecret = "bench-admin-secret"
 
 // benchEnv is the seeded database, the running Graft and the floor's pool.
 type benchEnv struct {
-	app       *proxy.App
-	client    *graftClient
-	floor     *pgxpool.Pool
-	httpFloor *httpFloor
-	pgVersion string
-	closers   []func()
+	app         *proxy.App
+	client      *graftClient
+	metadataURL string // POST /v1/metadata
+	floor       *pgxpool.Pool
+	httpFloor   *httpFloor
+	pgVersion   string
+	closers     []func()
 }
 
 func (e *benchEnv) close() {
@@ -66,7 +67,8 @@ func setup(ctx context.Context, baseURL string, poolSize int) (env *benchEnv, er
 	})
 	base := "http://" + env.app.Server.ListenAddr()
 	env.client = newGraftClient(base+"/v1/graphql", poolSize)
-	if err := env.client.admin(ctx, base+"/v1/metadata", metadataBody()); err != nil {
+	env.metadataURL = base + "/v1/metadata"
+	if err := env.client.admin(ctx, env.metadataURL, metadataBody()); err != nil {
 		return nil, fmt.Errorf("replace_metadata: %w", err)
 	}
 
@@ -88,13 +90,13 @@ func setup(ctx context.Context, baseURL string, poolSize int) (env *benchEnv, er
 }
 
 // httpFloor is the least an HTTP server in front of Postgres can do: read
-// the body, run request i's compiled statement with QueryRow, write
+// the body, run workload w's request i's compiled statement with QueryRow, write
 // {"data":{"x": json}}. It tells how much of Graft's latency any HTTP
 // server would add on this machine, GraphQL or not.
 type httpFloor struct {
 	srv   *http.Server
-	url   string // POST url + "/<i>"
-	stmts atomic.Pointer[[]graphql.Statement]
+	url   string // POST url + "/<w>/<i>"
+	stmts atomic.Pointer[[][]graphql.Statement]
 }
 
 func startHTTPFloor(pool *pgxpool.Pool) (*httpFloor, error) {
@@ -104,15 +106,16 @@ func startHTTPFloor(pool *pgxpool.Pool) (*httpFloor, error) {
 	}
 	h := &httpFloor{url: "http://" + ln.Addr().String() + "/sql"}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /sql/{i}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST /sql/{w}/{i}", func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
-		i, err := strconv.Atoi(r.PathValue("i"))
-		stmts := h.stmts.Load()
-		if err != nil || stmts == nil || i < 0 || i >= len(*stmts) {
+		wi, err1 := strconv.Atoi(r.PathValue("w"))
+		i, err2 := strconv.Atoi(r.PathValue("i"))
+		all := h.stmts.Load()
+		if err1 != nil || err2 != nil || all == nil || wi < 0 || wi >= len(*all) || i < 0 || i >= len((*all)[wi]) {
 			http.Error(w, "no such statement", http.StatusNotFound)
 			return
 		}
-		st := (*stmts)[i]
+		st := (*all)[wi][i]
 		var b []byte
 		if err := pool.QueryRow(r.Context(), st.SQL, st.Args...).Scan(&b); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -158,6 +161,21 @@ func startGraft(ctx context.Context, dbURL string, poolSize int) (*proxy.App, er
 // adminSession is the session Graft resolves for the admin secret.
 var adminSession = graphql.Session{Role: "admin", Vars: map[string]string{}}
 
+// sessionHeaders are the headers that, with the admin secret, make Graft
+// resolve sess: X-Hasura-Role and one header per session variable. nil for
+// the admin session, which the admin secret alone gives.
+func sessionHeaders(sess graphql.Session) http.Header {
+	if sess.Role == adminSession.Role && len(sess.Vars) == 0 {
+		return nil
+	}
+	h := http.Header{}
+	h.Set("X-Hasura-Role", sess.Role)
+	for k, v := range sess.Vars {
+		h.Set(k, v)
+	}
+	return h
+}
+
 // floorQuery runs one compiled statement the cheapest way pgx allows.
 func (e *benchEnv) floorQuery(ctx context.Context, st graphql.Statement) error {
 	var b []byte
@@ -195,17 +213,31 @@ func newGraftClient(url string, conns int) *graftClient {
 
 // post sends one request and checks that it answered data, not errors.
 func (c *graftClient) post(ctx context.Context, body []byte) error {
-	_, err := c.do(ctx, c.url, body)
+	_, err := c.send(ctx, c.url, body, nil)
+	return err
+}
+
+// postAs is post with extra headers: a role and session variables, sent
+// along with the admin secret so that Graft runs the request as that role.
+func (c *graftClient) postAs(ctx context.Context, body []byte, extra http.Header) error {
+	_, err := c.send(ctx, c.url, body, extra)
 	return err
 }
 
 func (c *graftClient) do(ctx context.Context, url string, body []byte) ([]byte, error) {
+	return c.send(ctx, url, body, nil)
+}
+
+func (c *graftClient) send(ctx context.Context, url string, body []byte, extra http.Header) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Hasura-Admin-Secret", adminSecret)
+	for k, vs := range extra {
+		req.Header[k] = vs
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, err

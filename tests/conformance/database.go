@@ -4,19 +4,21 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
 
 // dbPrefix names every database the runner creates, so leftovers of an
-// aborted run are recognisable (and are dropped when the name is reused).
-const dbPrefix = "graft_conf_"
+// aborted run are recognisable. The process id keeps two runs against one
+// server (two developers, or a helper and CI) out of each other's way.
+var dbPrefix = fmt.Sprintf("graft_conf_%d_", os.Getpid())
 
 // templateDB holds the extensions every test database starts with. Creating
 // PostGIS once and copying the database is much faster than running
 // CREATE EXTENSION postgis for every directory.
-const templateDB = dbPrefix + "template"
+var templateDB = dbPrefix + "template"
 
 // dbAdmin creates and drops the test databases through a superuser
 // connection to DATABASE_URL.

@@ -20,10 +20,21 @@
 //   - POST /v1/query, /v1/metadata, /v2/query, /v1/graphql and
 //     /v1alpha1/graphql take JSON bodies; a request without the admin secret,
 //     or with a wrong one, is refused (200 with an access-denied error on
-//     /v1/graphql, 401 elsewhere).
+//     /v1/graphql, 401 elsewhere);
+//   - GET /v1/graphql and /v1alpha1/graphql upgrade to a WebSocket speaking
+//     Apollo's subscriptions-transport-ws (sub-protocol graphql-ws).
 //
-// A full run prints one line per feature area and ends with
-// `conformance: N passed, M failed`; details go to .graft/conformance-report.txt
+// Each case runs over every transport its MANIFEST entry lists (FORMAT.md §6):
+// http; websocket (connection_init with the headers, start, one data frame,
+// complete); subscription (the query rewritten to a subscription, the first
+// data frame, stop). The socket transports apply only to cases whose steps
+// all have a response and a GraphQL url. A case passes only if it passes
+// over each of its transports; per-case setup and teardown run around each
+// transport's run, as the harness's parametrized tests do.
+//
+// A full run prints one line per feature area, one per transport (steps
+// passed over it) and ends with `conformance: N passed, M failed` (cases);
+// details, failures grouped per transport, go to .graft/conformance-report.txt
 // and graft's logs to .graft/conformance-logs/. It fails only when fewer cases
 // pass than tests/conformance/floor.txt says.
 package conformance

@@ -19,15 +19,27 @@ type areaCount struct {
 	passed, total int
 }
 
+// transportCount is the tally of one transport, in steps.
+type transportCount struct {
+	transport     string
+	passed, total int
+}
+
 // summary is the tally of a run, areas in MANIFEST order.
 type summary struct {
 	areas          []areaCount
+	transports     []transportCount
 	passed, failed int
 }
 
-func summarize(results []caseResult) summary {
+// summarize counts cases per area and steps per transport; every enabled
+// transport gets a line, even one no case ran over.
+func summarize(results []caseResult, transports []string) summary {
 	var s summary
 	at := map[string]int{}
+	for _, t := range transports {
+		s.transports = append(s.transports, transportCount{transport: t})
+	}
 	for _, r := range results {
 		i, ok := at[r.area]
 		if !ok {
@@ -42,15 +54,26 @@ func summarize(results []caseResult) summary {
 		} else {
 			s.failed++
 		}
+		for _, run := range r.runs {
+			for j := range s.transports {
+				if s.transports[j].transport == run.transport {
+					s.transports[j].passed += run.stepsPassed
+					s.transports[j].total += run.stepsTotal
+				}
+			}
+		}
 	}
 	return s
 }
 
-// printSummary writes one line per feature area and the closing line
-// `conformance: N passed, M failed` that CI reads.
+// printSummary writes one line per feature area, one per transport and the
+// closing line `conformance: N passed, M failed` that CI reads.
 func printSummary(w io.Writer, s summary) {
 	for _, a := range s.areas {
 		fmt.Fprintf(w, "conformance %s: %d/%d passed\n", a.area, a.passed, a.total)
+	}
+	for _, t := range s.transports {
+		fmt.Fprintf(w, "conformance transport %s: %d/%d steps passed\n", t.transport, t.passed, t.total)
 	}
 	fmt.Fprintf(w, "conformance: %d passed, %d failed\n", s.passed, s.failed)
 }
@@ -60,6 +83,7 @@ type reportHeader struct {
 	corpus      string
 	logDir      string
 	filter      string
+	transports  []string
 	strictOrder bool
 }
 
@@ -72,12 +96,24 @@ func writeReport(path string, h reportHeader, s summary, results []caseResult, s
 	if h.filter != "" {
 		fmt.Fprintf(&b, "directories containing: %q\n", h.filter)
 	}
+	fmt.Fprintf(&b, "transports: %s\n", strings.Join(h.transports, ","))
 	fmt.Fprintf(&b, "strict key order: %v\n\n", h.strictOrder)
 	printSummary(&b, s)
 
-	b.WriteString("\n==================== FAILURES ====================\n")
+	for _, t := range h.transports {
+		fmt.Fprintf(&b, "\n==================== FAILURES over %s ====================\n", t)
+		for _, r := range results {
+			for _, run := range r.runs {
+				if run.transport == t && !run.passed() {
+					b.WriteString(runFailureText(r, run, secret))
+				}
+			}
+		}
+	}
+	// Failures outside any transport run (none are expected: failAll gives
+	// every case its runs), so that nothing failed goes unreported.
 	for _, r := range results {
-		if !r.passed() {
+		if !r.passed() && len(r.runs) == 0 {
 			b.WriteString(failureText(r, secret))
 		}
 	}
@@ -93,24 +129,46 @@ func writeReport(path string, h reportHeader, s summary, results []caseResult, s
 	return nil
 }
 
-// failureText describes one failed case: the reason and, for the failed
-// step, the request and the expected and actual answers.
+// failureText describes one failed case: the reason and, for each failed
+// transport run, the failed step's request and expected and actual answers.
 func failureText(r caseResult, secret string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n--- FAIL %s (case #%d)\n", r.c.name(), r.c.index)
-	fmt.Fprintf(&b, "reason: %s\n", r.reason)
+	if len(r.runs) == 0 {
+		fmt.Fprintf(&b, "\n--- FAIL %s (case #%d)\nreason: %s\n", r.c.name(), r.c.index, r.reason)
+	}
+	for _, run := range r.runs {
+		if !run.passed() {
+			b.WriteString(runFailureText(r, run, secret))
+		}
+	}
+	return b.String()
+}
+
+// runFailureText describes one failed run of a case over one transport.
+func runFailureText(r caseResult, run transportRun, secret string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n--- FAIL %s over %s (case #%d)\n", r.c.name(), run.transport, r.c.index)
+	fmt.Fprintf(&b, "reason: %s\n", run.reason)
 	if r.logPath != "" {
 		fmt.Fprintf(&b, "graft log: %s\n", r.logPath)
 	}
-	for _, f := range r.steps {
-		fmt.Fprintf(&b, "step %d: POST %s", f.index, f.step.URL)
+	for _, f := range run.steps {
+		verb := "POST"
+		if f.transport != transportHTTP {
+			verb = "WS " + f.transport
+		}
+		fmt.Fprintf(&b, "step %d: %s %s", f.index, verb, f.step.URL)
 		if f.step.Description != "" {
 			fmt.Fprintf(&b, " (%s)", f.step.Description)
 		}
 		b.WriteString("\n")
 		fmt.Fprintf(&b, "  headers: %s\n", headerText(f.headers, secret))
 		fmt.Fprintf(&b, "  request: %s\n", truncate(compactJSON(f.step.Query), reportBodyLimit))
-		fmt.Fprintf(&b, "  expected status: %d, actual status: %d\n", f.step.Status, f.actualStatus)
+		if f.transport == transportHTTP {
+			fmt.Fprintf(&b, "  expected status: %d, actual status: %d\n", f.step.Status, f.actualStatus)
+		} else {
+			fmt.Fprintf(&b, "  first frame for the operation: %q\n", f.frameType)
+		}
 		if f.step.Response != nil {
 			fmt.Fprintf(&b, "  expected body: %s\n", truncate(compactJSON(f.step.Response), reportBodyLimit))
 		}

@@ -127,6 +127,8 @@ type Options struct {
 	AuthHook         string    // HASURA_GRAPHQL_AUTH_HOOK
 	AuthHookMode     string    // HASURA_GRAPHQL_AUTH_HOOK_MODE
 	LiveFallbackMS   string    // live-query fallback refetch; default 60000 so tests see only invalidations
+	Redis            bool      // pass REDIS_URL (event delivery, change fan-out)
+	WALMode          string    // HASURA_GRAPHQL_WAL_MODE; the slot gets a unique name, dropped at cleanup
 	Logs             io.Writer // default: discarded
 }
 
@@ -152,6 +154,25 @@ func Start(t testing.TB, dbURL string, opts ...Options) *Server {
 		"HASURA_GRAPHQL_AUTH_HOOK_MODE":                         o.AuthHookMode,
 		"HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL": o.LiveFallbackMS,
 	}
+	slot := "graft_test_" + randomHex(6)
+	env["HASURA_GRAPHQL_WAL_MODE"] = o.WALMode
+	env["HASURA_GRAPHQL_WAL_SLOT_NAME"] = slot
+	env["HASURA_GRAPHQL_WAL_PUBLICATION_NAME"] = slot
+	if o.Redis {
+		env["HASURA_GRAPHQL_REDIS_URL"] = os.Getenv("REDIS_URL")
+		if env["HASURA_GRAPHQL_REDIS_URL"] == "" {
+			t.Skip("REDIS_URL not set: run through `make test`, which starts a private Redis")
+		}
+	}
+	if o.WALMode == "" {
+		env["HASURA_GRAPHQL_WAL_MODE"] = "off"
+		if o.Redis {
+			env["HASURA_GRAPHQL_WAL_MODE"] = "auto"
+		}
+	}
+	// Registered before the server's own cleanup, so it runs after the
+	// server stopped: a slot must go before its database can be dropped.
+	t.Cleanup(func() { dropSlot(dbURL, slot) })
 	if env["HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL"] == "" {
 		env["HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL"] = "60000"
 	}
@@ -191,4 +212,25 @@ func firstLine(s string) string {
 		return s[:i] + " ..."
 	}
 	return s
+}
+
+// dropSlot removes a test's replication slot once its walsender is gone.
+func dropSlot(dbURL, slot string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return
+	}
+	defer conn.Close(ctx)
+	for ctx.Err() == nil {
+		var exists bool
+		if conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)`, slot).Scan(&exists); !exists {
+			return
+		}
+		if _, err := conn.Exec(ctx, `SELECT pg_drop_replication_slot($1)`, slot); err == nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond) // the walsender is still exiting; bounded by ctx
+	}
 }

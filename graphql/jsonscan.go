@@ -1,0 +1,177 @@
+package graphql
+
+import (
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+)
+
+// scanner decodes JSON in one pass over the bytes, keeping object key
+// order (into object). json.Decoder.Token boxes every token and was the
+// largest cost of requests with big variables.
+type scanner struct {
+	b []byte
+	i int
+}
+
+func (p *scanner) ws() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *scanner) errorf(format string, a ...any) error {
+	return fmt.Errorf("invalid JSON at offset %d: %s", p.i, fmt.Sprintf(format, a...))
+}
+
+func (p *scanner) value() (any, error) {
+	p.ws()
+	if p.i >= len(p.b) {
+		return nil, p.errorf("unexpected end")
+	}
+	switch c := p.b[p.i]; {
+	case c == '{':
+		return p.object()
+	case c == '[':
+		return p.list()
+	case c == '"':
+		return p.str()
+	case p.literal("true"):
+		return true, nil
+	case p.literal("false"):
+		return false, nil
+	case p.literal("null"):
+		return nil, nil
+	default:
+		return p.number()
+	}
+}
+
+func (p *scanner) literal(word string) bool {
+	if len(p.b)-p.i >= len(word) && string(p.b[p.i:p.i+len(word)]) == word {
+		p.i += len(word)
+		return true
+	}
+	return false
+}
+
+func (p *scanner) object() (any, error) {
+	p.i++ // {
+	obj := object{}
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return obj, nil
+	}
+	for {
+		p.ws()
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return nil, p.errorf("expected ':'")
+		}
+		p.i++
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		obj = append(obj, objField{Name: k, Value: v})
+		p.ws()
+		if p.i < len(p.b) && p.b[p.i] == ',' {
+			p.i++
+			continue
+		}
+		if p.i < len(p.b) && p.b[p.i] == '}' {
+			p.i++
+			return obj, nil
+		}
+		return nil, p.errorf("expected ',' or '}'")
+	}
+}
+
+func (p *scanner) list() (any, error) {
+	p.i++ // [
+	list := []any{}
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		return list, nil
+	}
+	for {
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+		p.ws()
+		if p.i < len(p.b) && p.b[p.i] == ',' {
+			p.i++
+			continue
+		}
+		if p.i < len(p.b) && p.b[p.i] == ']' {
+			p.i++
+			return list, nil
+		}
+		return nil, p.errorf("expected ',' or ']'")
+	}
+}
+
+func (p *scanner) number() (any, error) {
+	j := p.i
+	for j < len(p.b) {
+		c := p.b[j]
+		if c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' || (c >= '0' && c <= '9') {
+			j++
+			continue
+		}
+		break
+	}
+	if j == p.i || !json.Valid(p.b[p.i:j]) {
+		return nil, p.errorf("unexpected %q", p.b[p.i:max(j, p.i+1)])
+	}
+	n := json.Number(p.b[p.i:j])
+	p.i = j
+	return n, nil
+}
+
+// str reads a string; plain ASCII is sliced directly, anything with escapes
+// or non-ASCII bytes goes through encoding/json for exact unescaping.
+func (p *scanner) str() (string, error) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return "", p.errorf("expected a string")
+	}
+	for j := p.i + 1; j < len(p.b); j++ {
+		switch c := p.b[j]; {
+		case c == '"':
+			s := string(p.b[p.i+1 : j])
+			p.i = j + 1
+			return s, nil
+		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
+			k := j
+			for k < len(p.b) && p.b[k] != '"' {
+				if p.b[k] == '\\' {
+					k++
+				}
+				k++
+			}
+			if k >= len(p.b) {
+				return "", p.errorf("unterminated string")
+			}
+			var s string
+			if err := json.Unmarshal(p.b[p.i:k+1], &s); err != nil {
+				return "", p.errorf("%v", err)
+			}
+			p.i = k + 1
+			return s, nil
+		}
+	}
+	return "", p.errorf("unterminated string")
+}

@@ -1,0 +1,197 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/graftql/graft/delivery"
+	"github.com/graftql/graft/graphql"
+	"github.com/graftql/graft/metadata"
+	"github.com/graftql/graft/replication"
+	"github.com/redis/go-redis/v9"
+)
+
+// The Redis keys of one deployment are named after its replication slot:
+// a slot is unique in its Postgres cluster, so Graft deployments of
+// different databases can share a Redis without taking each other's events.
+func (w *wal) queuePrefix() string   { return "graft:" + w.cfg.Slot + ":events:" }
+func (w *wal) changeChannel() string { return "graft:" + w.cfg.Slot + ":changes" }
+
+// wal wires the WAL reader to its consumers: event triggers (through the
+// Redis queue) and live queries (here, and in other processes via Redis).
+type wal struct {
+	log     *slog.Logger
+	cfg     walConfig
+	live    *graphql.Live
+	redis   *redis.Client
+	queue   *delivery.Queue
+	workers *delivery.WorkerPool
+	sink    *delivery.Dispatcher
+	stream  *replication.Stream
+	subs    *redis.PubSub
+
+	triggers atomic.Pointer[map[replication.Relation][]delivery.Trigger]
+	mu       sync.Mutex // starting the stream, publication changes
+	running  bool
+	hasWork  bool
+	tables   []replication.Relation
+	full     []replication.Relation
+}
+
+type walConfig struct {
+	Mode, Slot, Publication, DatabaseURL string
+	PoolSize                             int
+}
+
+// TriggersFor serves delivery the current metadata's triggers of a table.
+func (w *wal) TriggersFor(t replication.Relation) []delivery.Trigger {
+	m := w.triggers.Load()
+	if m == nil {
+		return nil
+	}
+	return (*m)[t]
+}
+
+// HandleTransaction is the replication sink: events are queued durably
+// first (the slot advances only after), then live queries are told which
+// tables changed.
+func (w *wal) HandleTransaction(ctx context.Context, tx *replication.Transaction) error {
+	if w.sink != nil {
+		if err := w.sink.HandleTransaction(ctx, tx); err != nil {
+			return err
+		}
+	}
+	seen := map[replication.Relation]bool{}
+	var names []metadata.QualifiedName
+	for _, c := range tx.Changes {
+		if !seen[c.Table] {
+			seen[c.Table] = true
+			names = append(names, metadata.QualifiedName{Schema: c.Table.Schema, Name: c.Table.Name})
+		}
+	}
+	if w.redis != nil {
+		// Every process (this one too) invalidates from the channel.
+		if b, err := json.Marshal(names); err == nil {
+			w.redis.Publish(ctx, w.changeChannel(), b)
+		}
+	} else {
+		w.live.Invalidate(names)
+	}
+	return nil
+}
+
+// start begins event delivery (with Redis) and decides about the WAL reader.
+func (w *wal) start(ctx context.Context, snap *metadata.Snapshot) error {
+	if w.redis != nil {
+		var err error
+		if w.queue, err = delivery.NewQueue(delivery.Config{Redis: w.redis, Prefix: w.queuePrefix()}); err != nil {
+			return err
+		}
+		if warn, err := w.queue.CheckPersistence(ctx); err != nil {
+			w.log.Warn("cannot check Redis persistence", "error", err)
+		} else if warn != "" {
+			w.log.Warn(warn)
+		}
+		w.sink = delivery.NewDispatcher(w.queue, w)
+		w.workers = delivery.NewWorkerPool(w.queue, w, delivery.PoolConfig{Size: w.cfg.PoolSize, Logger: w.log})
+		if err := w.workers.Start(ctx); err != nil {
+			return err
+		}
+		w.subs = w.redis.Subscribe(ctx, w.changeChannel())
+		go w.relayChanges(w.subs)
+	}
+	return w.update(ctx, snap)
+}
+
+// relayChanges feeds another process's WAL notices to our live queries.
+func (w *wal) relayChanges(ps *redis.PubSub) {
+	for msg := range ps.Channel() {
+		var names []metadata.QualifiedName
+		if json.Unmarshal([]byte(msg.Payload), &names) == nil {
+			w.live.Invalidate(names)
+		}
+	}
+}
+
+// update follows a new snapshot: trigger cache, publication membership, and
+// starting the reader once there is something to read.
+func (w *wal) update(ctx context.Context, snap *metadata.Snapshot) error {
+	byTable := map[replication.Relation][]delivery.Trigger{}
+	var tables, full []replication.Relation
+	for _, t := range snap.Tables {
+		rel := replication.Relation{Schema: t.Name.Schema, Name: t.Name.Name}
+		tables = append(tables, rel)
+		trs, err := delivery.ParseTriggers(rel, t.EventTriggerJSON())
+		if err != nil {
+			w.log.Warn("invalid event trigger definition", "table", t.Name.String(), "error", err)
+			continue
+		}
+		needsOld := false
+		for i := range trs {
+			for _, pk := range t.PrimaryKey {
+				trs[i].PrimaryKey = append(trs[i].PrimaryKey, pk.Name)
+			}
+			needsOld = needsOld || trs[i].Update != nil || trs[i].Delete != nil
+		}
+		if len(trs) > 0 {
+			byTable[rel] = trs
+		}
+		if needsOld {
+			full = append(full, rel)
+		}
+	}
+	w.triggers.Store(&byTable)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.tables, w.full = tables, full
+	w.hasWork = len(byTable) > 0
+	switch {
+	case w.cfg.Mode == "off":
+		return nil
+	case !w.running && (w.cfg.Mode == "always" || (w.hasWork && w.queue != nil)):
+		return w.startStream(ctx)
+	case w.running:
+		return w.stream.SetTables(ctx, w.tables, w.full)
+	}
+	return nil
+}
+
+func (w *wal) startStream(ctx context.Context) error {
+	if w.hasWork && w.queue == nil {
+		w.log.Warn("event triggers exist but HASURA_GRAPHQL_REDIS_URL is not set: events are not delivered")
+	}
+	s, err := replication.New(replication.Config{ConnString: w.cfg.DatabaseURL, SlotName: w.cfg.Slot,
+		PublicationName: w.cfg.Publication, Sink: w, Logger: w.log.With("type", "replication-log")})
+	if err != nil {
+		return err
+	}
+	if err := s.SetTables(ctx, w.tables, w.full); err != nil {
+		return fmt.Errorf("set up the publication: %w", err)
+	}
+	if err := s.Start(ctx); err != nil {
+		return fmt.Errorf("start reading the WAL: %w", err)
+	}
+	w.stream, w.running = s, true
+	w.log.Info("reading committed changes from the WAL", "type", "startup", "slot", w.cfg.Slot, "tables", len(w.tables))
+	return nil
+}
+
+// stop ends the reader first (no new events), then the workers.
+func (w *wal) stop(ctx context.Context) {
+	w.mu.Lock()
+	if w.running {
+		w.stream.Stop(ctx)
+		w.running = false
+	}
+	w.mu.Unlock()
+	if w.workers != nil {
+		w.workers.Stop(ctx)
+	}
+	if w.subs != nil {
+		w.subs.Close()
+	}
+}
