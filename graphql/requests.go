@@ -40,30 +40,10 @@ func coerceVariables(rs *roleSchema, prep *preparedOp, raw json.RawMessage) (map
 			vars[name] = valueOf(d.DefaultValue, nil)
 		}
 	}
-	if err := checkVariableTypes(rs, prep, vars); err != nil {
+	if err := checkVariables(rs, defs, vars); err != nil {
 		return nil, err
 	}
 	return vars, nil
-}
-
-// checkVariableTypes lets graphql-go coerce the variables against a copy of
-// the operation that selects only __typename: its error messages are the
-// spec's, and nothing else runs.
-func checkVariableTypes(rs *roleSchema, prep *preparedOp, vars map[string]any) error {
-	plain := make(map[string]any, len(vars))
-	for k, v := range vars {
-		plain[k] = plainJSON(v)
-	}
-	op := *prep.op
-	op.Operation = ast.OperationTypeQuery // coercion does not depend on the operation type
-	op.SelectionSet = &ast.SelectionSet{Kind: "SelectionSet", Selections: []ast.Selection{
-		&ast.Field{Kind: "Field", Name: &ast.Name{Kind: "Name", Value: "__typename"}},
-	}}
-	res := graphql.Execute(graphql.ExecuteParams{Schema: rs.Schema, AST: &ast.Document{Kind: "Document", Definitions: []ast.Node{&op}}, Args: plain})
-	if len(res.Errors) > 0 {
-		return &queryError{Code: "validation-failed", Path: "$.variableValues", Message: res.Errors[0].Message}
-	}
-	return nil
 }
 
 // plainJSON turns an ordered value into what encoding/json would produce.
