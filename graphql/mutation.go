@@ -32,7 +32,15 @@ type mutator struct {
 	sess Session
 	// written are the tables the transaction wrote, for live queries.
 	written map[metadata.QualifiedName]bool
+	// sessionArgs, until sent, are the session statement's arguments: it
+	// travels in one round trip with the transaction's first statement.
+	sessionArgs []any
 }
+
+// sessionSQL sets hasura.user (user triggers and functions that read the
+// session keep working) and writes the session into the WAL as a
+// transactional logical message, before any change of the transaction.
+const sessionSQL = `SELECT set_config('hasura.user', $1, true), pg_logical_emit_message(true, $2, $3)`
 
 func (m *mutator) compiler() *compiler {
 	return &compiler{rs: m.rs, vars: m.vars, frags: m.prep.frags, nulls: m.prep.nulls, session: m.sess}
@@ -49,13 +57,8 @@ func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *prepared
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	sessJSON := sess.JSON()
 	msg, _ := json.Marshal(map[string]any{"session_variables": json.RawMessage(sessJSON), "trace_context": nil})
-	// hasura.user keeps user triggers and functions that read the session
-	// working; the logical message carries the session into the WAL.
-	if _, err := tx.Exec(ctx, `SELECT set_config('hasura.user', $1, true), pg_logical_emit_message(true, $2, $3)`,
-		sessJSON, WALMessagePrefix, string(msg)); err != nil {
-		return Result{Body: errorBody(dbError(err))}
-	}
-	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess, written: map[metadata.QualifiedName]bool{}}
+	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess, written: map[metadata.QualifiedName]bool{},
+		sessionArgs: []any{sessJSON, WALMessagePrefix, string(msg)}}
 	out := make([][]byte, len(groups))
 	for i, g := range groups {
 		if g.Name == "__typename" {
@@ -136,11 +139,25 @@ func (m *mutator) run(mf mutationField, g *fieldGroup) ([]byte, error) {
 func (m *mutator) queryOne(sql string, args []any, checked bool) ([]byte, error) {
 	var out []byte
 	var ok *bool
-	var err error
+	dest := []any{&out}
 	if checked {
-		err = m.tx.QueryRow(m.ctx, sql, args...).Scan(&out, &ok)
+		dest = append(dest, &ok)
+	}
+	var err error
+	if m.sessionArgs != nil {
+		b := &pgx.Batch{}
+		b.Queue(sessionSQL, m.sessionArgs...)
+		b.Queue(sql, args...)
+		m.sessionArgs = nil
+		br := m.tx.SendBatch(m.ctx, b)
+		if _, err = br.Exec(); err == nil {
+			err = br.QueryRow().Scan(dest...)
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
 	} else {
-		err = m.tx.QueryRow(m.ctx, sql, args...).Scan(&out)
+		err = m.tx.QueryRow(m.ctx, sql, args...).Scan(dest...)
 	}
 	if err != nil {
 		return nil, mutationError(err)
