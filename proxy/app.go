@@ -139,6 +139,7 @@ func (a *App) startWAL(ctx context.Context) error {
 		return err
 	}
 	a.wal = w
+	a.Server.Health = w.health
 	if w.queue != nil {
 		a.Meta.SetEventStore(eventStore{w})
 	}

@@ -195,3 +195,20 @@ func (w *wal) stop(ctx context.Context) {
 		w.subs.Close()
 	}
 }
+
+// health reports the WAL reader for /healthz?detail.
+func (w *wal) health(ctx context.Context) map[string]any {
+	w.mu.Lock()
+	stream, running := w.stream, w.running
+	w.mu.Unlock()
+	out := map[string]any{"mode": w.cfg.Mode, "slot": w.cfg.Slot, "running": running, "events": w.queue != nil}
+	if running {
+		out["leader"] = stream.IsLeader()
+		if lag, err := stream.Lag(ctx); err != nil {
+			out["lag_error"] = err.Error()
+		} else {
+			out["lag_bytes"], out["retained_bytes"], out["slot_active"] = lag.LagBytes, lag.RetainedBytes, lag.Active
+		}
+	}
+	return map[string]any{"wal": out}
+}

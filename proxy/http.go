@@ -32,6 +32,8 @@ type Server struct {
 	Meta   *metadata.Manager
 	Auth   *authz.Resolver
 	Log    *slog.Logger
+	// Health adds the WAL reader's state to /healthz?detail; nil without one.
+	Health func(ctx context.Context) map[string]any
 	// HTTPLog writes an http-log line's detail; nil when that log type is off.
 	HTTPLog func(detail []byte)
 
@@ -199,6 +201,10 @@ func (s *Server) admin(endpoint string) http.HandlerFunc {
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	snap := s.Meta.Snapshot()
+	if r.URL.Query().Has("detail") {
+		s.healthDetail(w, r, snap)
+		return
+	}
 	if snap != nil && len(snap.Inconsistent) > 0 {
 		w.WriteHeader(200)
 		io.WriteString(w, "WARN: inconsistent objects in schema")
@@ -245,4 +251,25 @@ func toLower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// healthDetail is /healthz?detail: Graft's own JSON status (plain /healthz
+// stays Hasura's "OK"): metadata consistency and the WAL reader's position,
+// lag and retained WAL, so operators can alert before a stopped consumer
+// fills the disk.
+func (s *Server) healthDetail(w http.ResponseWriter, r *http.Request, snap *metadata.Snapshot) {
+	out := map[string]any{"status": "OK"}
+	if snap != nil {
+		out["metadata"] = map[string]any{"resource_version": snap.Version, "consistent": len(snap.Inconsistent) == 0,
+			"inconsistent_objects": len(snap.Inconsistent)}
+		if len(snap.Inconsistent) > 0 {
+			out["status"] = "WARN"
+		}
+	}
+	if s.Health != nil {
+		for k, v := range s.Health(r.Context()) {
+			out[k] = v
+		}
+	}
+	writeJSON(w, 200, out)
 }

@@ -300,3 +300,20 @@ func TestAuthJWTECDSAAndEdDSA(t *testing.T) {
 		})
 	}
 }
+
+func TestAuthJWTExpiryClosesWebSocket(t *testing.T) {
+	t.Parallel()
+	s := startAuth(t, testenv.Options{JWTSecret: `{"type":"HS256","key":"` + hsKey + `"}`})
+	claims := hasuraClaims("1", "user")
+	claims["exp"] = time.Now().Add(2 * time.Second).Unix()
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"headers": map[string]string{
+		"Authorization": "Bearer " + signHS(t, claims)}}})
+	c.expect("connection_ack", "", "")
+	c.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": `subscription { profile { id } }`}})
+	c.expect("next", "1", `{"data":{"profile":[{"id":1},{"id":3}]}}`)
+	// The token's expiry ends the connection.
+	if code := c.closeCode(); code != 4403 {
+		t.Fatalf("close code %d, want 4403 when the JWT expires", code)
+	}
+}

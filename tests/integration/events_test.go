@@ -144,4 +144,21 @@ func TestLiveQueriesFollowTheWAL(t *testing.T) {
 		// Two commits may be seen one by one: then 42 follows.
 		c.expect("next", "1", `{"data":{"counter_by_pk":{"n":42}}}`)
 	}
+	// /healthz stays Hasura's "OK"; ?detail shows the WAL reader's state.
+	if r := s.Get("/healthz"); string(r.Body) != "OK" {
+		t.Fatalf("/healthz: %s", r.Body)
+	}
+	var h struct {
+		Status string `json:"status"`
+		WAL    struct {
+			Running  bool   `json:"running"`
+			Leader   bool   `json:"leader"`
+			LagBytes *int64 `json:"lag_bytes"`
+			Retained *int64 `json:"retained_bytes"`
+		} `json:"wal"`
+	}
+	if err := json.Unmarshal(s.Get("/healthz?detail").Body, &h); err != nil || h.Status != "OK" || !h.WAL.Running ||
+		!h.WAL.Leader || h.WAL.LagBytes == nil || h.WAL.Retained == nil {
+		t.Fatalf("/healthz?detail: %+v (%v)", h, err)
+	}
 }
