@@ -13,9 +13,10 @@ import (
 
 // Server is a running in-process Graft.
 type Server struct {
-	App *proxy.App
-	URL string
-	t   testing.TB
+	App  *proxy.App
+	URL  string
+	Slot string // the replication slot and publication name (Options.SlotName to share it)
+	t    testing.TB
 }
 
 var client = &http.Client{Timeout: 30 * time.Second}

@@ -123,13 +123,21 @@ func Pool(t testing.TB, dbURL string) *pgxpool.Pool {
 type Options struct {
 	AdminSecrets     []string // default: AdminSecret; set to []string{} for none
 	UnauthorizedRole string
-	JWTSecret        string    // HASURA_GRAPHQL_JWT_SECRET
-	AuthHook         string    // HASURA_GRAPHQL_AUTH_HOOK
-	AuthHookMode     string    // HASURA_GRAPHQL_AUTH_HOOK_MODE
-	LiveFallbackMS   string    // live-query fallback refetch; default 60000 so tests see only invalidations
-	Redis            bool      // pass REDIS_URL (event delivery, change fan-out)
-	WALMode          string    // HASURA_GRAPHQL_WAL_MODE; the slot gets a unique name, dropped at cleanup
-	Logs             io.Writer // default: discarded
+	JWTSecret        string // HASURA_GRAPHQL_JWT_SECRET
+	AuthHook         string // HASURA_GRAPHQL_AUTH_HOOK
+	AuthHookMode     string // HASURA_GRAPHQL_AUTH_HOOK_MODE
+	LiveFallbackMS   string // live-query fallback refetch; default 60000 so tests see only invalidations
+	Redis            bool   // pass REDIS_URL (event delivery, change fan-out)
+	WALMode          string // HASURA_GRAPHQL_WAL_MODE; the slot gets a unique name, dropped at cleanup
+	// SlotName reuses the replication slot (and publication) of a server
+	// started before on the same database (its Server.Slot), so that the
+	// two share one WAL reader as replicas of one deployment do: only one
+	// leads the slot, and both share the Redis change channel named after
+	// it. The slot is dropped by the cleanup of the Start that named it,
+	// which runs after this server stopped (cleanups run last-in first-out).
+	SlotName string
+	LogTypes string    // more HASURA_GRAPHQL_ENABLED_LOG_TYPES (comma-separated), e.g. "replication-log"
+	Logs     io.Writer // default: discarded
 }
 
 // Start runs Graft in-process on dbURL and a free port until the test ends.
@@ -147,14 +155,20 @@ func Start(t testing.TB, dbURL string, opts ...Options) *Server {
 		"HASURA_GRAPHQL_SERVER_HOST":                            "127.0.0.1",
 		"HASURA_GRAPHQL_SERVER_PORT":                            "1",
 		"HASURA_GRAPHQL_UNAUTHORIZED_ROLE":                      o.UnauthorizedRole,
-		"HASURA_GRAPHQL_ENABLED_LOG_TYPES":                      "startup,http-log,query-log",
+		"HASURA_GRAPHQL_ENABLED_LOG_TYPES":                      "startup,http-log,query-log," + o.LogTypes,
 		"HASURA_GRAPHQL_PG_CONNECTIONS":                         "20",
 		"HASURA_GRAPHQL_JWT_SECRET":                             o.JWTSecret,
 		"HASURA_GRAPHQL_AUTH_HOOK":                              o.AuthHook,
 		"HASURA_GRAPHQL_AUTH_HOOK_MODE":                         o.AuthHookMode,
 		"HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL": o.LiveFallbackMS,
 	}
-	slot := "graft_test_" + randomHex(6)
+	slot := o.SlotName
+	if slot == "" {
+		slot = "graft_test_" + randomHex(6)
+		// Registered before the server's own cleanup, so it runs after the
+		// server stopped: a slot must go before its database can be dropped.
+		t.Cleanup(func() { dropSlot(dbURL, slot) })
+	}
 	env["HASURA_GRAPHQL_WAL_MODE"] = o.WALMode
 	env["HASURA_GRAPHQL_WAL_SLOT_NAME"] = slot
 	env["HASURA_GRAPHQL_WAL_PUBLICATION_NAME"] = slot
@@ -170,9 +184,6 @@ func Start(t testing.TB, dbURL string, opts ...Options) *Server {
 			env["HASURA_GRAPHQL_WAL_MODE"] = "auto"
 		}
 	}
-	// Registered before the server's own cleanup, so it runs after the
-	// server stopped: a slot must go before its database can be dropped.
-	t.Cleanup(func() { dropSlot(dbURL, slot) })
 	if env["HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL"] == "" {
 		env["HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL"] = "60000"
 	}
@@ -197,7 +208,7 @@ func Start(t testing.TB, dbURL string, opts ...Options) *Server {
 		defer cancel()
 		app.Stop(ctx)
 	})
-	return &Server{App: app, URL: "http://" + app.Server.ListenAddr(), t: t}
+	return &Server{App: app, URL: "http://" + app.Server.ListenAddr(), Slot: slot, t: t}
 }
 
 func randomHex(n int) string {
