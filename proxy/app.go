@@ -125,6 +125,7 @@ func (a *App) startWAL(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("HASURA_GRAPHQL_REDIS_URL: %w", err)
 		}
+		redis.SetLogger(redisLog{a.Log})
 		w.redis = redis.NewClient(opt)
 		if err := w.redis.Ping(ctx).Err(); err != nil {
 			w.redis.Close()

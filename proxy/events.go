@@ -97,7 +97,7 @@ func (w *wal) start(ctx context.Context, snap *metadata.Snapshot) error {
 			w.log.Warn(warn)
 		}
 		w.sink = delivery.NewDispatcher(w.queue, w)
-		w.workers = delivery.NewWorkerPool(w.queue, w, delivery.PoolConfig{Size: w.cfg.PoolSize, Logger: w.log})
+		w.workers = delivery.NewWorkerPool(w.queue, w, delivery.PoolConfig{Size: w.cfg.PoolSize, Logger: w.log.With("type", "event-trigger")})
 		if err := w.workers.Start(ctx); err != nil {
 			return err
 		}
@@ -211,4 +211,12 @@ func (w *wal) health(ctx context.Context) map[string]any {
 		}
 	}
 	return map[string]any{"wal": out}
+}
+
+// redisLog sends go-redis's own messages (reconnect attempts during an
+// outage) to Graft's structured log instead of plain text on stderr.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn(fmt.Sprintf(format, v...), "type", "redis-log")
 }

@@ -179,23 +179,30 @@ func (s *Stream) lead(ctx context.Context, pool *pgxpool.Pool, bo *backoff) erro
 
 	// The watchdog pings the lock connection: if it is gone, so is the
 	// lock, and another process may take over, so the session must end.
+	// It is the connection's only user; check asks it for a ping now.
 	leadCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	lost := make(chan error, 1)
+	check := make(chan chan error)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() {
 		t := time.NewTicker(s.cfg.LeaderPollInterval)
 		defer t.Stop()
 		for {
+			var reply chan error
 			select {
 			case <-leadCtx.Done():
 				return
 			case <-t.C:
+			case reply = <-check:
 			}
 			pctx, pcancel := context.WithTimeout(leadCtx, s.cfg.LeaderPollInterval)
 			err := conn.Ping(pctx)
 			pcancel()
+			if reply != nil {
+				reply <- err
+			}
 			if err != nil && leadCtx.Err() == nil {
 				lost <- err
 				cancel()
@@ -221,6 +228,26 @@ func (s *Stream) lead(ctx context.Context, pool *pgxpool.Pool, bo *backoff) erro
 		delay := bo.next()
 		s.log.Warn("replication: stream interrupted; reconnecting", "error", err, "retry_in", delay.String())
 		if !sleep(leadCtx, delay) {
+			select {
+			case lerr := <-lost:
+				return fmt.Errorf("leader lock connection lost: %w", lerr)
+			default:
+				return nil
+			}
+		}
+		// What ended the session (a server restart, a network cut) may
+		// have ended the lock's connection too: stream again only while
+		// the lock is still held, not until the next watchdog tick.
+		reply := make(chan error, 1)
+		select {
+		case check <- reply:
+			if err := <-reply; err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("leader lock connection lost: %w", err)
+			}
+		case <-leadCtx.Done():
 			select {
 			case lerr := <-lost:
 				return fmt.Errorf("leader lock connection lost: %w", lerr)

@@ -310,3 +310,46 @@ func TestReconnect(t *testing.T) {
 	wantIDs(t, s.next(t), 3)
 	s.none(t)
 }
+
+// TestReconnectRetakesTheLock: when the server drops every connection (a
+// restart), the stream streams again only once it holds the slot's lock on
+// a live connection, not on the word of the dead one (the watchdog, which
+// would notice eventually, is made too slow to help here).
+func TestReconnectRetakesTheLock(t *testing.T) {
+	t.Parallel()
+	db, slot := itemsDB(t)
+	s := newSink()
+	cfg := streamConfig(t, db, slot, s)
+	cfg.LeaderPollInterval = time.Hour
+	st := startStream(t, cfg)
+	insert(t, db, 1)
+	wantIDs(t, s.next(t), 1)
+
+	conn, err := pgx.Connect(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	lockHeld := func() bool {
+		var n int
+		conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+			WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = $1`, slot).Scan(&n)
+		return n == 1
+	}
+	if !lockHeld() {
+		t.Fatal("the leader holds no advisory lock")
+	}
+	var n int
+	if err := conn.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = $1`, slot).Scan(&n); err != nil || n < 2 {
+		t.Fatalf("terminate the stream's connections: %d, %v", n, err)
+	}
+	insert(t, db, 2)
+	wantIDs(t, s.next(t), 2)
+	if !lockHeld() || !st.IsLeader() {
+		t.Fatalf("streaming again without the slot's lock (lock held %v, leader %v)", lockHeld(), st.IsLeader())
+	}
+	insert(t, db, 3)
+	wantIDs(t, s.next(t), 3)
+	s.none(t)
+}
