@@ -11,7 +11,7 @@ SHELL := /bin/bash
 GO       ?= go
 WITH_ENV := scripts/with-env.sh
 
-.PHONY: help build dev-up dev-down test conformance run bench fmt vet clean
+.PHONY: help build dev-up dev-down test conformance run bench bench-events bench-subs fmt vet clean
 
 help: ## List the targets
 	@echo "Graft make targets:"
@@ -47,6 +47,21 @@ run: ## Run graft on the example schema + metadata (configs/examples)
 bench: ## Benchmark Graft over HTTP against raw SQL (tests/bench), then Engine.Compile
 	$(WITH_ENV) $(GO) run ./tests/bench
 	$(WITH_ENV) $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./graphql
+
+# tests/bench/events is a program too: on a fresh database it prints insert
+# TPS without a trigger, with a Graft event trigger and with a Hasura-style
+# trigger, delivered events/s, and commit -> webhook latency at 1k and 5k
+# events/s (Graft in-process with Redis; about a minute and a half;
+# `make bench-events BENCH_QUICK=1` for ~20 s).
+bench-events: ## Benchmark event triggers: insert TPS, events/s, commit->webhook latency (tests/bench/events)
+	$(WITH_ENV) $(GO) run ./tests/bench/events
+
+# tests/bench/subs is a program too: Graft in-process with the WAL reader
+# and Redis; prints commit -> client push latency (1k subscribers), idle
+# statements, RSS with 10k subscriptions and fan-out frames/s against their
+# goals (about a minute; `make bench-subs BENCH_QUICK=1` for ~20 s).
+bench-subs: ## Benchmark subscriptions: push latency, idle cost, memory, fan-out (tests/bench/subs)
+	$(WITH_ENV) $(GO) run ./tests/bench/subs
 
 fmt: ## gofmt all Go files
 	$(GO) fmt ./...

@@ -239,19 +239,33 @@ func (l *Live) refetch(ctx context.Context, all bool) {
 	}
 }
 
+// liveParallel caps the statements one refetch runs at once: the batches
+// of a query shape and the cohorts fetched on their own run side by side,
+// so a refetch of many cohorts takes about the longest statement's time on
+// a database with the cores for it, not the sum of them all.
+const liveParallel = 4
+
 // fetch runs the cohorts' statements: multiplexed where their plans allow,
 // one by one otherwise.
 func (l *Live) fetch(ctx context.Context, due []*cohort) map[*cohort][]byte {
 	out := make(map[*cohort][]byte, len(due))
+	var mu sync.Mutex
+	one := func(c *cohort) {
+		l.statements.Add(1)
+		body := l.e.run(ctx, c.fields).Body
+		mu.Lock()
+		out[c] = body
+		mu.Unlock()
+	}
 	groups := map[string][]*cohort{}
 	plans := map[string]*muxPlan{}
-	var single []*cohort
+	var jobs []func()
 	for _, c := range due {
 		if !c.muxPlanned {
 			c.mux, c.muxPlanned = planMux(c), true
 		}
 		if c.mux == nil {
-			single = append(single, c)
+			jobs = append(jobs, func() { one(c) })
 			continue
 		}
 		groups[c.mux.key] = append(groups[c.mux.key], c)
@@ -259,25 +273,46 @@ func (l *Live) fetch(ctx context.Context, due []*cohort) map[*cohort][]byte {
 	}
 	for key, group := range groups {
 		if len(group) == 1 {
-			single = append(single, group...)
+			jobs = append(jobs, func() { one(group[0]) })
 			continue
 		}
+		plan := plans[key]
 		for start := 0; start < len(group); start += l.BatchSize {
 			batch := group[start:min(start+l.BatchSize, len(group))]
-			res, ok := l.runMux(ctx, plans[key], batch)
-			if !ok {
-				single = append(single, batch...)
-				continue
-			}
-			for c, b := range res {
-				out[c] = b
-			}
+			jobs = append(jobs, func() {
+				res, ok := l.runMux(ctx, plan, batch)
+				if !ok {
+					for _, c := range batch {
+						one(c)
+					}
+					return
+				}
+				mu.Lock()
+				for c, b := range res {
+					out[c] = b
+				}
+				mu.Unlock()
+			})
 		}
 	}
-	for _, c := range single {
-		l.statements.Add(1)
-		out[c] = l.e.run(ctx, c.fields).Body
+	if len(jobs) == 1 {
+		jobs[0]()
+		return out
 	}
+	next := make(chan func())
+	var wg sync.WaitGroup
+	for range min(liveParallel, len(jobs)) {
+		wg.Go(func() {
+			for job := range next {
+				job()
+			}
+		})
+	}
+	for _, job := range jobs {
+		next <- job
+	}
+	close(next)
+	wg.Wait()
 	return out
 }
 

@@ -3,7 +3,9 @@ package proxy
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -28,14 +30,19 @@ const (
 	wsMaxMessage   = 4 << 20
 )
 
+// Buffers are most of what an idle connection costs, and most subscribers
+// are idle most of the time: the read buffer is small (client frames are
+// small; a larger one is read through it in pieces), and a write buffer is
+// taken from a pool only while a frame is written.
 var upgrader = websocket.Upgrader{
 	Subprotocols:    []string{protoTransport, protoApollo},
 	CheckOrigin:     func(*http.Request) bool { return true },
-	ReadBufferSize:  4096,
+	ReadBufferSize:  1024,
 	WriteBufferSize: 4096,
+	WriteBufferPool: &sync.Pool{},
 }
 
-// wsConn is one client: one reader (the handler goroutine) and one writer.
+// wsConn is one client: one reader (serve) and one writer.
 type wsConn struct {
 	s      *Server
 	conn   *websocket.Conn
@@ -44,8 +51,13 @@ type wsConn struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	out    chan []byte
 	closed sync.Once
+
+	// Frames wait in queue for the writer, woken through wake. A slice
+	// rather than a buffered channel: an idle connection holds no queue.
+	qmu   sync.Mutex
+	queue [][]byte
+	wake  chan struct{} // capacity 1
 
 	mu          sync.Mutex
 	closeCode   int // for closeAfterFlush
@@ -63,13 +75,30 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(wsMaxMessage)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c := &wsConn{s: s, conn: conn, proto: conn.Subprotocol(), header: r.Header.Clone(), ctx: ctx, cancel: cancel,
-		out: make(chan []byte, wsOutQueue), ops: map[string]*wsOp{}}
+		wake: make(chan struct{}, 1), ops: map[string]*wsOp{}}
 	if c.proto == "" {
 		c.proto = protoApollo
 	}
 	s.sockets.Store(c, struct{}{})
-	defer s.sockets.Delete(c)
 	go c.writer()
+	// The reader gets a goroutine of its own and the handler returns: net/http
+	// then drops what it keeps for a request until its handler returns (its
+	// response buffers, the request, the handler goroutine's grown stack),
+	// about 10 KiB that an open subscription would otherwise hold for nothing.
+	go c.serve()
+}
+
+// serve reads the client's frames until the connection ends.
+func (c *wsConn) serve() {
+	defer c.s.sockets.Delete(c)
+	defer func() {
+		// A bug must cost one connection, not the process (the HTTP
+		// handler's recover no longer covers this goroutine).
+		if p := recover(); p != nil {
+			c.s.Log.Error("websocket connection panicked", "type", "websocket-log", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			c.shutdown(websocket.CloseInternalServerErr, "internal error")
+		}
+	}()
 	c.read()
 	c.mu.Lock()
 	flushing := c.closeCode != 0
@@ -84,41 +113,71 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	c.shutdown(websocket.CloseNormalClosure, "")
 }
 
-// writer sends queued frames; any write error ends the connection.
+// writer sends queued frames; any write error ends the connection. Only
+// the Apollo protocol has keep-alives: a graphql-transport-ws connection
+// has no timer at all while idle.
 func (c *wsConn) writer() {
-	ticker := time.NewTicker(wsKeepAlive)
-	defer ticker.Stop()
+	var keepAlive <-chan time.Time
+	if c.proto == protoApollo {
+		ticker := time.NewTicker(wsKeepAlive)
+		defer ticker.Stop()
+		keepAlive = ticker.C
+	}
 	for {
 		select {
 		case <-c.ctx.Done():
 			return
-		case msg := <-c.out:
-			if msg == nil {
-				c.mu.Lock()
-				code, reason := c.closeCode, c.closeReason
-				c.mu.Unlock()
-				c.shutdown(code, reason)
-				return
+		case <-c.wake:
+			c.qmu.Lock()
+			batch := c.queue
+			c.queue = nil
+			c.qmu.Unlock()
+			for _, msg := range batch {
+				if msg == nil {
+					c.mu.Lock()
+					code, reason := c.closeCode, c.closeReason
+					c.mu.Unlock()
+					c.shutdown(code, reason)
+					return
+				}
+				c.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+				if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+					c.shutdown(websocket.CloseAbnormalClosure, "")
+					return
+				}
 			}
-			c.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
-			if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
-				c.shutdown(websocket.CloseAbnormalClosure, "")
-				return
-			}
-		case <-ticker.C:
-			if c.proto == protoApollo && c.session() != nil {
+		case <-keepAlive:
+			if c.session() != nil {
 				c.send([]byte(`{"type":"ka"}`))
 			}
 		}
 	}
 }
 
+// enqueue hands a frame (nil: close once the frames before it are written)
+// to the writer; false when wsOutQueue frames are already waiting (besides
+// the batch the writer may be writing).
+func (c *wsConn) enqueue(frame []byte) bool {
+	c.qmu.Lock()
+	if len(c.queue) >= wsOutQueue {
+		c.qmu.Unlock()
+		return false
+	}
+	c.queue = append(c.queue, frame)
+	c.qmu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default: // the writer is already due to look
+	}
+	return true
+}
+
 // send queues a frame; a full queue means a slow consumer, which is cut off.
 func (c *wsConn) send(frame []byte) {
-	select {
-	case c.out <- frame:
-	case <-c.ctx.Done():
-	default:
+	if c.ctx.Err() != nil {
+		return
+	}
+	if !c.enqueue(frame) {
 		c.s.Log.Warn("websocket client too slow; disconnecting", "type", "websocket-log")
 		go c.shutdown(websocket.ClosePolicyViolation, "slow consumer")
 	}

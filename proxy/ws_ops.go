@@ -94,9 +94,7 @@ func (c *wsConn) closeAfterFlush(code int, reason string) {
 	c.mu.Lock()
 	c.closeCode, c.closeReason = code, reason
 	c.mu.Unlock()
-	select {
-	case c.out <- nil:
-	default:
+	if !c.enqueue(nil) {
 		c.shutdown(code, reason)
 	}
 }

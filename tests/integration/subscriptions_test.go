@@ -227,3 +227,36 @@ func TestSubscriptionsStreaming(t *testing.T) {
 	// A streaming field is a subscription only.
 	mustErrorCode(t, s.GraphQL(`{ msg_stream(batch_size: 1, cursor: {initial_value: {id: 0}}) { id } }`, nil), "validation-failed")
 }
+
+// Cohorts beyond one multiplexed batch: one statement per batch (the
+// batches run side by side), and every cohort gets its own result.
+func TestSubscriptionsSeveralBatches(t *testing.T) {
+	t.Parallel()
+	db := testenv.NewDatabase(t)
+	s := testenv.Start(t, db, testenv.Options{LiveBatchSize: "2"})
+	s.RunSQL(`CREATE TABLE msg (id serial PRIMARY KEY, room text NOT NULL, body text NOT NULL)`)
+	s.Metadata(map[string]any{"type": "pg_track_table", "args": map[string]any{"table": "msg"}})
+	q := `subscription($r: String) { msg(where: {room: {_eq: $r}}) { body } }`
+	rooms := []string{"a", "b", "c", "d", "e"}
+	var clients []*wsClient
+	for _, room := range rooms {
+		c := dialWS(t, s, "graphql-transport-ws")
+		c.send(adminInit)
+		c.expect("connection_ack", "", "")
+		c.send(map[string]any{"id": "x", "type": "subscribe", "payload": map[string]any{"query": q, "variables": map[string]any{"r": room}}})
+		c.expect("next", "x", `{"data":{"msg":[]}}`)
+		clients = append(clients, c)
+	}
+	before := s.App.Engine.Live.Statements()
+	var objects []any
+	for _, room := range rooms {
+		objects = append(objects, map[string]any{"room": room, "body": "to " + room})
+	}
+	s.GraphQL(`mutation($o: [msg_insert_input!]!) { insert_msg(objects: $o) { affected_rows } }`, map[string]any{"o": objects})
+	for i, room := range rooms {
+		clients[i].expect("next", "x", `{"data":{"msg":[{"body":"to `+room+`"}]}}`)
+	}
+	if n := s.App.Engine.Live.Statements() - before; n != 3 {
+		t.Fatalf("refetching 5 cohorts in batches of 2 took %d statements, want 3", n)
+	}
+}

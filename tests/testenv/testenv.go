@@ -127,6 +127,7 @@ type Options struct {
 	AuthHook         string // HASURA_GRAPHQL_AUTH_HOOK
 	AuthHookMode     string // HASURA_GRAPHQL_AUTH_HOOK_MODE
 	LiveFallbackMS   string // live-query fallback refetch; default 60000 so tests see only invalidations
+	LiveBatchSize    string // HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE; default 100
 	Redis            bool   // pass REDIS_URL (event delivery, change fan-out)
 	WALMode          string // HASURA_GRAPHQL_WAL_MODE; the slot gets a unique name, dropped at cleanup
 	// SlotName reuses the replication slot (and publication) of a server
@@ -161,6 +162,7 @@ func Start(t testing.TB, dbURL string, opts ...Options) *Server {
 		"HASURA_GRAPHQL_AUTH_HOOK":                              o.AuthHook,
 		"HASURA_GRAPHQL_AUTH_HOOK_MODE":                         o.AuthHookMode,
 		"HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL": o.LiveFallbackMS,
+		"HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE":    o.LiveBatchSize,
 	}
 	slot := o.SlotName
 	if slot == "" {
