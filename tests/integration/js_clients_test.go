@@ -45,9 +45,9 @@ func TestJSClientsSubscribe(t *testing.T) {
 	t.Parallel()
 	requireNodeClients(t)
 	db := testenv.NewDatabase(t)
-	// Writes made with plain SQL reach live queries through the fallback
-	// refetch until the WAL feed is wired in; keep it short here.
-	s := testenv.Start(t, db, testenv.Options{LiveFallbackMS: "200"})
+	// Plain-SQL writes reach live queries from the WAL; the fallback refetch
+	// stays at testenv's 60 s, so every push below is WAL-driven.
+	s := testenv.Start(t, db, testenv.Options{WALMode: "always"})
 	s.RunSQL(`CREATE TABLE msg (id serial PRIMARY KEY, room text NOT NULL, body text NOT NULL);
 	          CREATE TABLE other (id serial PRIMARY KEY)`)
 	s.Metadata(map[string]any{"type": "bulk", "args": []any{
