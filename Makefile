@@ -51,7 +51,7 @@ bench: ## Benchmark Graft over HTTP against raw SQL (tests/bench), then Engine.C
 # tests/bench/events is a program too: on a fresh database it prints insert
 # TPS without a trigger, with a Graft event trigger and with a Hasura-style
 # trigger, delivered events/s, and commit -> webhook latency at 1k and 5k
-# events/s (Graft in-process with Redis; about a minute and a half;
+# events/s (Graft in-process with Redis; about a minute;
 # `make bench-events BENCH_QUICK=1` for ~20 s).
 bench-events: ## Benchmark event triggers: insert TPS, events/s, commit->webhook latency (tests/bench/events)
 	$(WITH_ENV) $(GO) run ./tests/bench/events

@@ -111,16 +111,14 @@ func (p *WorkerPool) record(j *job, outcome string, delay time.Duration, log *In
 		p.cfg.Logger.Error("event trigger: encode invocation log", "event", log.EventID, "err", err)
 		lj = []byte("{}")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
-	defer cancel()
-	res, err := scriptFinish.Run(ctx, p.q.rdb, nil, p.q.cfg.Prefix, j.queue, j.token, log.EventID, outcome,
-		delay.Milliseconds(), p.q.cfg.Retention.Milliseconds(), p.q.cfg.MaxEntries, log.Trigger, lj).Slice()
-	if err != nil || len(res) != 2 {
+	res := p.finish(&finishReq{args: []any{j.queue, j.token, log.EventID, outcome, delay.Milliseconds(), log.Trigger, lj},
+		done: make(chan finishRes, 1)})
+	if res.err != nil {
 		// The lease expires and the event is tried again: at least once.
-		p.cfg.Logger.Error("event trigger: record attempt", "event", log.EventID, "err", err)
+		p.cfg.Logger.Error("event trigger: record attempt", "event", log.EventID, "err", res.err)
 		return
 	}
-	switch r, _ := res[0].(string); r {
+	switch res.result {
 	case "lost":
 		p.cfg.Logger.Warn("event trigger: lease lost during delivery; another worker retries the event",
 			"event", log.EventID, "trigger", log.Trigger)
@@ -128,12 +126,95 @@ func (p *WorkerPool) record(j *job, outcome string, delay time.Duration, log *In
 		p.cfg.Logger.Warn("event trigger: event dead-lettered", "event", log.EventID, "trigger", log.Trigger,
 			"status", log.Status, "error", log.Error)
 	}
-	if more, _ := res[1].(int64); more == 1 {
+	if res.more {
 		p.poke()
 	}
 	if p.onRecord != nil {
-		r, _ := res[0].(string)
-		p.onRecord(log.EventID, r)
+		p.onRecord(log.EventID, res.result)
+	}
+}
+
+// finishBatch bounds the attempts one finish script records (the script
+// holds Redis for its whole run).
+const finishBatch = 32
+
+// finishReq is one attempt waiting to be recorded.
+type finishReq struct {
+	args []any // scriptFinish's 7 values of one attempt
+	done chan finishRes
+}
+
+// finishRes is the recorded outcome of one attempt, or (lead) the news that
+// the receiver is to record the pending attempts now.
+type finishRes struct {
+	result string // the outcome, or "lost"
+	more   bool
+	err    error
+	lead   bool
+}
+
+// finish records an attempt together with the others waiting at the same
+// time: one of the waiting workers (the leader) runs the script for up to
+// finishBatch of them, then hands the lead to the first still waiting. A
+// worker alone records at once, as without batching; under load one round
+// trip and script call serve many attempts.
+func (p *WorkerPool) finish(r *finishReq) finishRes {
+	p.fmu.Lock()
+	p.fpending = append(p.fpending, r)
+	lead := !p.flushing
+	p.flushing = true
+	p.fmu.Unlock()
+	for {
+		if !lead {
+			res := <-r.done
+			if !res.lead {
+				return res
+			}
+		}
+		p.fmu.Lock()
+		n := min(len(p.fpending), finishBatch)
+		batch := make([]*finishReq, n)
+		copy(batch, p.fpending)
+		p.fpending = append(p.fpending[:0], p.fpending[n:]...)
+		p.fmu.Unlock()
+		p.runFinish(batch)
+		p.fmu.Lock()
+		if len(p.fpending) > 0 {
+			p.fpending[0].done <- finishRes{lead: true}
+		} else {
+			p.flushing = false
+		}
+		p.fmu.Unlock()
+		lead = false
+	}
+}
+
+// runFinish runs scriptFinish for a batch and hands each attempt its result.
+func (p *WorkerPool) runFinish(batch []*finishReq) {
+	args := make([]any, 0, 4+7*len(batch))
+	args = append(args, p.q.cfg.Prefix, p.q.cfg.Retention.Milliseconds(), p.q.cfg.MaxEntries, len(batch))
+	for _, r := range batch {
+		args = append(args, r.args...)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+	defer cancel()
+	v, err := scriptFinish.Run(ctx, p.q.rdb, nil, args...).Slice()
+	if err == nil && len(v) != len(batch) {
+		err = fmt.Errorf("finish script returned %d results for %d attempts", len(v), len(batch))
+	}
+	for i, r := range batch {
+		if err != nil {
+			r.done <- finishRes{err: err}
+			continue
+		}
+		pair, _ := v[i].([]any)
+		var res finishRes
+		if len(pair) == 2 {
+			res.result, _ = pair[0].(string)
+			more, _ := pair[1].(int64)
+			res.more = more == 1
+		}
+		r.done <- res
 	}
 }
 

@@ -159,7 +159,107 @@ type field struct {
 }
 
 // objectFields splits a JSON object into its members, keeping their order.
+// It runs for every event (the row's key), so valid objects whose keys have
+// no escapes, which is every row_to_json row of ordinary column names, are
+// split by a plain scan; the rest go through encoding/json's tokenizer.
 func objectFields(raw json.RawMessage) ([]field, error) {
+	if json.Valid(raw) {
+		if out, ok := scanObject(raw); ok {
+			return out, nil
+		}
+	}
+	return decodeObjectFields(raw)
+}
+
+// scanObject splits valid JSON, if it is an object without escapes in its
+// keys. The values alias raw.
+func scanObject(b []byte) ([]field, bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	var out []field
+	if i = skipSpace(b, i+1); i < len(b) && b[i] == '}' {
+		return out, true
+	}
+	for i < len(b) && b[i] == '"' {
+		n := bytes.IndexByte(b[i+1:], '"')
+		if n < 0 {
+			return nil, false
+		}
+		key := b[i+1 : i+1+n]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			return nil, false
+		}
+		if i = skipSpace(b, i+n+2); i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		start := skipSpace(b, i+1)
+		end := skipValue(b, start)
+		out = append(out, field{Key: string(key), Value: json.RawMessage(b[start:end])})
+		if i = skipSpace(b, end); i >= len(b) {
+			return nil, false
+		}
+		if b[i] == '}' {
+			return out, true
+		}
+		if b[i] != ',' {
+			return nil, false
+		}
+		i = skipSpace(b, i+1)
+	}
+	return nil, false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the value starting at b[i] in valid JSON.
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch b[i] {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			i++
+		case '{', '[':
+			depth++
+			i++
+			continue
+		case '}', ']':
+			depth--
+			i++
+		default:
+			if depth == 0 {
+				for i < len(b) && !endsScalar(b[i]) {
+					i++
+				}
+				return i
+			}
+			i++
+			continue
+		}
+		if depth == 0 {
+			return i
+		}
+	}
+	return i
+}
+
+func endsScalar(c byte) bool {
+	return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
+// decodeObjectFields is objectFields with encoding/json's tokenizer.
+func decodeObjectFields(raw json.RawMessage) ([]field, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	tok, err := dec.Token()
 	if err != nil {

@@ -72,6 +72,11 @@ type WorkerPool struct {
 	crashed  atomic.Bool             // tests: leave leases behind as a killed process would
 	onRecord func(id, result string) // tests: called after each recorded attempt
 
+	// Attempts waiting to be recorded together (see finish).
+	fmu      sync.Mutex
+	fpending []*finishReq
+	flushing bool
+
 	slots   chan struct{}
 	wake    chan struct{}
 	loops   sync.WaitGroup

@@ -106,63 +106,84 @@ end
 return res
 `)
 
-// scriptFinish records one attempt. ARGV prefix, queue, token, id, outcome
-// (ok, retry, dead), delayMs, retentionMs, maxEntries, trigger, logJSON.
-// The log is always written; the event changes only while the lease is
-// held. Returns {result, more}: result is the outcome or "lost"; more is 1
-// when idle pools should look again (a next event is ready, or a retry
-// was scheduled: the claim script then reports when it is due).
+// scriptFinish records attempts, up to finishBatch per call. ARGV prefix,
+// retentionMs, maxEntries, n, then n x (queue, token, id, outcome (ok,
+// retry, dead), delayMs, trigger, logJSON). Each log is always written; an
+// event changes only while its lease is held. Returns one {result, more}
+// per attempt: result is the outcome or "lost"; more is 1 when idle pools
+// should look again (a next event of the queue is ready, or a retry was
+// scheduled: the claim script then reports when it is due). The trimming of
+// the logs and done indexes (by age and count) and their expiry run once
+// per call for each trigger and index touched.
 var scriptFinish = redis.NewScript(luaNow + `
-local p, q, token, id, outcome = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local delay, retention, max, trig = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
-local lg = p .. 'log:' .. trig
-local sid = redis.call('XADD', lg, 'MAXLEN', '~', max, '*', 'event_id', id, 'j', ARGV[10])
-redis.call('XTRIM', lg, 'MINID', '~', now - retention)
-redis.call('PEXPIRE', lg, retention)
-local el = p .. 'evlog:' .. id
-redis.call('RPUSH', el, trig .. '\n' .. sid)
-redis.call('LTRIM', el, -100, -1)
-redis.call('PEXPIRE', el, retention)
-local lk = p .. 'lease:' .. q
-if redis.call('GET', lk) ~= token then return {'lost', 0} end
-local ek, qk, ready = p .. 'ev:' .. id, p .. 'q:' .. q, p .. 'ready'
-redis.call('HINCRBY', ek, 'tries', 1)
-redis.call('HSET', ek, 'last_attempt_at', now)
-redis.call('DEL', lk)
-if outcome == 'retry' then
-  redis.call('HSET', ek, 'next_retry_at', now + delay)
-  redis.call('ZADD', ready, now + delay, q)
-  redis.call('PUBLISH', p .. 'notify', 1)
-  return {'retry', 1}
-end
-if redis.call('LINDEX', qk, 0) == id then redis.call('LPOP', qk) else redis.call('LREM', qk, 1, id) end
-local status = 'processed'
-if outcome == 'dead' then status = 'dead' end
-redis.call('HSET', ek, 'status', status, 'done_at', now)
-redis.call('HDEL', ek, 'next_retry_at')
-redis.call('PEXPIRE', ek, retention)
-redis.call('ZREM', p .. 'idx:pending:' .. trig, id)
-local idx = p .. 'idx:' .. status .. ':' .. trig
-redis.call('ZADD', idx, now, id)
-local drop = redis.call('ZRANGEBYSCORE', idx, '-inf', now - retention, 'LIMIT', 0, 100)
-local n = redis.call('ZCARD', idx) - #drop
-if n > max then
-  for _, x in ipairs(redis.call('ZRANGE', idx, #drop, #drop + n - max - 1)) do drop[#drop + 1] = x end
-end
-for _, x in ipairs(drop) do
-  if redis.call('HGET', p .. 'ev:' .. x, 'status') == status then
-    redis.call('DEL', p .. 'ev:' .. x, p .. 'evlog:' .. x)
+local p, retention, max, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local ready = p .. 'ready'
+local out, logs, idxs = {}, {}, {}
+local notify = false
+for k = 0, n - 1 do
+  local i = 5 + k * 7
+  local q, token, id, outcome = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3]
+  local delay, trig = tonumber(ARGV[i+4]), ARGV[i+5]
+  local lg = p .. 'log:' .. trig
+  local sid = redis.call('XADD', lg, 'MAXLEN', '~', max, '*', 'event_id', id, 'j', ARGV[i+6])
+  logs[lg] = true
+  local el = p .. 'evlog:' .. id
+  if redis.call('RPUSH', el, trig .. '\n' .. sid) > 100 then redis.call('LTRIM', el, -100, -1) end
+  redis.call('PEXPIRE', el, retention)
+  local lk = p .. 'lease:' .. q
+  if redis.call('GET', lk) ~= token then
+    out[#out + 1] = {'lost', 0}
+  else
+    local ek, qk = p .. 'ev:' .. id, p .. 'q:' .. q
+    redis.call('HINCRBY', ek, 'tries', 1)
+    redis.call('DEL', lk)
+    if outcome == 'retry' then
+      redis.call('HSET', ek, 'last_attempt_at', now, 'next_retry_at', now + delay)
+      redis.call('ZADD', ready, now + delay, q)
+      notify = true
+      out[#out + 1] = {'retry', 1}
+    else
+      if redis.call('LINDEX', qk, 0) == id then redis.call('LPOP', qk) else redis.call('LREM', qk, 1, id) end
+      local status = 'processed'
+      if outcome == 'dead' then status = 'dead' end
+      redis.call('HSET', ek, 'last_attempt_at', now, 'status', status, 'done_at', now)
+      redis.call('HDEL', ek, 'next_retry_at')
+      redis.call('PEXPIRE', ek, retention)
+      redis.call('ZREM', p .. 'idx:pending:' .. trig, id)
+      local idx = p .. 'idx:' .. status .. ':' .. trig
+      redis.call('ZADD', idx, now, id)
+      idxs[idx] = status
+      if redis.call('LLEN', qk) > 0 then
+        redis.call('ZADD', ready, now, q)
+        notify = true
+        out[#out + 1] = {outcome, 1}
+      else
+        redis.call('ZREM', ready, q)
+        out[#out + 1] = {outcome, 0}
+      end
+    end
   end
-  redis.call('ZREM', idx, x)
 end
-redis.call('PEXPIRE', idx, retention)
-if redis.call('LLEN', qk) > 0 then
-  redis.call('ZADD', ready, now, q)
-  redis.call('PUBLISH', p .. 'notify', 1)
-  return {outcome, 1}
+for lg in pairs(logs) do
+  redis.call('XTRIM', lg, 'MINID', '~', now - retention)
+  redis.call('PEXPIRE', lg, retention)
 end
-redis.call('ZREM', ready, q)
-return {outcome, 0}
+for idx, status in pairs(idxs) do
+  local drop = redis.call('ZRANGEBYSCORE', idx, '-inf', now - retention, 'LIMIT', 0, 100)
+  local left = redis.call('ZCARD', idx) - #drop
+  if left > max then
+    for _, x in ipairs(redis.call('ZRANGE', idx, #drop, #drop + left - max - 1)) do drop[#drop + 1] = x end
+  end
+  for _, x in ipairs(drop) do
+    if redis.call('HGET', p .. 'ev:' .. x, 'status') == status then
+      redis.call('DEL', p .. 'ev:' .. x, p .. 'evlog:' .. x)
+    end
+    redis.call('ZREM', idx, x)
+  end
+  redis.call('PEXPIRE', idx, retention)
+end
+if notify then redis.call('PUBLISH', p .. 'notify', 1) end
+return out
 `)
 
 // scriptRelease gives a queue back without counting an attempt (a worker

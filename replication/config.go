@@ -39,6 +39,13 @@ type Config struct {
 	// else prompts one; it must stay well below the server's
 	// wal_sender_timeout (default 60s). Default 10s.
 	StandbyInterval time.Duration
+	// StatusDelay is how long a newly acknowledged position may wait
+	// before it is reported, so that one status update covers all the
+	// transactions acknowledged meanwhile instead of one update (and one
+	// walsender wake-up) per transaction. It bounds how far the slot's
+	// confirmed_flush_lsn trails the Sink, so keep it short. Default 50ms;
+	// negative reports every acknowledgement at once.
+	StatusDelay time.Duration
 	// MinBackoff and MaxBackoff bound the exponential backoff between
 	// reconnections and between retries of a failing Sink. Defaults 250ms
 	// and 30s.
@@ -72,6 +79,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.StandbyInterval <= 0 {
 		c.StandbyInterval = 10 * time.Second
+	}
+	if c.StatusDelay == 0 {
+		c.StatusDelay = 50 * time.Millisecond
+	}
+	if c.StatusDelay < 0 {
+		c.StatusDelay = 0
 	}
 	if c.MinBackoff <= 0 {
 		c.MinBackoff = 250 * time.Millisecond

@@ -38,7 +38,9 @@ func (ss *session) deliver(ctx context.Context) {
 		}
 		ss.s.advance(p.end)
 		ss.acked.Add(1)
-		ss.waker.wake()
+		if ss.unreported.CompareAndSwap(false, true) {
+			ss.waker.wake()
+		}
 	}
 }
 
@@ -52,7 +54,8 @@ func (ss *session) handle(tx *Transaction) (err error) {
 }
 
 // waker interrupts the receive loop's wait when deliver acknowledges a
-// transaction, so the new position is reported at once.
+// transaction (the first since the last status update), so the new
+// position is reported within StatusDelay.
 type waker struct {
 	mu      sync.Mutex
 	cancel  context.CancelFunc // the current receive's, while waiting

@@ -42,7 +42,13 @@ type session struct {
 	acked      atomic.Uint64
 	serverPos  uint64 // the server has sent everything committed before this
 	sentPos    uint64 // the position in the last status update
+	sentAt     time.Time
 	nextStatus time.Time
+	// unreported is set by deliver when it acknowledges a transaction and
+	// cleared when a status update is about to be sent: only its first
+	// acknowledgement after an update wakes the receive loop, which then
+	// reports them all StatusDelay after the previous update.
+	unreported atomic.Bool
 }
 
 // session streams from the slot until ctx ends (returning nil) or the
@@ -101,7 +107,7 @@ func (ss *session) run(ctx context.Context) (err error) {
 		if err := ss.statusIfDue(ctx, false); err != nil {
 			return err
 		}
-		recvCtx, cancel := context.WithDeadline(ctx, ss.nextStatus)
+		recvCtx, cancel := context.WithDeadline(ctx, ss.statusDeadline())
 		if !ss.waker.arm(cancel) {
 			cancel() // an acknowledgement arrived: report it first
 			continue
@@ -284,7 +290,7 @@ func (ss *session) enqueue(ctx context.Context, p *pendingTx) error {
 		if err := ss.statusIfDue(ctx, false); err != nil {
 			return err
 		}
-		t := time.NewTimer(time.Until(ss.nextStatus))
+		t := time.NewTimer(time.Until(ss.statusDeadline()))
 		select {
 		case ss.queue <- p:
 			t.Stop()
@@ -311,12 +317,32 @@ func (ss *session) confirmPos() uint64 {
 	return ss.s.confirmed.Load()
 }
 
+// statusIfDue sends a status update when forced, when StandbyInterval has
+// passed, or when the position advanced and StatusDelay has passed since
+// the last update.
 func (ss *session) statusIfDue(ctx context.Context, force bool) error {
-	pos, now := ss.confirmPos(), time.Now()
+	now := time.Now()
+	if !force && now.Before(ss.nextStatus) && now.Before(ss.sentAt.Add(ss.s.cfg.StatusDelay)) {
+		return nil // statusDeadline brings the receive loop back in time
+	}
+	ss.unreported.Store(false) // before reading the position: a later ack sets it again
+	pos := ss.confirmPos()
 	if !force && pos <= ss.sentPos && now.Before(ss.nextStatus) {
 		return nil
 	}
 	return ss.sendStatus(ctx, pos, now)
+}
+
+// statusDeadline is when the next status update is due: StandbyInterval
+// after the last one, or StatusDelay after it when acknowledgements are
+// waiting to be reported.
+func (ss *session) statusDeadline() time.Time {
+	if ss.unreported.Load() {
+		if d := ss.sentAt.Add(ss.s.cfg.StatusDelay); d.Before(ss.nextStatus) {
+			return d
+		}
+	}
+	return ss.nextStatus
 }
 
 func (ss *session) sendStatus(ctx context.Context, pos uint64, now time.Time) error {
@@ -327,7 +353,7 @@ func (ss *session) sendStatus(ctx context.Context, pos uint64, now time.Time) er
 	if err != nil {
 		return fmt.Errorf("send standby status: %w", err)
 	}
-	ss.sentPos, ss.nextStatus = pos, now.Add(ss.s.cfg.StandbyInterval)
+	ss.sentPos, ss.sentAt, ss.nextStatus = pos, now, now.Add(ss.s.cfg.StandbyInterval)
 	return nil
 }
 
