@@ -31,6 +31,7 @@ type Config struct {
 	AuthHook         *authz.Webhook
 	LiveFallback     time.Duration
 	LiveBatchSize    int
+	LiveDebounce     time.Duration
 	WALMode          string
 	WALSlot          string
 	WALPublication   string
@@ -61,6 +62,7 @@ var settings = []setting{
 	{"HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE", "events-http-pool-size", "100", "concurrent event webhook deliveries per process"},
 	{"HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL", "live-queries-fallback-refetch-interval", "5000", "milliseconds between refetches of every live query (covers what the WAL cannot show)"},
 	{"HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", "live-queries-multiplexed-batch-size", "100", "live queries refetched by one statement"},
+	{"HASURA_GRAPHQL_LIVE_QUERIES_DEBOUNCE", "live-queries-debounce", "5", "milliseconds a burst of changes is gathered before live queries refetch"},
 	{"HASURA_GRAPHQL_AUTH_HOOK", "auth-hook", "", "authentication webhook URL"},
 	{"HASURA_GRAPHQL_AUTH_HOOK_MODE", "auth-hook-mode", "GET", "authentication webhook method: GET or POST"},
 }
@@ -117,6 +119,11 @@ func Load(getenv func(string) string, fs *pflag.FlagSet) (*Config, error) {
 	if c.LiveBatchSize, err = intIn(val, "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", 1, 10000); err != nil {
 		return nil, err
 	}
+	debounce, err := intIn(val, "HASURA_GRAPHQL_LIVE_QUERIES_DEBOUNCE", 0, 60000)
+	if err != nil {
+		return nil, err
+	}
+	c.LiveDebounce = time.Duration(debounce) * time.Millisecond
 	c.WALMode, c.WALSlot, c.WALPublication = val["HASURA_GRAPHQL_WAL_MODE"], val["HASURA_GRAPHQL_WAL_SLOT_NAME"], val["HASURA_GRAPHQL_WAL_PUBLICATION_NAME"]
 	if c.WALMode != "auto" && c.WALMode != "always" && c.WALMode != "off" {
 		return nil, fmt.Errorf("HASURA_GRAPHQL_WAL_MODE must be auto, always or off, got %q", c.WALMode)

@@ -31,7 +31,7 @@ func TestFlagsOverrideEnvAndDefaultsApply(t *testing.T) {
 	if strings.Join(c.AdminSecrets, ",") != "from-flag,old,new" {
 		t.Fatalf("admin secrets %v", c.AdminSecrets)
 	}
-	if c.PGConnections != 50 || c.LiveFallback != 5*time.Second || c.WALMode != "auto" || !c.EnabledLogTypes["http-log"] {
+	if c.PGConnections != 50 || c.LiveFallback != 5*time.Second || c.LiveDebounce != 5*time.Millisecond || c.WALMode != "auto" || !c.EnabledLogTypes["http-log"] {
 		t.Fatalf("defaults not applied: %+v", c)
 	}
 }
@@ -39,15 +39,16 @@ func TestFlagsOverrideEnvAndDefaultsApply(t *testing.T) {
 func TestBadValuesNameTheirVariable(t *testing.T) {
 	base := map[string]string{"HASURA_GRAPHQL_DATABASE_URL": "postgres://u@h/db"}
 	for name, val := range map[string]string{
-		"HASURA_GRAPHQL_DATABASE_URL":   "mysql://nope",
-		"HASURA_GRAPHQL_SERVER_PORT":    "70000",
-		"HASURA_GRAPHQL_PG_CONNECTIONS": "many",
-		"HASURA_GRAPHQL_DEV_MODE":       "perhaps",
-		"HASURA_GRAPHQL_LOG_LEVEL":      "loud",
-		"HASURA_GRAPHQL_JWT_SECRET":     `{"type":"HS256","key":"short"}`,
-		"HASURA_GRAPHQL_AUTH_HOOK_MODE": "PUT",
-		"HASURA_GRAPHQL_WAL_MODE":       "sometimes",
-		"HASURA_GRAPHQL_REDIS_URL":      "http://not-redis",
+		"HASURA_GRAPHQL_DATABASE_URL":          "mysql://nope",
+		"HASURA_GRAPHQL_SERVER_PORT":           "70000",
+		"HASURA_GRAPHQL_PG_CONNECTIONS":        "many",
+		"HASURA_GRAPHQL_DEV_MODE":              "perhaps",
+		"HASURA_GRAPHQL_LOG_LEVEL":             "loud",
+		"HASURA_GRAPHQL_JWT_SECRET":            `{"type":"HS256","key":"short"}`,
+		"HASURA_GRAPHQL_AUTH_HOOK_MODE":        "PUT",
+		"HASURA_GRAPHQL_WAL_MODE":              "sometimes",
+		"HASURA_GRAPHQL_LIVE_QUERIES_DEBOUNCE": "-1",
+		"HASURA_GRAPHQL_REDIS_URL":             "http://not-redis",
 	} {
 		m := map[string]string{}
 		for k, v := range base {

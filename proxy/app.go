@@ -60,6 +60,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.Engine = graphql.NewEngine(a.Meta, pool, a.Log)
 	a.Engine.LogQueries = a.Config.EnabledLogTypes["query-log"]
 	a.Engine.Live.Fallback, a.Engine.Live.BatchSize = a.Config.LiveFallback, a.Config.LiveBatchSize
+	a.Engine.Live.Debounce = a.Config.LiveDebounce
 	a.Server = &Server{
 		Addr:   a.Config.ListenAddr(),
 		Engine: a.Engine,
