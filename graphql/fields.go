@@ -47,6 +47,7 @@ func (c *compiler) subFields(g *fieldGroup, typeName string) []*fieldGroup {
 
 // collectFields implements GraphQL's CollectFields: fragments are inlined,
 // @skip/@include applied, fields grouped by response key in first-seen order.
+// An empty typeName applies every fragment, whatever its type condition.
 func collectFields(sets []*ast.SelectionSet, typeName string, frags fragments, vars map[string]any) []*fieldGroup {
 	var groups []*fieldGroup
 	index := map[string]*fieldGroup{}
@@ -77,7 +78,7 @@ func collectFields(sets []*ast.SelectionSet, typeName string, frags fragments, v
 				if !included(s.Directives, vars) {
 					continue
 				}
-				if s.TypeCondition != nil && s.TypeCondition.Name.Value != typeName {
+				if typeName != "" && s.TypeCondition != nil && s.TypeCondition.Name.Value != typeName {
 					continue
 				}
 				walk(s.SelectionSet)
@@ -88,7 +89,7 @@ func collectFields(sets []*ast.SelectionSet, typeName string, frags fragments, v
 				}
 				visited[name] = true
 				fd := frags[name]
-				if fd == nil || (fd.TypeCondition != nil && fd.TypeCondition.Name.Value != typeName) {
+				if fd == nil || (typeName != "" && fd.TypeCondition != nil && fd.TypeCondition.Name.Value != typeName) {
 					continue
 				}
 				walk(fd.SelectionSet)

@@ -291,49 +291,17 @@ func writeOrdered(buf *bytes.Buffer, v any, sets []*ast.SelectionSet, frags frag
 // order, with the sub-selections of each. Type conditions are not checked:
 // the executor already left out the fields that did not apply.
 func selectionOrder(sets []*ast.SelectionSet, frags fragments, vars map[string]any) ([]string, map[string][]*ast.SelectionSet) {
-	var order []string
-	subs := map[string][]*ast.SelectionSet{}
-	visited := map[string]bool{}
-	var walk func(set *ast.SelectionSet)
-	walk = func(set *ast.SelectionSet) {
-		if set == nil {
-			return
-		}
-		for _, sel := range set.Selections {
-			switch s := sel.(type) {
-			case *ast.Field:
-				if !included(s.Directives, vars) {
-					continue
-				}
-				key := s.Name.Value
-				if s.Alias != nil {
-					key = s.Alias.Value
-				}
-				if _, seen := subs[key]; !seen {
-					order = append(order, key)
-					subs[key] = nil
-				}
-				if s.SelectionSet != nil {
-					subs[key] = append(subs[key], s.SelectionSet)
-				}
-			case *ast.InlineFragment:
-				if included(s.Directives, vars) {
-					walk(s.SelectionSet)
-				}
-			case *ast.FragmentSpread:
-				name := s.Name.Value
-				if visited[name] || !included(s.Directives, vars) {
-					continue
-				}
-				visited[name] = true
-				if fd := frags[name]; fd != nil {
-					walk(fd.SelectionSet)
-				}
+	groups := collectFields(sets, "", frags, vars)
+	order := make([]string, 0, len(groups))
+	subs := make(map[string][]*ast.SelectionSet, len(groups))
+	for _, g := range groups {
+		order = append(order, g.Key)
+		subs[g.Key] = nil
+		for _, f := range g.Fields {
+			if f.SelectionSet != nil {
+				subs[g.Key] = append(subs[g.Key], f.SelectionSet)
 			}
 		}
-	}
-	for _, set := range sets {
-		walk(set)
 	}
 	return order, subs
 }
