@@ -235,9 +235,10 @@ func TestMutationCarriesSessionIntoTriggersAndWAL(t *testing.T) {
 		if err := rows.Scan(&data); err != nil {
 			t.Fatal(err)
 		}
-		// pgoutput message: 'M', xid (proto v1 omits it), flags, LSN, prefix\0, length, content.
-		if len(data) > 0 && data[0] == 'M' && strings.Contains(string(data), "graft\x00") {
-			content := string(data[strings.Index(string(data), "{"):])
+		// pgoutput v1 message: 'M', flags (1 byte), LSN (8), prefix\0, length (4), content.
+		if len(data) > 10 && data[0] == 'M' && strings.HasPrefix(string(data[10:]), "graft\x00") {
+			start := 10 + len("graft\x00") + 4
+			content := string(data[start:])
 			var msg struct {
 				SessionVariables map[string]string `json:"session_variables"`
 			}
