@@ -9,11 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // pgCluster is a private PostgreSQL cluster (initdb'd for one test, on a
@@ -128,35 +125,5 @@ func (c *pgCluster) stop(t *testing.T, mode string) {
 	t.Helper()
 	if out, err := c.run("pg_ctl", "-D", c.data(), "-m", mode, "-w", "-t", "60", "stop"); err != nil {
 		t.Fatalf("pg_ctl stop -m %s: %v\n%s", mode, err, out)
-	}
-}
-
-// dropSlot removes a replication slot once its walsender is gone (call it
-// after Graft is dead, before the database is dropped).
-func dropSlot(t *testing.T, dbURL, slot string) {
-	ctx, cancel := withDeadline(30 * time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Logf("drop slot %s: %v", slot, err)
-		return
-	}
-	defer conn.Close(ctx)
-	for {
-		var exists bool
-		err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)`, slot).Scan(&exists)
-		if err == nil && !exists {
-			return
-		}
-		if err == nil {
-			if _, err = conn.Exec(ctx, `SELECT pg_drop_replication_slot($1)`, slot); err == nil {
-				return
-			}
-		}
-		if ctx.Err() != nil || !strings.Contains(err.Error(), "is active") {
-			t.Logf("drop slot %s: %v", slot, err)
-			return
-		}
-		time.Sleep(50 * time.Millisecond) // the walsender is still exiting; bounded by ctx
 	}
 }

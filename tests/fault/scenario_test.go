@@ -73,7 +73,11 @@ func newScenario(t *testing.T, name, baseURL string) *scenario {
 	s.slot = "graft_fault_" + randomHex(6)
 	// Cleanups run in reverse: Graft is dead before its slot is dropped,
 	// and the slot is gone before the database is.
-	t.Cleanup(func() { dropSlot(t, s.dbURL, s.slot) })
+	t.Cleanup(func() {
+		if err := testenv.DropSlot(s.dbURL, s.slot); err != nil {
+			t.Logf("drop slot %s: %v", s.slot, err)
+		}
+	})
 	s.graft = newGraft(t, map[string]string{
 		"HASURA_GRAPHQL_DATABASE_URL":          s.dbURL,
 		"HASURA_GRAPHQL_REDIS_URL":             s.redis.URL,

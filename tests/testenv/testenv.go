@@ -169,7 +169,7 @@ func Start(t testing.TB, dbURL string, opts ...Options) *Server {
 		slot = "graft_test_" + randomHex(6)
 		// Registered before the server's own cleanup, so it runs after the
 		// server stopped: a slot must go before its database can be dropped.
-		t.Cleanup(func() { dropSlot(dbURL, slot) })
+		t.Cleanup(func() { DropSlot(dbURL, slot) })
 	}
 	env["HASURA_GRAPHQL_WAL_MODE"] = o.WALMode
 	env["HASURA_GRAPHQL_WAL_SLOT_NAME"] = slot
@@ -227,23 +227,33 @@ func firstLine(s string) string {
 	return s
 }
 
-// dropSlot removes a test's replication slot once its walsender is gone.
-func dropSlot(dbURL, slot string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+// DropSlot drops a replication slot once the walsender using it has let go
+// (a stopped Graft's walsender takes a moment to exit). A slot must be gone
+// before its database can be dropped. Missing slots are fine.
+func DropSlot(dbURL, slot string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
-		return
+		return err
 	}
 	defer conn.Close(ctx)
-	for ctx.Err() == nil {
+	for {
 		var exists bool
-		if conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)`, slot).Scan(&exists); !exists {
-			return
+		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)`, slot).Scan(&exists); err != nil {
+			return err
 		}
-		if _, err := conn.Exec(ctx, `SELECT pg_drop_replication_slot($1)`, slot); err == nil {
-			return
+		if !exists {
+			return nil
 		}
-		time.Sleep(50 * time.Millisecond) // the walsender is still exiting; bounded by ctx
+		_, err := conn.Exec(ctx, `SELECT pg_drop_replication_slot($1)`, slot)
+		if err == nil {
+			return nil
+		}
+		select { // the walsender is still exiting
+		case <-ctx.Done():
+			return fmt.Errorf("drop replication slot %s: %w", slot, err)
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }

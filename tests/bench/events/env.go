@@ -273,36 +273,6 @@ func (g *graft) createTriggers(ctx context.Context, receiverURL string) error {
 	return nil
 }
 
-// dropSlot removes the run's slot once its walsender has exited (Graft
-// must have stopped): a database with a slot cannot be dropped.
-func dropSlot(dbURL, slot string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	for {
-		var exists bool
-		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)`, slot).Scan(&exists); err != nil {
-			return err
-		}
-		if !exists {
-			return nil
-		}
-		_, err := conn.Exec(ctx, `SELECT pg_drop_replication_slot($1)`, slot)
-		if err == nil {
-			return nil
-		}
-		select { // the walsender is still exiting
-		case <-ctx.Done():
-			return fmt.Errorf("drop replication slot %s: %w", slot, err)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
 // dropRedisKeys deletes the run's queue (events, dedup markers, logs): the
 // keys Graft names after its slot.
 func dropRedisKeys(redisURL, slot string) error {

@@ -193,7 +193,7 @@ func run(s settings) (err error) {
 			fmt.Fprintln(os.Stderr, "bench-events: delete the run's Redis keys:", err)
 		}
 	}, func() {
-		if err := dropSlot(dbURL, g.slot); err != nil {
+		if err := testenv.DropSlot(dbURL, g.slot); err != nil {
 			fmt.Fprintln(os.Stderr, "bench-events:", err)
 		}
 	}, g.stop)

@@ -17,7 +17,6 @@ import (
 	"github.com/graftql/graft/configs"
 	"github.com/graftql/graft/proxy"
 	"github.com/graftql/graft/tests/testenv"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 )
@@ -76,7 +75,12 @@ func setup(ctx context.Context, rows int) (env *benchEnv, err error) {
 	}
 	// Registered before Graft's stop, so it runs after it: the slot must
 	// go before the database, and the Redis keys with it.
-	env.closers = append(env.closers, func() { dropSlot(dbURL, env.slot); cleanRedis(redisURL, env.slot) })
+	env.closers = append(env.closers, func() {
+		if err := testenv.DropSlot(dbURL, env.slot); err != nil {
+			fmt.Fprintln(os.Stderr, "bench-subs: drop slot:", err)
+		}
+		cleanRedis(redisURL, env.slot)
+	})
 
 	vars := map[string]string{
 		"HASURA_GRAPHQL_DATABASE_URL":                           dbURL,
@@ -129,29 +133,6 @@ func postMetadata(ctx context.Context, url, body string) error {
 		return fmt.Errorf("status %d: %s", resp.StatusCode, bytes.TrimSpace(b))
 	}
 	return nil
-}
-
-// dropSlot drops the slot once Graft's walsender has let go of it.
-func dropSlot(dbURL, slot string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench-subs: drop slot:", err)
-		return
-	}
-	defer conn.Close(ctx)
-	for ctx.Err() == nil {
-		var exists bool
-		if conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)`, slot).Scan(&exists); !exists {
-			return
-		}
-		if _, err := conn.Exec(ctx, `SELECT pg_drop_replication_slot($1)`, slot); err == nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond) // the walsender is still exiting
-	}
-	fmt.Fprintf(os.Stderr, "bench-subs: replication slot %s could not be dropped; drop it by hand\n", slot)
 }
 
 // cleanRedis removes the event queue keys Graft made under the slot's name.
