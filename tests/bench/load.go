@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
+	"github.com/graftql/graft/tests/bench/benchkit"
 	"net/http"
 	"slices"
 	"sync"
@@ -109,7 +109,7 @@ func runLoad(ctx context.Context, n, c, offset int, do func(context.Context, int
 // summarize sorts latencies in place and returns their stats.
 func summarize(lat []time.Duration, elapsed time.Duration) stats {
 	slices.Sort(lat)
-	return stats{n: len(lat), elapsed: elapsed, p50: percentile(lat, 0.50), p99: percentile(lat, 0.99)}
+	return stats{n: len(lat), elapsed: elapsed, p50: benchkit.Percentile(lat, 0.50), p99: benchkit.Percentile(lat, 0.99)}
 }
 
 // runLoadLat is runLoad returning each call's latency, unsorted, and the
@@ -152,10 +152,4 @@ func runLoadLat(ctx context.Context, n, c, offset int, do func(context.Context, 
 		return nil, 0, errors.New("interrupted")
 	}
 	return lat, elapsed, nil
-}
-
-// percentile is the nearest-rank percentile of sorted durations.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	rank := int(math.Ceil(p*float64(len(sorted)))) - 1
-	return sorted[max(0, min(rank, len(sorted)-1))]
 }

@@ -27,10 +27,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/graftql/graft/tests/bench/benchkit"
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -90,7 +90,7 @@ func run(s settings) error {
 	fmt.Printf("requests: %d at c=1, %d at c>1, after %d warm-up requests each\n\n", s.serialN, s.parallelN, s.warmup)
 
 	if s.cpuProfile != "" {
-		stopProfile, err := startProfile(s.cpuProfile)
+		stopProfile, err := benchkit.StartProfile(s.cpuProfile)
 		if err != nil {
 			return fmt.Errorf("cpuprofile: %w", err)
 		}
@@ -211,22 +211,4 @@ func measureSides(ctx context.Context, c, n, warmup, rounds int, sides []side, r
 		out[k] = summarize(lats[k], elapsed[k])
 	}
 	return out, nil
-}
-
-// startProfile starts a CPU profile of the measurement phase (Graft and
-// floor runs alike; `go tool pprof -focus` separates them) and returns its stop.
-func startProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-		fmt.Fprintf(os.Stderr, "CPU profile written to %s (go tool pprof -top %s)\n", path, path)
-	}, nil
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/graftql/graft/tests/bench/benchkit"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"sync"
@@ -173,7 +173,7 @@ func (b *bench) measureInserts(ctx context.Context, g graftControl) ([]insertRun
 	}
 	for k := range runs {
 		slices.Sort(lats[k])
-		runs[k].p50, runs[k].p99 = percentile(lats[k], 0.50), percentile(lats[k], 0.99)
+		runs[k].p50, runs[k].p99 = benchkit.Percentile(lats[k], 0.50), benchkit.Percentile(lats[k], 0.99)
 	}
 	return runs, nil
 }
@@ -220,7 +220,7 @@ func printInserts(out io.Writer, s settings, runs []insertRun) {
 		}
 	}
 	if a > 0 && b > 0 {
-		fmt.Fprintf(out, "  b/a = %.3f   goal >= %.2f: %s\n", b/a, goalRatio, verdict(b/a >= goalRatio))
+		fmt.Fprintf(out, "  b/a = %.3f   goal >= %.2f: %s\n", b/a, goalRatio, benchkit.Verdict(b/a >= goalRatio))
 	}
 	if a2 > 0 && b > 0 {
 		fmt.Fprintf(out, "  b/a' = %.3f  (against (a') measured alongside (b), Graft reading the WAL)\n", b/a2)
@@ -230,23 +230,7 @@ func printInserts(out io.Writer, s settings, runs []insertRun) {
 	}
 }
 
-// percentile is the nearest-rank percentile of sorted durations.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(p*float64(len(sorted)))) - 1
-	return sorted[max(0, min(rank, len(sorted)-1))]
-}
-
 // ms formats a duration in milliseconds.
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
 
 func roundMS(d time.Duration) string { return d.Round(time.Millisecond).String() }
-
-func verdict(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "MISSED"
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/graftql/graft/tests/bench/benchkit"
 	"io"
 	"slices"
 	"sync"
@@ -135,7 +136,7 @@ func (b *bench) measureLatency(ctx context.Context, rate float64, seq0 int64) (l
 	slices.Sort(lats)
 	r := latencyRun{target: rate, events: len(lats), total: total, cpu: b.cpu.since(c0), rowsPer: float64(total) / float64(txs),
 		achieved: float64(len(lats)) / lastCommit.Sub(from).Seconds(),
-		p50:      percentile(lats, 0.50), p90: percentile(lats, 0.90), p99: percentile(lats, 0.99), max: lats[len(lats)-1]}
+		p50:      benchkit.Percentile(lats, 0.50), p90: benchkit.Percentile(lats, 0.90), p99: benchkit.Percentile(lats, 0.99), max: lats[len(lats)-1]}
 	return r, seq0 + int64(total), nil
 }
 
@@ -153,5 +154,5 @@ func printLatency(out io.Writer, s settings, runs []latencyRun) {
 }
 
 func latVerdict(r latencyRun) string {
-	return "goal " + verdict(r.p50 < goalP50 && r.p99 < goalP99)
+	return "goal " + benchkit.Verdict(r.p50 < goalP50 && r.p99 < goalP99)
 }

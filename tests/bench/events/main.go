@@ -43,11 +43,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/graftql/graft/tests/bench/benchkit"
 	"io"
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -180,14 +180,14 @@ func run(s settings) (err error) {
 		fmt.Printf("machine %.0f%% busy in the second before the run (other processes share these cores: numbers vary with them)\n", 100*u.busy)
 	}
 	if s.cpuProfile != "" {
-		stopProfile, err := startProfile(s.cpuProfile)
+		stopProfile, err := benchkit.StartProfile(s.cpuProfile)
 		if err != nil {
 			return fmt.Errorf("cpuprofile: %w", err)
 		}
 		defer stopProfile()
 	}
 
-	g := &graftRunner{dbURL: dbURL, redisURL: redisURL, receiverURL: b.rcv.url, slot: "graft_bench_" + randomHex(6)}
+	g := &graftRunner{dbURL: dbURL, redisURL: redisURL, receiverURL: b.rcv.url, slot: "graft_bench_" + benchkit.RandomHex(6)}
 	closers = append(closers, func() {
 		if err := dropRedisKeys(redisURL, g.slot); err != nil {
 			fmt.Fprintln(os.Stderr, "bench-events: delete the run's Redis keys:", err)
@@ -234,21 +234,4 @@ func run(s settings) (err error) {
 	}
 	fmt.Printf("\ntotal %.1fs\n", time.Since(began).Seconds())
 	return nil
-}
-
-// startProfile starts a CPU profile and returns its stop.
-func startProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-		fmt.Fprintf(os.Stderr, "CPU profile written to %s (go tool pprof -top %s)\n", path, path)
-	}, nil
 }

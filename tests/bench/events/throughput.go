@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/graftql/graft/tests/bench/benchkit"
 	"io"
 	"os"
 	"sync"
@@ -103,5 +104,5 @@ func printThroughput(out io.Writer, r throughputRun) {
 	if c := r.cpu.perEvent(r.events, "event"); c != "" {
 		fmt.Fprintf(out, "  %s\n", c)
 	}
-	fmt.Fprintf(out, "  goal >= %.0f events/s: %s\n", goalRate, verdict(r.rate() >= goalRate))
+	fmt.Fprintf(out, "  goal >= %.0f events/s: %s\n", goalRate, benchkit.Verdict(r.rate() >= goalRate))
 }

@@ -37,6 +37,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/graftql/graft/tests/bench/benchkit"
 	"os"
 	"os/signal"
 	"runtime"
@@ -133,7 +134,7 @@ func run(s settings) error {
 			lat.writes, lat.pushes, lat.superseded)
 		fmt.Printf("  p50 %s  p90 %s  p99 %s  max %s\n", ms(lat.p50), ms(lat.p90), ms(lat.p99), ms(lat.max))
 		fmt.Printf("  live-query statements: %d (%.1f per write)\n", lat.statements, float64(lat.statements)/float64(lat.writes))
-		fmt.Printf("  goal: p50 < 20ms: %s; p99 < 100ms: %s\n", verdict(lat.p50 < 20*time.Millisecond), verdict(lat.p99 < 100*time.Millisecond))
+		fmt.Printf("  goal: p50 < 20ms: %s; p99 < 100ms: %s\n", benchkit.Verdict(lat.p50 < 20*time.Millisecond), benchkit.Verdict(lat.p99 < 100*time.Millisecond))
 
 		fmt.Printf("\n(b) idle: %d subscriptions open, no writes; %s settle, then %s watched\n", s.latSubs, s.settle, s.idle)
 		prof.section("b")
@@ -148,7 +149,7 @@ func run(s settings) error {
 		fmt.Printf("  WAL leader lock keep-alive pings (pg_stat_activity, graft_replication): %d\n", idle.walPings)
 		fmt.Printf("  pg_stat_database xact_commit: +%d (%.1f/s; the WAL leader's pings count, each a transaction)\n",
 			idle.xactCommit, float64(idle.xactCommit)/secs)
-		fmt.Printf("  goal: 0 statements/s: %s\n", verdict(idle.live == 0 && idle.backends == 0))
+		fmt.Printf("  goal: 0 statements/s: %s\n", benchkit.Verdict(idle.live == 0 && idle.backends == 0))
 	}
 	if err := waitNoCohorts(ctx, env); err != nil {
 		return err
@@ -176,7 +177,7 @@ func run(s settings) error {
 		proj = mem.before + perSub*10000/1024
 		fmt.Printf("  projected to 10,000 subscriptions: %.0f MiB\n", proj)
 	}
-	fmt.Printf("  goal: < 1 GB with 10k subscriptions: %s\n", verdict(proj < 1024))
+	fmt.Printf("  goal: < 1 GB with 10k subscriptions: %s\n", benchkit.Verdict(proj < 1024))
 	if err := waitNoCohorts(ctx, env); err != nil {
 		return err
 	}
@@ -202,7 +203,7 @@ func run(s settings) error {
 	slices.Sort(rates)
 	median := rates[len(rates)/2]
 	fmt.Printf("  goal: >= 40k frames/s (commit -> last frame; median round %.0f/s, best %.0f/s): %s\n",
-		median, rates[len(rates)-1], verdict(median >= 40000))
+		median, rates[len(rates)-1], benchkit.Verdict(median >= 40000))
 	prof.stop()
 	fmt.Printf("\ntotal %.1fs\n", time.Since(began).Seconds())
 	return nil
@@ -258,13 +259,6 @@ func settledMemory() (rss, heap float64) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return rssMB("self"), float64(ms.HeapInuse) / (1 << 20)
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "MISSED"
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }

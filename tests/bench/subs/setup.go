@@ -3,9 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
+	"github.com/graftql/graft/tests/bench/benchkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -50,7 +49,7 @@ func setup(ctx context.Context, rows int) (env *benchEnv, err error) {
 	if base == "" || redisURL == "" {
 		return nil, fmt.Errorf("DATABASE_URL and REDIS_URL must be set: run `make bench-subs` (scripts/with-env.sh starts the dev stack)")
 	}
-	env = &benchEnv{slot: "graft_bench_" + randomHex(6)}
+	env = &benchEnv{slot: "graft_bench_" + benchkit.RandomHex(6)}
 	defer func() {
 		if err != nil {
 			env.close()
@@ -186,10 +185,4 @@ func rssMB(pid string) float64 {
 		}
 	}
 	return -1
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }
