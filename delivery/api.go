@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -20,14 +21,111 @@ const DefaultLimit = 100
 // are kept for Config.Retention (and the newest Config.MaxEntries per
 // trigger); after that ErrEventNotFound.
 func (q *Queue) EventByID(ctx context.Context, id string) (*Event, error) {
-	m, err := q.rdb.HGetAll(ctx, q.key("ev", id)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("delivery: event %s: %w", id, err)
-	}
-	if len(m) == 0 {
+	v, err := scriptFind.Run(ctx, q.rdb, nil, q.cfg.Prefix, q.cfg.Lanes, id).Slice()
+	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("event %s: %w", id, ErrEventNotFound)
 	}
-	return parseEvent(m)
+	if err != nil || len(v) != 5 {
+		return nil, fmt.Errorf("delivery: event %s: %w", id, err)
+	}
+	kind, _ := v[0].(string)
+	trig, _ := v[1].(string)
+	sid, _ := v[2].(string)
+	lane, _ := v[3].(int64)
+	m := redis.XMessage{ID: sid, Values: pairs(v[4])}
+	switch kind {
+	case StatusPending:
+		e, err := eventFromEntry(int(lane), m)
+		if err != nil {
+			return nil, err
+		}
+		if st, err := q.rdb.HGet(ctx, q.key("retry"), id).Result(); err == nil {
+			e.applyRetry(st)
+		}
+		return e, nil
+	case StatusDead:
+		return deadEvent(m)
+	}
+	evs, err := q.doneEvents(ctx, trig, []redis.XMessage{m})
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) == 0 {
+		return nil, fmt.Errorf("event %s (its log expired): %w", id, ErrEventNotFound)
+	}
+	return evs[0], nil
+}
+
+func pairs(v any) map[string]any {
+	arr, _ := v.([]any)
+	m := make(map[string]any, len(arr)/2)
+	for i := 0; i+1 < len(arr); i += 2 {
+		k, _ := arr[i].(string)
+		m[k] = arr[i+1]
+	}
+	return m
+}
+
+func deadEvent(m redis.XMessage) (*Event, error) {
+	e, err := eventFromEntry(-1, m)
+	if err != nil {
+		return nil, err
+	}
+	e.Status, e.DoneAt = StatusDead, e.LastAttemptAt
+	return e, nil
+}
+
+// doneEvents rebuilds delivered events from their done entries and the
+// payload of their last invocation log (an event whose log is gone is
+// skipped).
+func (q *Queue) doneEvents(ctx context.Context, trig string, msgs []redis.XMessage) ([]*Event, error) {
+	cmds := make([]*redis.XMessageSliceCmd, len(msgs))
+	_, err := q.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+		for i, m := range msgs {
+			logs, _ := m.Values["logs"].(string)
+			last := logs[strings.LastIndexByte(logs, ',')+1:]
+			cmds[i] = pl.XRange(ctx, q.key("log", trig), last, last)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delivery: delivered events of %s: %w", trig, err)
+	}
+	out := make([]*Event, 0, len(msgs))
+	for i, m := range msgs {
+		logs := cmds[i].Val()
+		if len(logs) == 0 {
+			continue
+		}
+		l, err := decodeLogs(logs)
+		if err != nil {
+			return nil, err
+		}
+		var pl struct {
+			Event     json.RawMessage `json:"event"`
+			CreatedAt string          `json:"created_at"`
+			ID        string          `json:"id"`
+			Table     Relation        `json:"table"`
+		}
+		if err := json.Unmarshal(l[0].Request, &pl); err != nil {
+			return nil, fmt.Errorf("delivery: event %s: logged payload: %w", m.Values["id"], err)
+		}
+		var op struct {
+			Op string `json:"op"`
+		}
+		_ = json.Unmarshal(pl.Event, &op)
+		created, _ := time.Parse(createdAtLayout, pl.CreatedAt)
+		e := &Event{ID: pl.ID, Trigger: trig, Table: pl.Table, Op: op.Op, Status: StatusProcessed, CreatedAt: created,
+			LastAttemptAt: l[0].CreatedAt, DoneAt: streamTime(m.ID), body: pl.Event, sid: m.ID, lane: -1}
+		e.def, _ = m.Values["def"].(string)
+		e.row, _ = m.Values["row"].(string)
+		e.Tries, _ = strconv.Atoi(fmt.Sprint(m.Values["tries"]))
+		if s, _ := m.Values["logs"].(string); s != "" {
+			e.logs = strings.Split(s, ",")
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // EventLogs lists a trigger's events with the given status, newest first
@@ -35,35 +133,29 @@ func (q *Queue) EventByID(ctx context.Context, id string) (*Event, error) {
 // pg_get_event_logs. Hasura's "processed" (delivered or failed) is
 // StatusProcessed plus StatusDead here.
 func (q *Queue) EventLogs(ctx context.Context, trigger, status string, limit, offset int) ([]*Event, error) {
-	if status != StatusPending && status != StatusProcessed && status != StatusDead {
+	limit, offset = page(limit, offset)
+	switch status {
+	case StatusPending:
+		return q.pendingEvents(ctx, trigger, limit, offset)
+	case StatusProcessed, StatusDead:
+	default:
 		return nil, fmt.Errorf("delivery: event status %q: want pending, processed or dead", status)
 	}
-	limit, offset = page(limit, offset)
-	ids, err := q.rdb.ZRevRange(ctx, q.key("idx", status, trigger), int64(offset), int64(offset+limit-1)).Result()
+	kind := "done"
+	if status == StatusDead {
+		kind = "dead"
+	}
+	msgs, err := q.rdb.XRevRangeN(ctx, q.key(kind, trigger), "+", "-", int64(offset+limit)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("delivery: event logs of %s: %w", trigger, err)
 	}
-	return q.events(ctx, ids, status)
-}
-
-// events reads event hashes, skipping those gone or no longer in status.
-func (q *Queue) events(ctx context.Context, ids []string, status string) ([]*Event, error) {
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err := q.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = pl.HGetAll(ctx, q.key("ev", id))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("delivery: read events: %w", err)
+	msgs = msgs[min(offset, len(msgs)):]
+	if status == StatusProcessed {
+		return q.doneEvents(ctx, trigger, msgs)
 	}
-	out := make([]*Event, 0, len(ids))
-	for _, c := range cmds {
-		e, err := parseEvent(c.Val())
-		if errors.Is(err, ErrEventNotFound) || (err == nil && status != "" && e.Status != status) {
-			continue
-		}
+	out := make([]*Event, 0, len(msgs))
+	for _, m := range msgs {
+		e, err := deadEvent(m)
 		if err != nil {
 			return nil, err
 		}
@@ -72,95 +164,80 @@ func (q *Queue) events(ctx context.Context, ids []string, status string) ([]*Eve
 	return out, nil
 }
 
-// LogFilter selects invocation logs: of one event, or of one trigger.
-type LogFilter struct {
-	EventID string
-	Trigger string
-}
-
-// InvocationLogs lists delivery attempts newest first, of f.EventID when set
-// (at most the last 100 attempts of an event are kept), else of f.Trigger.
-func (q *Queue) InvocationLogs(ctx context.Context, f LogFilter, limit, offset int) ([]*InvocationLog, error) {
-	limit, offset = page(limit, offset)
-	if f.EventID == "" && f.Trigger == "" {
-		return nil, errors.New("delivery: invocation logs need an event id or a trigger")
-	}
-	if f.EventID == "" {
-		msgs, err := q.rdb.XRevRangeN(ctx, q.key("log", f.Trigger), "+", "-", int64(offset+limit)).Result()
-		if err != nil {
-			return nil, fmt.Errorf("delivery: invocation logs of %s: %w", f.Trigger, err)
-		}
-		return decodeLogs(msgs[min(offset, len(msgs)):])
-	}
-	refs, err := q.rdb.LRange(ctx, q.key("evlog", f.EventID), 0, -1).Result()
+// pendingEvents pages a trigger's pending events, newest first.
+func (q *Queue) pendingEvents(ctx context.Context, trigger string, limit, offset int) ([]*Event, error) {
+	v, err := scriptPendingOf.Run(ctx, q.rdb, nil, q.cfg.Prefix, q.cfg.Lanes, trigger).Slice()
 	if err != nil {
-		return nil, fmt.Errorf("delivery: invocation logs of event %s: %w", f.EventID, err)
+		return nil, fmt.Errorf("delivery: pending events of %s: %w", trigger, err)
 	}
-	slices.Reverse(refs)
+	type ref struct {
+		lane int
+		sid  string
+	}
+	refs := make([]ref, 0, len(v)/2)
+	for i := 0; i+1 < len(v); i += 2 {
+		l, _ := v[i].(int64)
+		s, _ := v[i+1].(string)
+		refs = append(refs, ref{int(l), s})
+	}
+	slices.SortFunc(refs, func(a, b ref) int { return compareStreamIDs(b.sid, a.sid) })
 	refs = refs[min(offset, len(refs)):min(offset+limit, len(refs))]
-	cmds := make([]*redis.XMessageSliceCmd, 0, len(refs))
+	cmds := make([]*redis.XMessageSliceCmd, len(refs))
 	_, err = q.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
-		for _, r := range refs {
-			trig, sid, _ := strings.Cut(r, "\n")
-			if f.Trigger == "" || f.Trigger == trig {
-				cmds = append(cmds, pl.XRange(ctx, q.key("log", trig), sid, sid))
-			}
+		for i, r := range refs {
+			cmds[i] = pl.XRange(ctx, q.laneKey(r.lane), r.sid, r.sid)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("delivery: invocation logs of event %s: %w", f.EventID, err)
+		return nil, fmt.Errorf("delivery: pending events of %s: %w", trigger, err)
 	}
-	var msgs []redis.XMessage
-	for _, c := range cmds {
-		msgs = append(msgs, c.Val()...) // trimmed entries are simply gone
-	}
-	return decodeLogs(msgs)
-}
-
-func decodeLogs(msgs []redis.XMessage) ([]*InvocationLog, error) {
-	out := make([]*InvocationLog, 0, len(msgs))
-	for _, m := range msgs {
-		s, _ := m.Values["j"].(string)
-		var l InvocationLog
-		if err := json.Unmarshal([]byte(s), &l); err != nil {
-			return nil, fmt.Errorf("delivery: invocation log %s: %w", m.ID, err)
+	var out []*Event
+	var ids []string
+	for i, c := range cmds {
+		for _, m := range c.Val() {
+			e, err := eventFromEntry(refs[i].lane, m)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, e)
+			ids = append(ids, e.ID)
 		}
-		out = append(out, &l)
+	}
+	if len(ids) > 0 {
+		states, err := q.rdb.HMGet(ctx, q.key("retry"), ids...).Result()
+		if err != nil {
+			return nil, fmt.Errorf("delivery: pending events of %s: %w", trigger, err)
+		}
+		for i, s := range states {
+			if st, ok := s.(string); ok {
+				out[i].applyRetry(st)
+			}
+		}
 	}
 	return out, nil
 }
 
-func page(limit, offset int) (int, int) {
-	if limit <= 0 {
-		limit = DefaultLimit
+// compareStreamIDs orders "<ms>-<seq>" ids.
+func compareStreamIDs(a, b string) int {
+	am, as, _ := strings.Cut(a, "-")
+	bm, bs, _ := strings.Cut(b, "-")
+	x, _ := strconv.ParseUint(am, 10, 64)
+	y, _ := strconv.ParseUint(bm, 10, 64)
+	if x != y {
+		return cmpUint(x, y)
 	}
-	return limit, max(offset, 0)
+	x, _ = strconv.ParseUint(as, 10, 64)
+	y, _ = strconv.ParseUint(bs, 10, 64)
+	return cmpUint(x, y)
 }
 
-// Redeliver delivers an event again under the same id, with current_retry
-// starting at 0, as pg_redeliver_event: a delivered or dead event is queued
-// again behind the pending events of its row; a pending one is made due now.
-func (q *Queue) Redeliver(ctx context.Context, id string) error {
-	err := scriptRedeliver.Run(ctx, q.rdb, nil, q.cfg.Prefix, id).Err()
-	if errors.Is(err, redis.Nil) {
-		return fmt.Errorf("event %s: %w", id, ErrEventNotFound)
+func cmpUint(x, y uint64) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
 	}
-	if err != nil {
-		return fmt.Errorf("delivery: redeliver %s: %w", id, err)
-	}
-	return nil
-}
-
-// PoolSizeFromEnv reads HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE (default 100).
-func PoolSizeFromEnv(getenv func(string) string) (int, error) {
-	s := strings.TrimSpace(getenv("HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE"))
-	if s == "" {
-		return DefaultPoolSize, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE must be a positive integer, got %q", s)
-	}
-	return n, nil
+	return 0
 }

@@ -44,178 +44,105 @@ type attempt struct {
 	retryAfter time.Duration
 }
 
-// deliver makes one attempt at the claimed queue's head and records it.
-func (p *WorkerPool) deliver(ctx context.Context, j *job) {
-	ev, err := parseEvent(j.fields)
-	var t *Trigger
-	if err == nil {
-		t, err = p.trigger(ev)
+// attempt delivers a due event once and records the outcome; the next
+// event of its row starts only once this one is recorded.
+func (p *WorkerPool) attempt(e *entry) {
+	p.mu.Lock()
+	if e.dropped || p.state != 1 {
+		p.mu.Unlock()
+		p.abandon(e)
+		return
 	}
+	ctx, cancel := context.WithCancel(p.jobCtx)
+	e.cancel = cancel
+	ev, tries := e.ev, e.ev.Tries
+	p.mu.Unlock()
+	defer cancel()
+	outcome, delay, log := p.deliver(ctx, ev, tries)
+	if outcome == "" || p.crashed.Load() {
+		p.abandon(e) // cancelled: stopping or the lane was lost; the event stays pending in its lane
+		return
+	}
+	logID, err := p.fin.record(p.jobCtx, finishItem{ev: ev, outcome: outcome, tries: tries + 1, delay: delay, log: log})
+	if err != nil {
+		p.abandon(e) // stopping without Redis: the next holder of the lane attempts it again
+		return
+	}
+	switch outcome {
+	case "dead":
+		p.cfg.Logger.Warn("event trigger: event dead-lettered", "event", ev.ID, "trigger", ev.Trigger,
+			"status", log.Status, "error", log.Error)
+	}
+	p.finished(e, outcome, delay, logID)
+	if p.onRecord != nil {
+		p.onRecord(ev.ID, outcome)
+	}
+}
+
+// deliver POSTs the event and decides what follows: "ok", "retry" (after
+// delay) or "dead"; "" when cancelled.
+func (p *WorkerPool) deliver(ctx context.Context, ev *Event, tries int) (string, time.Duration, *InvocationLog) {
+	t, err := p.trigger(ctx, ev)
 	var body []byte
 	if err == nil {
-		body, err = render(ev, t.Retry.NumRetries)
+		ev := *ev
+		ev.Tries = tries
+		body, err = render(&ev, t.Retry.NumRetries)
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			return "", 0, nil
+		}
 		// Not deliverable whatever happens: dead-letter it at once.
-		p.record(j, "dead", 0, &InvocationLog{EventID: j.fields["id"], Trigger: j.fields["trigger"], Error: err.Error()})
-		return
+		return "dead", 0, &InvocationLog{EventID: ev.ID, Trigger: ev.Trigger, Attempt: tries, Error: err.Error()}
 	}
 	start := time.Now()
 	a := p.post(ctx, t, body)
 	log := &InvocationLog{
-		EventID: ev.ID, Trigger: ev.Trigger, Attempt: ev.Tries, Status: a.status, Request: body,
+		EventID: ev.ID, Trigger: ev.Trigger, Attempt: tries, Status: a.status, Request: body,
 		Response: a.body, Duration: time.Since(start),
 	}
-	if p.crashed.Load() {
-		return
-	}
 	if a.err != nil {
-		if ctx.Err() != nil { // stopping, or the lease was lost
-			if !j.lost.Load() {
-				p.release(j)
-			}
-			return
+		if ctx.Err() != nil {
+			return "", 0, nil
 		}
 		log.Error = a.err.Error()
 	}
 	switch {
 	case a.err == nil && a.status >= 200 && a.status < 300:
-		p.record(j, "ok", 0, log)
-	case ev.Tries >= t.Retry.NumRetries:
-		p.record(j, "dead", 0, log)
-	default:
-		delay := a.retryAfter
-		if delay <= 0 {
-			delay = time.Duration(t.Retry.IntervalSec) * time.Second
-		}
-		p.record(j, "retry", delay, log)
+		return "ok", 0, log
+	case tries >= t.Retry.NumRetries:
+		return "dead", 0, log
 	}
+	delay := a.retryAfter
+	if delay <= 0 {
+		delay = time.Duration(t.Retry.IntervalSec) * time.Second
+	}
+	return "retry", delay, log
 }
 
 // trigger is the event's trigger as currently defined, or as it was at
 // enqueue time when the source no longer has it.
-func (p *WorkerPool) trigger(e *Event) (*Trigger, error) {
+func (p *WorkerPool) trigger(ctx context.Context, e *Event) (*Trigger, error) {
 	for _, t := range p.src.TriggersFor(e.Table) {
 		if t.Name == e.Trigger {
 			return &t, nil
 		}
 	}
-	return e.snapshot()
-}
-
-// record writes the attempt's outcome and invocation log.
-func (p *WorkerPool) record(j *job, outcome string, delay time.Duration, log *InvocationLog) {
-	log.ID, log.CreatedAt = randomID(), timeNow().UTC()
-	lj, err := json.Marshal(log)
+	p.defsMu.Lock()
+	t := p.defs[e.def]
+	p.defsMu.Unlock()
+	if t != nil {
+		return t, nil
+	}
+	t, err := p.q.definition(ctx, e)
 	if err != nil {
-		p.cfg.Logger.Error("event trigger: encode invocation log", "event", log.EventID, "err", err)
-		lj = []byte("{}")
+		return nil, err
 	}
-	res := p.finish(&finishReq{args: []any{j.queue, j.token, log.EventID, outcome, delay.Milliseconds(), log.Trigger, lj},
-		done: make(chan finishRes, 1)})
-	if res.err != nil {
-		// The lease expires and the event is tried again: at least once.
-		p.cfg.Logger.Error("event trigger: record attempt", "event", log.EventID, "err", res.err)
-		return
-	}
-	switch res.result {
-	case "lost":
-		p.cfg.Logger.Warn("event trigger: lease lost during delivery; another worker retries the event",
-			"event", log.EventID, "trigger", log.Trigger)
-	case "dead":
-		p.cfg.Logger.Warn("event trigger: event dead-lettered", "event", log.EventID, "trigger", log.Trigger,
-			"status", log.Status, "error", log.Error)
-	}
-	if res.more {
-		p.poke()
-	}
-	if p.onRecord != nil {
-		p.onRecord(log.EventID, res.result)
-	}
-}
-
-// finishBatch bounds the attempts one finish script records (the script
-// holds Redis for its whole run).
-const finishBatch = 32
-
-// finishReq is one attempt waiting to be recorded.
-type finishReq struct {
-	args []any // scriptFinish's 7 values of one attempt
-	done chan finishRes
-}
-
-// finishRes is the recorded outcome of one attempt, or (lead) the news that
-// the receiver is to record the pending attempts now.
-type finishRes struct {
-	result string // the outcome, or "lost"
-	more   bool
-	err    error
-	lead   bool
-}
-
-// finish records an attempt together with the others waiting at the same
-// time: one of the waiting workers (the leader) runs the script for up to
-// finishBatch of them, then hands the lead to the first still waiting. A
-// worker alone records at once, as without batching; under load one round
-// trip and script call serve many attempts.
-func (p *WorkerPool) finish(r *finishReq) finishRes {
-	p.fmu.Lock()
-	p.fpending = append(p.fpending, r)
-	lead := !p.flushing
-	p.flushing = true
-	p.fmu.Unlock()
-	for {
-		if !lead {
-			res := <-r.done
-			if !res.lead {
-				return res
-			}
-		}
-		p.fmu.Lock()
-		n := min(len(p.fpending), finishBatch)
-		batch := make([]*finishReq, n)
-		copy(batch, p.fpending)
-		p.fpending = append(p.fpending[:0], p.fpending[n:]...)
-		p.fmu.Unlock()
-		p.runFinish(batch)
-		p.fmu.Lock()
-		if len(p.fpending) > 0 {
-			p.fpending[0].done <- finishRes{lead: true}
-		} else {
-			p.flushing = false
-		}
-		p.fmu.Unlock()
-		lead = false
-	}
-}
-
-// runFinish runs scriptFinish for a batch and hands each attempt its result.
-func (p *WorkerPool) runFinish(batch []*finishReq) {
-	args := make([]any, 0, 4+7*len(batch))
-	args = append(args, p.q.cfg.Prefix, p.q.cfg.Retention.Milliseconds(), p.q.cfg.MaxEntries, len(batch))
-	for _, r := range batch {
-		args = append(args, r.args...)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
-	defer cancel()
-	v, err := scriptFinish.Run(ctx, p.q.rdb, nil, args...).Slice()
-	if err == nil && len(v) != len(batch) {
-		err = fmt.Errorf("finish script returned %d results for %d attempts", len(v), len(batch))
-	}
-	for i, r := range batch {
-		if err != nil {
-			r.done <- finishRes{err: err}
-			continue
-		}
-		pair, _ := v[i].([]any)
-		var res finishRes
-		if len(pair) == 2 {
-			res.result, _ = pair[0].(string)
-			more, _ := pair[1].(int64)
-			res.more = more == 1
-		}
-		r.done <- res
-	}
+	p.defsMu.Lock()
+	p.defs[e.def] = t
+	p.defsMu.Unlock()
+	return t, nil
 }
 
 // post sends the payload to the trigger's webhook.

@@ -34,14 +34,30 @@ func NewDispatcher(q *Queue, src TriggerSource) *Dispatcher {
 // HandleTransaction queues the events the transaction fires. It returns nil
 // only once Redis has acknowledged them all (at once without touching Redis
 // when nothing fires). Event ids depend only on the commit LSN, the change's
-// index and the trigger, so handling a transaction again queues nothing new.
+// index and the trigger, and the queue skips WAL positions at or below the
+// last one queued, so handling a transaction again queues nothing new.
 func (d *Dispatcher) HandleTransaction(ctx context.Context, tx *replication.Transaction) error {
-	evs, err := d.match(tx)
-	if err != nil || len(evs) == 0 {
-		return err
+	return d.HandleTransactions(ctx, []*replication.Transaction{tx})
+}
+
+// HandleTransactions queues the events of consecutive transactions together
+// (one script call per 500 events): under a stream of small transactions,
+// one Redis round trip serves many commits.
+func (d *Dispatcher) HandleTransactions(ctx context.Context, txs []*replication.Transaction) error {
+	var evs []*newEvent
+	for _, tx := range txs {
+		more, err := d.match(tx)
+		if err != nil {
+			return err
+		}
+		evs = append(evs, more...)
+	}
+	if len(evs) == 0 {
+		return nil
 	}
 	if _, err := d.q.enqueue(ctx, evs); err != nil {
-		return fmt.Errorf("transaction %d (commit LSN %d): %w", tx.XID, tx.CommitLSN, err)
+		last := txs[len(txs)-1]
+		return fmt.Errorf("%d transaction(s) up to %d (commit LSN %d): %w", len(txs), last.XID, last.CommitLSN, err)
 	}
 	return nil
 }
@@ -74,6 +90,7 @@ func (d *Dispatcher) match(tx *replication.Transaction) ([]*newEvent, error) {
 			if err != nil {
 				return nil, fmt.Errorf("delivery: trigger %s, change %d of transaction %d: %w", t.Name, i, tx.XID, err)
 			}
+			e.Seq = walSeq(tx.CommitLSN, i, j)
 			evs = append(evs, e)
 		}
 	}

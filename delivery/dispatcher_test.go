@@ -180,8 +180,8 @@ func TestIdempotentEnqueue(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n, err := q.rdb.LLen(ctx, q.key("q", queueName("once", usersTable, `[1]`))).Result(); err != nil || n != 1 {
-		t.Fatalf("queued %d events, want 1 (%v)", n, err)
+	if evs, err := q.EventLogs(ctx, "once", StatusPending, 10, 0); err != nil || len(evs) != 1 {
+		t.Fatalf("queued %d events, want 1 (%v)", len(evs), err)
 	}
 	p := NewWorkerPool(q, src, PoolConfig{Size: 4})
 	rec := recorded(p)
@@ -205,7 +205,7 @@ func TestIdempotentEnqueue(t *testing.T) {
 	if err := d.HandleTransaction(ctx, x); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := q.rdb.Exists(ctx, q.key("q", queueName("once", usersTable, `[1]`))).Result(); n != 0 {
+	if evs, _ := q.EventLogs(ctx, "once", StatusPending, 10, 0); len(evs) != 0 {
 		t.Fatal("a delivered event was queued again")
 	}
 }

@@ -220,16 +220,9 @@ func waitString(tb testing.TB, ch <-chan string) string {
 // crash stops p as a killed process would: no release, no bookkeeping.
 func (p *WorkerPool) crash() {
 	p.crashed.Store(true)
-	p.mu.Lock()
-	p.state = 2
-	p.mu.Unlock()
-	p.cancel()
-	_ = p.pubsub.Close()
-	p.loops.Wait()
-	p.renewal()
-	p.renewer.Wait()
-	p.abort()
-	p.jobs.Wait()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = p.halt(ctx)
 }
 
 // tx is a transaction with the given changes.

@@ -99,6 +99,14 @@ type newEvent struct {
 	Body      []byte // the "event" object
 	CreatedAt time.Time
 	Key       string // identity of the row, for ordering
+	// Seq orders WAL events (commit LSN, change, trigger) in fixed-width hex
+	// so that Redis compares them as strings; empty for manual events.
+	Seq string
+}
+
+// walSeq is newEvent.Seq of a change's event.
+func walSeq(commitLSN uint64, change, trigger int) string {
+	return fmt.Sprintf("%016x%08x%04x", commitLSN, change, trigger)
 }
 
 // buildEvent makes the event trigger t fires for one row. oldRow/newRow are
@@ -337,7 +345,14 @@ func rowKey(row json.RawMessage, pk []string) string {
 	return string(row)
 }
 
-// queueName is the name of the queue of one trigger and row identity.
+// contentHash names stored trigger definitions.
+func contentHash(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:16])
+}
+
+// queueName is the identity of one trigger and row: its events are
+// delivered in order.
 func queueName(trigger string, table Relation, key string) string {
 	h := sha256.New()
 	for _, s := range []string{trigger, table.Schema, table.Name, key} {

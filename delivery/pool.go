@@ -16,14 +16,19 @@ import (
 
 // Defaults of PoolConfig.
 const (
-	DefaultPoolSize     = 100 // HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE
-	DefaultLeaseTTL     = 30 * time.Second
-	DefaultPollInterval = time.Second
+	DefaultPoolSize = 100 // HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE
+	DefaultLeaseTTL = 30 * time.Second
 )
 
-// minWait keeps the claim loop from spinning on a queue that is due but
-// still leased (clock edge cases).
-const minWait = 10 * time.Millisecond
+// readBlock bounds a blocking read of the lanes: new events end it at once;
+// it only delays noticing a stop or a change of the lanes held.
+const readBlock = 500 * time.Millisecond
+
+// defaultParkCap bounds the events a pool keeps in memory while they wait
+// for a retry (or behind a retrying event of their row): a webhook that is
+// down for long then stops reading at about 100 MB rather than growing
+// without bound; the rest wait in Redis.
+const defaultParkCap = 100000
 
 // redisTimeout bounds the bookkeeping calls that must not be cut short by a
 // stopping pool.
@@ -34,13 +39,10 @@ type PoolConfig struct {
 	// Size is the number of concurrent deliveries of this process
 	// (HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE, default 100).
 	Size int
-	// LeaseTTL is how long a queue stays claimed without renewal: the
-	// delay before a crashed process's in-flight events are retried
-	// elsewhere (default 30s; renewed every LeaseTTL/3).
+	// LeaseTTL is how long a lane stays held without a heartbeat: the delay
+	// before a crashed process's events are taken over by another (default
+	// 30s; heartbeats every LeaseTTL/3).
 	LeaseTTL time.Duration
-	// PollInterval bounds how long an idle pool waits without a
-	// notification before looking for work again (default 1s).
-	PollInterval time.Duration
 	// HTTPClient sends the webhooks (default: a client sized to Size).
 	HTTPClient *http.Client
 	// LookupEnv resolves webhook_from_env, value_from_env and {{VAR}}
@@ -52,44 +54,63 @@ type PoolConfig struct {
 }
 
 // WorkerPool delivers queued events to their webhooks. Any number of pools,
-// in any number of processes, may share one Queue: each (trigger, row)
-// queue is delivered by one worker at a time, in order.
+// in any number of processes, may share one Queue: each lane is read by one
+// pool at a time, which delivers the events of a (trigger, row) in order,
+// one at a time, and those of different rows in parallel.
 type WorkerPool struct {
 	q    *Queue
 	src  TriggerSource
 	cfg  PoolConfig
 	http *http.Client
-	id   string
+	id   string // the pool's lease token
 
-	mu       sync.Mutex
-	state    int // 0 new, 1 running, 2 stopped
-	active   map[string]*job
-	pubsub   *redis.PubSub
-	cancel   context.CancelFunc // stops claiming and listening
-	renewal  context.CancelFunc // stops renewing leases (once no job is left)
+	mu      sync.Mutex
+	state   int // 0 new, 1 running, 2 stopped
+	lanes   map[int]*laneState
+	rows    map[string][]*entry // by Event.row: the head is in flight or waiting for its retry
+	byID    map[string]*entry
+	inMem   int // entries read and not yet finished
+	fresh   int // of which due or in flight for their first attempt
+	memCap  int // bounds fresh: the reader waits while it is reached
+	parkCap int // bounds inMem beyond memCap: events waiting for (or due for) a retry do not hold up new ones, up to this
+
+	readyNew   []*entry   // heads due for their first attempt, first come first served
+	readyRetry []*entry   // heads due for a retry: every retryTurn-th pick when new ones wait too
+	picks      int        // workers' picks, for the turns
+	cond       *sync.Cond // on mu: a ready queue grew or the pool stopped
+
+	space  chan struct{}
+	moved  chan struct{} // the lanes held changed
+	pubsub *redis.PubSub
+
+	defsMu sync.Mutex
+	defs   map[string]*Trigger // stored definitions by hash
+
+	cancel   context.CancelFunc // stops the heartbeat, reader and listener
 	abort    context.CancelFunc // cancels in-flight deliveries
 	jobCtx   context.Context
-	crashed  atomic.Bool             // tests: leave leases behind as a killed process would
+	loops    sync.WaitGroup
+	workers  sync.WaitGroup
+	crashed  atomic.Bool             // tests: stop as a killed process would
 	onRecord func(id, result string) // tests: called after each recorded attempt
 
-	// Attempts waiting to be recorded together (see finish).
-	fmu      sync.Mutex
-	fpending []*finishReq
-	flushing bool
-
-	slots   chan struct{}
-	wake    chan struct{}
-	loops   sync.WaitGroup
-	renewer sync.WaitGroup
-	jobs    sync.WaitGroup
+	fin finisher
 }
 
-// job is one claimed queue head in flight.
-type job struct {
-	queue, token string
-	fields       map[string]string
-	cancel       context.CancelFunc
-	lost         atomic.Bool
+// laneState is a lane this pool holds.
+type laneState struct {
+	pelFrom   string // where to go on reading the pending list left by a previous holder; "" once read
+	entries   int    // entries of the lane in memory
+	releasing bool   // over the fair share: read no more, give back once empty
+}
+
+// entry is an event read from a lane and not yet finished.
+type entry struct {
+	ev      *Event
+	first   bool               // pushed for its first attempt (counted in fresh)
+	cancel  context.CancelFunc // while in flight
+	timer   *time.Timer        // while waiting for a retry
+	dropped bool               // the lane was lost: forget it, record nothing
 }
 
 // NewWorkerPool returns a pool delivering q's events; src gives the current
@@ -101,9 +122,6 @@ func NewWorkerPool(q *Queue, src TriggerSource, cfg PoolConfig) *WorkerPool {
 	}
 	if cfg.LeaseTTL <= 0 {
 		cfg.LeaseTTL = DefaultLeaseTTL
-	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = DefaultPollInterval
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -118,11 +136,18 @@ func NewWorkerPool(q *Queue, src TriggerSource, cfg PoolConfig) *WorkerPool {
 			IdleConnTimeout: 90 * time.Second,
 		}}
 	}
-	return &WorkerPool{q: q, src: src, cfg: cfg, http: c, id: randomID(), active: map[string]*job{}}
+	memCap := max(4*cfg.Size, 512)
+	p := &WorkerPool{q: q, src: src, cfg: cfg, http: c, id: randomID(), lanes: map[int]*laneState{},
+		rows: map[string][]*entry{}, byID: map[string]*entry{}, memCap: memCap, parkCap: defaultParkCap,
+		space: make(chan struct{}, 1),
+		moved: make(chan struct{}, 1), defs: map[string]*Trigger{}}
+	p.fin.p = p
+	p.cond = sync.NewCond(&p.mu)
+	return p
 }
 
-// Start subscribes to queue notifications and starts delivering. The pool
-// runs until Stop; ctx only bounds the start.
+// Start takes a share of the lanes and starts delivering. The pool runs
+// until Stop; ctx only bounds the start.
 func (p *WorkerPool) Start(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -135,40 +160,58 @@ func (p *WorkerPool) Start(ctx context.Context) error {
 		return fmt.Errorf("delivery: subscribe to queue notifications: %w", err)
 	}
 	p.pubsub, p.state = ps, 1
-	p.slots = make(chan struct{}, p.cfg.Size)
-	for range p.cfg.Size {
-		p.slots <- struct{}{}
-	}
-	p.wake = make(chan struct{}, 1)
 	base := context.WithoutCancel(ctx)
-	var loopCtx, renewCtx context.Context
+	var loopCtx context.Context
 	loopCtx, p.cancel = context.WithCancel(base)
-	renewCtx, p.renewal = context.WithCancel(base)
 	p.jobCtx, p.abort = context.WithCancel(base)
-	p.loops.Add(2)
+	p.loops.Add(3)
 	go p.listen(ps)
-	go p.claimLoop(loopCtx)
-	p.renewer.Add(1)
-	go p.renewLoop(renewCtx)
+	go p.heartbeatLoop(loopCtx)
+	go p.readLoop(loopCtx)
+	for range p.cfg.Size {
+		p.workers.Add(1)
+		go p.work()
+	}
 	return nil
 }
 
-// Stop stops claiming work and waits for in-flight deliveries to finish.
-// When ctx ends first they are cancelled and their events released
-// (not counted as attempts) for another worker, and Stop returns ctx's error.
+// Stop stops reading and waits for in-flight deliveries to finish, then
+// gives the lanes back (events not yet attempted wait there for the next
+// holder). When ctx ends first, in-flight deliveries are cancelled and left
+// unrecorded (not counted as attempts), and Stop returns ctx's error.
 func (p *WorkerPool) Stop(ctx context.Context) error {
+	err := p.halt(ctx)
+	if !p.crashed.Load() {
+		rctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+		defer cancel()
+		if rerr := scriptRelease.Run(rctx, p.q.rdb, nil, p.q.cfg.Prefix, p.id).Err(); rerr != nil {
+			p.cfg.Logger.Error("event trigger queue: leaving the pool set failed", "err", rerr)
+		}
+		p.releaseLanes(rctx, p.heldLanes())
+	}
+	return err
+}
+
+// halt stops the loops and workers, without touching Redis.
+func (p *WorkerPool) halt(ctx context.Context) error {
 	p.mu.Lock()
 	if p.state != 1 {
 		p.mu.Unlock()
 		return nil
 	}
 	p.state = 2
+	for _, e := range p.byID {
+		if e.timer != nil {
+			e.timer.Stop()
+		}
+	}
+	p.cond.Broadcast()
 	p.mu.Unlock()
 	p.cancel()
 	_ = p.pubsub.Close()
 	p.loops.Wait()
 	done := make(chan struct{})
-	go func() { p.jobs.Wait(); close(done) }()
+	go func() { p.workers.Wait(); close(done) }()
 	var err error
 	select {
 	case <-done:
@@ -178,172 +221,68 @@ func (p *WorkerPool) Stop(ctx context.Context) error {
 		<-done
 	}
 	p.abort()
-	p.renewal()
-	p.renewer.Wait()
 	return err
 }
 
-func (p *WorkerPool) listen(ps *redis.PubSub) {
-	defer p.loops.Done()
-	for range ps.Channel() {
-		p.poke()
+func (p *WorkerPool) heldLanes() []any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]any, 0, len(p.lanes))
+	for n := range p.lanes {
+		out = append(out, n)
+	}
+	return out
+}
+
+func (p *WorkerPool) releaseLanes(ctx context.Context, lanes []any) {
+	if len(lanes) == 0 {
+		return
+	}
+	args := append([]any{p.q.cfg.Prefix, p.id}, lanes...)
+	if err := scriptRelease.Run(ctx, p.q.rdb, nil, args...).Err(); err != nil {
+		p.cfg.Logger.Error("event trigger queue: releasing lanes failed", "err", err)
 	}
 }
 
-func (p *WorkerPool) poke() {
+// listen handles redeliveries of pending events held here.
+func (p *WorkerPool) listen(ps *redis.PubSub) {
+	defer p.loops.Done()
+	for m := range ps.Channel() {
+		p.redeliverPending(m.Payload)
+	}
+}
+
+// redeliverPending makes a pending event held in memory due now, with its
+// tries reset (Queue.Redeliver).
+func (p *WorkerPool) redeliverPending(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := p.byID[id]
+	if e == nil || p.state != 1 {
+		return
+	}
+	e.ev.Tries, e.ev.NextRetryAt = 0, time.Time{}
+	if e.timer != nil && e.timer.Stop() {
+		e.timer = nil
+		p.push(e)
+	}
+}
+
+func signal(ch chan struct{}) {
 	select {
-	case p.wake <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }
 
-// claimLoop leases ready queues for free workers and sleeps (until a
-// notification, the next retry time or PollInterval) when there are none.
-func (p *WorkerPool) claimLoop(ctx context.Context) {
-	defer p.loops.Done()
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-p.slots:
-		}
-		n := 1
-	more:
-		for n < p.cfg.Size {
-			select {
-			case <-p.slots:
-				n++
-			default:
-				break more
-			}
-		}
-		claims, wait, err := p.claim(n)
-		for range n - len(claims) {
-			p.slots <- struct{}{}
-		}
-		for _, j := range claims {
-			p.run(j)
-		}
-		if err != nil {
-			p.cfg.Logger.Error("event trigger queue: claim failed", "err", err)
-		}
-		if err == nil && len(claims) == n {
-			continue
-		}
-		d := p.cfg.PollInterval
-		if err == nil && wait >= 0 && wait < d {
-			d = max(wait, minWait)
-		}
-		timer.Reset(d)
-		select {
-		case <-ctx.Done():
-			return
-		case <-p.wake:
-		case <-timer.C:
-		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
-	}
-}
-
-// claim leases up to n ready queues. wait is the time until the next queue
-// is due (-1: none queued).
-func (p *WorkerPool) claim(n int) ([]*job, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
-	defer cancel()
-	v, err := scriptClaim.Run(ctx, p.q.rdb, nil, p.q.cfg.Prefix, n, p.cfg.LeaseTTL.Milliseconds(), p.id).Slice()
-	if err != nil || len(v) != 2 {
-		return nil, 0, fmt.Errorf("delivery: claim: %w", err)
-	}
-	list, _ := v[0].([]any)
-	wait, _ := v[1].(int64)
-	jobs := make([]*job, 0, len(list))
-	for _, c := range list {
-		c, _ := c.([]any)
-		if len(c) != 3 {
-			continue
-		}
-		q, _ := c[0].(string)
-		tok, _ := c[1].(string)
-		jobs = append(jobs, &job{queue: q, token: tok, fields: pairsToMap(c[2])})
-	}
-	if wait < 0 {
-		return jobs, -1, nil
-	}
-	return jobs, time.Duration(wait) * time.Millisecond, nil
-}
-
-// run delivers one claimed event on its own goroutine.
-func (p *WorkerPool) run(j *job) {
-	ctx, cancel := context.WithCancel(p.jobCtx)
-	j.cancel = cancel
-	p.mu.Lock()
-	p.active[j.token] = j
-	p.mu.Unlock()
-	p.jobs.Add(1)
-	go func() {
-		defer p.jobs.Done()
-		defer func() { p.slots <- struct{}{} }()
-		defer cancel()
-		defer func() {
-			p.mu.Lock()
-			delete(p.active, j.token)
-			p.mu.Unlock()
-		}()
-		p.deliver(ctx, j)
-	}()
-}
-
-// renewLoop extends the leases of in-flight queues; a lease found lost
-// (expired and taken by another worker) cancels its delivery.
-func (p *WorkerPool) renewLoop(ctx context.Context) {
-	defer p.renewer.Done()
-	t := time.NewTicker(p.cfg.LeaseTTL / 3)
+// sleepCtx waits d unless ctx ends first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
 	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		p.mu.Lock()
-		jobs := make([]*job, 0, len(p.active))
-		args := []any{p.q.cfg.Prefix, p.cfg.LeaseTTL.Milliseconds()}
-		for _, j := range p.active {
-			jobs = append(jobs, j)
-			args = append(args, j.queue, j.token)
-		}
-		p.mu.Unlock()
-		if len(jobs) == 0 {
-			continue
-		}
-		rctx, cancel := context.WithTimeout(ctx, p.cfg.LeaseTTL/3)
-		held, err := scriptRenew.Run(rctx, p.q.rdb, nil, args...).Int64Slice()
-		cancel()
-		if err != nil {
-			p.cfg.Logger.Error("event trigger queue: lease renewal failed", "err", err)
-			continue
-		}
-		for i, h := range held {
-			if h == 0 && i < len(jobs) {
-				jobs[i].lost.Store(true)
-				jobs[i].cancel()
-			}
-		}
-	}
-}
-
-// release gives a queue back without counting the attempt.
-func (p *WorkerPool) release(j *job) {
-	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
-	defer cancel()
-	if err := scriptRelease.Run(ctx, p.q.rdb, nil, p.q.cfg.Prefix, j.queue, j.token).Err(); err != nil {
-		p.cfg.Logger.Error("event trigger queue: release failed", "err", err)
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -15,7 +18,7 @@ import (
 const (
 	StatusPending   = "pending"   // queued or waiting for a retry
 	StatusProcessed = "processed" // delivered (a 2xx response)
-	StatusDead      = "dead"      // retries exhausted, in the dead-letter index
+	StatusDead      = "dead"      // retries exhausted, in the dead-letter stream
 )
 
 // ErrEventNotFound is returned for an unknown (or expired) event id.
@@ -26,7 +29,7 @@ const (
 	DefaultPrefix     = "graft:events:"
 	DefaultRetention  = 7 * 24 * time.Hour
 	DefaultMaxEntries = 10000
-	DefaultDedupTTL   = 7 * 24 * time.Hour
+	DefaultLanes      = 32
 )
 
 // enqueueBatch bounds the events written by one script call (see enqueue).
@@ -37,21 +40,24 @@ type Config struct {
 	// Redis is the shared Redis (required). Several Graft processes may use
 	// the same Redis and Prefix: they share one queue.
 	Redis redis.UniversalClient
-	// Prefix of every key and of the notification channel (default
-	// "graft:events:").
+	// Prefix of every key (default "graft:events:").
 	Prefix string
-	// Retention of delivered and dead events and of invocation logs
+	// Scope names the origin of WAL positions, e.g. the database's system
+	// identifier: the position up to which events were queued is kept per
+	// scope, so a new cluster reusing the slot name (whose positions start
+	// over) is never mistaken for a replay of events already queued.
+	Scope string
+	// Retention of the delivered and dead events and of the invocation logs
 	// (default 7 days).
 	Retention time.Duration
 	// MaxEntries caps, per trigger, the invocation logs and the delivered
 	// and dead events kept (default 10000 each).
 	MaxEntries int
-	// DedupTTL is how long an event id is remembered so that a transaction
-	// read again from the slot is not queued twice (default 7 days). It
-	// costs about 100 bytes of Redis memory per event for that long; it only
-	// needs to exceed how far behind the slot's confirmed position can be
-	// when Graft restarts, so high-volume deployments may lower it.
-	DedupTTL time.Duration
+	// Lanes is the number of Redis streams pending events are spread over
+	// (by trigger and row); a lane is read by one process at a time, so it
+	// is also the unit of sharing work between processes (default 32). All
+	// processes on one Prefix must agree on it.
+	Lanes int
 }
 
 // Queue is the Redis-backed event queue shared by Dispatchers, worker pools
@@ -60,6 +66,10 @@ type Config struct {
 type Queue struct {
 	rdb redis.UniversalClient
 	cfg Config
+
+	defsMu sync.Mutex
+	defs   map[*Trigger]string // trigger -> hash of its stored definition
+	stored map[string]bool     // definition hashes this process has written
 }
 
 // NewQueue returns a queue on cfg.Redis.
@@ -76,10 +86,10 @@ func NewQueue(cfg Config) (*Queue, error) {
 	if cfg.MaxEntries <= 0 {
 		cfg.MaxEntries = DefaultMaxEntries
 	}
-	if cfg.DedupTTL <= 0 {
-		cfg.DedupTTL = DefaultDedupTTL
+	if cfg.Lanes <= 0 {
+		cfg.Lanes = DefaultLanes
 	}
-	return &Queue{rdb: cfg.Redis, cfg: cfg}, nil
+	return &Queue{rdb: cfg.Redis, cfg: cfg, defs: map[*Trigger]string{}, stored: map[string]bool{}}, nil
 }
 
 // Event is a queued, delivered or dead event.
@@ -101,9 +111,12 @@ type Event struct {
 	// DoneAt is when it was delivered or dead-lettered.
 	DoneAt time.Time
 
-	body  json.RawMessage // the payload's "event" object
-	def   []byte          // the trigger at enqueue time (JSON of Trigger)
-	queue string
+	body json.RawMessage // the payload's "event" object
+	def  string          // hash of the trigger definition at enqueue time
+	row  string          // the (trigger, row) identity: events of one row go in order
+	lane int
+	sid  string   // the stream entry: in its lane while pending, else in done/dead
+	logs []string // invocation log entries of the attempts, oldest first
 }
 
 // Body is the payload's "event" object: session_variables, op, data,
@@ -119,102 +132,153 @@ func (e *Event) Data() json.RawMessage {
 	return b.Data
 }
 
-// Payload is the body POSTed for the event's next (or, once done, last)
-// attempt, with max_retries from the trigger definition of enqueue time.
-func (e *Event) Payload() (json.RawMessage, error) {
-	t, err := e.snapshot()
-	if err != nil {
-		return nil, err
-	}
-	return render(e, t.Retry.NumRetries)
-}
-
-func (e *Event) snapshot() (*Trigger, error) {
-	var t Trigger
-	if err := json.Unmarshal(e.def, &t); err != nil {
-		return nil, fmt.Errorf("event %s: trigger definition: %w", e.ID, err)
-	}
-	return &t, nil
-}
-
 func (q *Queue) key(parts ...string) string {
-	k := q.cfg.Prefix
+	var b strings.Builder
+	b.WriteString(q.cfg.Prefix)
 	for i, p := range parts {
 		if i > 0 {
-			k += ":"
+			b.WriteByte(':')
 		}
-		k += p
+		b.WriteString(p)
 	}
-	return k
+	return b.String()
 }
 
-// enqueue writes events. Up to enqueueBatch events go in one atomic script
-// call; a bigger transaction takes several calls. That is safe because event
-// ids are deterministic and the script skips ids already queued: if a later
-// call fails, HandleTransaction fails, the slot does not advance, and the
-// transaction read again re-queues only what is missing.
+func (q *Queue) laneKey(lane int) string { return q.key("lane", strconv.Itoa(lane)) }
+
+// laneOf spreads (trigger, row) pairs over the lanes; all events of one row
+// share a lane, which keeps them in commit order.
+func (q *Queue) laneOf(row string) int {
+	h := fnv.New32a()
+	h.Write([]byte(row))
+	return int(h.Sum32() % uint32(q.cfg.Lanes))
+}
+
+// defHash returns the hash under which t's definition is stored, and its
+// JSON when this process has not stored it yet.
+func (q *Queue) defHash(t *Trigger) (string, []byte, error) {
+	q.defsMu.Lock()
+	defer q.defsMu.Unlock()
+	h, ok := q.defs[t]
+	if ok && q.stored[h] {
+		return h, nil, nil
+	}
+	js, err := json.Marshal(t)
+	if err != nil {
+		return "", nil, fmt.Errorf("delivery: trigger %s: %w", t.Name, err)
+	}
+	h = contentHash(js)
+	if len(q.defs) > 10000 { // triggers are replaced on each metadata change
+		clear(q.defs)
+	}
+	q.defs[t] = h
+	if q.stored[h] {
+		return h, nil, nil
+	}
+	return h, js, nil
+}
+
+func (q *Queue) markStored(hashes []string) {
+	q.defsMu.Lock()
+	for _, h := range hashes {
+		q.stored[h] = true
+	}
+	q.defsMu.Unlock()
+}
+
+// enqueue appends events to their lanes. Up to enqueueBatch events go in
+// one atomic script call; a bigger transaction takes several. That is safe
+// because the script skips WAL events at or below the scope's watermark (the
+// position of the last one queued): if a later call fails, HandleTransaction
+// fails, the slot does not advance, and the transaction read again queues
+// only what is missing.
 func (q *Queue) enqueue(ctx context.Context, evs []*newEvent) (int, error) {
 	added := 0
-	defs := map[*Trigger][]byte{}
 	for start := 0; start < len(evs); start += enqueueBatch {
 		batch := evs[start:min(start+enqueueBatch, len(evs))]
-		args := make([]any, 0, 3+9*len(batch))
-		args = append(args, q.cfg.Prefix, q.cfg.DedupTTL.Milliseconds(), len(batch))
-		for _, e := range batch {
-			def, ok := defs[e.Trigger]
-			if !ok {
-				var err error
-				if def, err = json.Marshal(e.Trigger); err != nil {
-					return added, fmt.Errorf("delivery: trigger %s: %w", e.Trigger.Name, err)
-				}
-				defs[e.Trigger] = def
+		var defArgs []any
+		var newDefs []string
+		args := make([]any, 0, 4+11*len(batch))
+		hashes := make([]string, len(batch))
+		for i, e := range batch {
+			h, js, err := q.defHash(e.Trigger)
+			if err != nil {
+				return added, err
 			}
-			args = append(args, e.ID, queueName(e.Trigger.Name, e.Table, e.Key), e.Trigger.Name,
-				e.Table.Schema, e.Table.Name, e.Op, e.Body, e.CreatedAt.UnixMicro(), def)
+			hashes[i] = h
+			if js != nil && !contains(newDefs, h) {
+				newDefs = append(newDefs, h)
+				defArgs = append(defArgs, h, js)
+			}
+		}
+		args = append(args, q.cfg.Prefix, q.key("wm", q.cfg.Scope), len(newDefs))
+		args = append(args, defArgs...)
+		args = append(args, len(batch))
+		for i, e := range batch {
+			row := queueName(e.Trigger.Name, e.Table, e.Key)
+			args = append(args, e.Seq, q.laneOf(row), e.ID, row, e.Trigger.Name, e.Table.Schema, e.Table.Name,
+				e.Op, e.Body, e.CreatedAt.UnixMicro(), hashes[i])
 		}
 		n, err := scriptEnqueue.Run(ctx, q.rdb, nil, args...).Int()
 		if err != nil {
 			return added, fmt.Errorf("delivery: enqueue %d events: %w", len(batch), err)
 		}
+		q.markStored(newDefs)
 		added += n
 	}
 	return added, nil
 }
 
-// parseEvent reads an event hash (HGETALL as a map).
-func parseEvent(m map[string]string) (*Event, error) {
-	if m["id"] == "" {
-		return nil, ErrEventNotFound
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// eventFromEntry reads a lane or dead-letter stream entry.
+func eventFromEntry(lane int, m redis.XMessage) (*Event, error) {
+	s := func(k string) string { v, _ := m.Values[k].(string); return v }
+	if s("id") == "" {
+		return nil, fmt.Errorf("delivery: stream entry %s has no event id", m.ID)
 	}
 	e := &Event{
-		ID: m["id"], Trigger: m["trigger"], Table: Relation{Schema: m["schema"], Name: m["table"]},
-		Op: m["op"], Status: m["status"], body: json.RawMessage(m["event"]), def: []byte(m["def"]), queue: m["q"],
+		ID: s("id"), Trigger: s("trig"), Table: Relation{Schema: s("schema"), Name: s("table")}, Op: s("op"),
+		Status: StatusPending, body: json.RawMessage(s("ev")), def: s("def"), row: s("row"), lane: lane, sid: m.ID,
 	}
-	var err error
-	if e.Tries, err = strconv.Atoi(m["tries"]); err != nil {
-		return nil, fmt.Errorf("delivery: event %s: tries: %w", e.ID, err)
-	}
-	us, err := strconv.ParseInt(m["created_at"], 10, 64)
+	us, err := strconv.ParseInt(s("at"), 10, 64)
 	if err != nil {
 		return nil, fmt.Errorf("delivery: event %s: created_at: %w", e.ID, err)
 	}
 	e.CreatedAt = time.UnixMicro(us).UTC()
-	e.NextRetryAt = msTime(m["next_retry_at"])
-	e.LastAttemptAt = msTime(m["last_attempt_at"])
-	e.DoneAt = msTime(m["done_at"])
+	if t := s("tries"); t != "" {
+		e.Tries, _ = strconv.Atoi(t)
+	}
+	if l := s("logs"); l != "" {
+		e.logs = strings.Split(l, ",")
+	}
+	e.LastAttemptAt = msTime(s("last"))
 	return e, nil
 }
 
-// pairsToMap turns a flat HGETALL reply from a script into a map.
-func pairsToMap(v any) map[string]string {
-	arr, _ := v.([]any)
-	m := make(map[string]string, len(arr)/2)
-	for i := 0; i+1 < len(arr); i += 2 {
-		k, _ := arr[i].(string)
-		s, _ := arr[i+1].(string)
-		m[k] = s
+// retryState is what a pending event that failed carries across processes
+// (the retry hash): tries, next retry and last attempt (ms), log entries.
+func formatRetry(tries int, next, last int64, logs []string) string {
+	return fmt.Sprintf("%d|%d|%d|%s", tries, next, last, strings.Join(logs, ","))
+}
+
+func (e *Event) applyRetry(v string) {
+	parts := strings.SplitN(v, "|", 4)
+	if len(parts) != 4 {
+		return
 	}
-	return m
+	e.Tries, _ = strconv.Atoi(parts[0])
+	e.NextRetryAt, e.LastAttemptAt = msTime(parts[1]), msTime(parts[2])
+	if parts[3] != "" {
+		e.logs = strings.Split(parts[3], ",")
+	}
 }
 
 func msTime(s string) time.Time {
@@ -223,6 +287,12 @@ func msTime(s string) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(ms).UTC()
+}
+
+// streamTime is the time in a stream entry id ("<ms>-<seq>").
+func streamTime(id string) time.Time {
+	ms, _, _ := strings.Cut(id, "-")
+	return msTime(ms)
 }
 
 // MarshalJSON renders the event as a row of Hasura's hdb_catalog.event_log,

@@ -4,225 +4,218 @@ import "github.com/redis/go-redis/v9"
 
 // Redis layout (every key starts with Config.Prefix, written P below):
 //
-//	P ev:<id>              HASH   the event (see parseEvent); no TTL while pending,
-//	                              Retention once delivered or dead
-//	P seen:<id>            STRING dedup marker, TTL DedupTTL
-//	P q:<queue>            LIST   ids of the pending events of one (trigger, row), in
-//	                              commit order; only the head is ever in flight
-//	P lease:<queue>        STRING token of the worker delivering the head, PX lease
-//	P ready                ZSET   queue -> ms when it may next be claimed: now when
-//	                              ready, a retry time, or the lease expiry while in
-//	                              flight (so a dead worker's queue becomes claimable)
-//	P idx:<status>:<trig>  ZSET   event ids by time (pending: enqueue; processed and
-//	                              dead: completion), the latter two capped/expired
-//	P log:<trig>           STREAM invocation logs, capped at MaxEntries and Retention
-//	P evlog:<id>           LIST   "<trigger>\n<stream id>" of the event's logs
-//	P notify               PUBSUB wakes idle worker pools when work becomes ready
+//	P lane:<n>         STREAM pending events of the (trigger, row) pairs hashed to lane n,
+//	                          in commit order; consumer group "g", consumer "c". Entries
+//	                          are deleted once delivered or dead-lettered.
+//	P lease:<n>        STRING token of the worker pool reading lane n, PX LeaseTTL
+//	P pools            ZSET   live worker pools (token -> ms of their last heartbeat
+//	                          + LeaseTTL): each takes its fair share of the lanes
+//	P wm:<scope>       STRING the WAL position (walSeq) of the last event queued
+//	P def:<hash>       STRING a trigger definition, shared by the events queued with it
+//	P retry            HASH   event id -> "tries|next ms|last ms|log ids" of pending
+//	                          events that failed at least once
+//	P log:<trig>       STREAM invocation logs, capped at MaxEntries (and Retention)
+//	P done:<trig>      STREAM delivered events: id, row, def, tries, log ids; the last
+//	                          log holds the payload
+//	P dead:<trig>      STREAM dead-lettered events (the lane entry + tries, log ids)
+//	P trigs            SET    trigger names with logs (for trimming by age)
+//	P notify           PUBSUB redeliveries of pending events, for the pool holding them
 //
+// Per delivered event Redis does one XADD to enqueue, a share of a batched
+// XREADGROUP, and XADD log, XACK, XDEL, XADD done in a batched script call.
 // Times come from Redis TIME so that processes with skewed clocks agree.
 // Scripts build key names from the prefix, so they need a single Redis
 // primary, not Cluster.
+
+// laneGroup and laneConsumer: a lane has one reader at a time (its lease
+// holder), so one consumer name serves every process; a new holder finds
+// the previous one's unacknowledged entries in that consumer's pending list.
+const (
+	laneGroup    = "g"
+	laneConsumer = "c"
+)
 
 const luaNow = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `
 
-// scriptEnqueue: ARGV prefix, dedupMs, n, then n x (id, queue, trigger,
-// schema, table, op, event, createdMicros, def). Returns the number queued.
-var scriptEnqueue = redis.NewScript(luaNow + `
-local p, ttl, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local added = 0
-for k = 0, n - 1 do
-  local i = 4 + k * 9
-  local id, q, trig = ARGV[i], ARGV[i+1], ARGV[i+2]
-  if redis.call('SET', p .. 'seen:' .. id, '1', 'NX', 'PX', ttl) then
-    redis.call('HSET', p .. 'ev:' .. id, 'id', id, 'q', q, 'trigger', trig, 'schema', ARGV[i+3],
-      'table', ARGV[i+4], 'op', ARGV[i+5], 'event', ARGV[i+6], 'created_at', ARGV[i+7],
-      'def', ARGV[i+8], 'status', 'pending', 'tries', 0, 'enqueued_at', now)
-    redis.call('RPUSH', p .. 'q:' .. q, id)
-    redis.call('ZADD', p .. 'ready', 'NX', now, q)
-    redis.call('ZADD', p .. 'idx:pending:' .. trig, now, id)
-    added = added + 1
-  end
+// scriptEnqueue: ARGV prefix, watermark key, nDefs, nDefs x (hash, json),
+// n, then n x (seq, lane, id, row, trigger, schema, table, op, event,
+// createdMicros, defHash). Events whose seq is not above the watermark were
+// queued before and are skipped (manual events have no seq). Returns the
+// number queued.
+var scriptEnqueue = redis.NewScript(`
+local p, wmk = ARGV[1], ARGV[2]
+local i = 3
+local nd = tonumber(ARGV[i]); i = i + 1
+for k = 1, nd do
+  redis.call('SET', p .. 'def:' .. ARGV[i], ARGV[i+1], 'NX')
+  i = i + 2
 end
-if added > 0 then redis.call('PUBLISH', p .. 'notify', added) end
+local n = tonumber(ARGV[i]); i = i + 1
+local wm = redis.call('GET', wmk) or ''
+local top = wm
+local added = 0
+for k = 1, n do
+  local seq = ARGV[i]
+  if seq == '' or seq > wm then
+    redis.call('XADD', p .. 'lane:' .. ARGV[i+1], '*', 'id', ARGV[i+2], 'row', ARGV[i+3], 'trig', ARGV[i+4],
+      'schema', ARGV[i+5], 'table', ARGV[i+6], 'op', ARGV[i+7], 'ev', ARGV[i+8], 'at', ARGV[i+9], 'def', ARGV[i+10])
+    added = added + 1
+    if seq > top then top = seq end
+  end
+  i = i + 11
+end
+if top ~= wm then redis.call('SET', wmk, top) end
 return added
 `)
 
-// scriptClaim: ARGV prefix, max, leaseMs, tokenPrefix. Leases up to max
-// ready queues and returns {{queue, token, event hash}...}, and the ms until
-// the earliest queue is ready (-1 when there is none).
-var scriptClaim = redis.NewScript(luaNow + `
-local p, max, lease, tok = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-local ready = p .. 'ready'
-local out = {}
-local cands = redis.call('ZRANGEBYSCORE', ready, '-inf', now, 'LIMIT', 0, max * 2 + 8)
-for _, q in ipairs(cands) do
-  if #out >= max then break end
-  local lk = p .. 'lease:' .. q
-  if redis.call('EXISTS', lk) == 0 then
-    local qk = p .. 'q:' .. q
-    local id = redis.call('LINDEX', qk, 0)
-    local ev = {}
-    while id do
-      ev = redis.call('HGETALL', p .. 'ev:' .. id)
-      if #ev > 0 then break end
-      redis.call('LPOP', qk)
-      id = redis.call('LINDEX', qk, 0)
-    end
-    if id then
-      local token = tok .. ':' .. now .. ':' .. q
-      redis.call('SET', lk, token, 'PX', lease)
-      redis.call('ZADD', ready, now + lease, q)
-      out[#out + 1] = {q, token, ev}
-    else
-      redis.call('ZREM', ready, q)
-    end
+// scriptLanes is a pool's heartbeat: ARGV prefix, token, leaseMs, lanes,
+// first lane to try. It renews the pool's leases, drops pools whose
+// heartbeat is older than a lease, and claims free lanes up to the fair
+// share (lanes / live pools, rounded up). Returns {share, held lanes...}.
+var scriptLanes = redis.NewScript(luaNow + `
+local p, tok, lease, n, first = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local pools = p .. 'pools'
+redis.call('ZADD', pools, now + lease, tok)
+redis.call('ZREMRANGEBYSCORE', pools, '-inf', now)
+local share = math.ceil(n / math.max(1, redis.call('ZCARD', pools)))
+local held = {}
+for l = 0, n - 1 do
+  local k = p .. 'lease:' .. l
+  if redis.call('GET', k) == tok then
+    redis.call('PEXPIRE', k, lease)
+    held[#held + 1] = l
   end
 end
-local wait = -1
-local first = redis.call('ZRANGE', ready, 0, 0, 'WITHSCORES')
-if #first > 0 then wait = tonumber(first[2]) - now end
-return {out, wait}
-`)
-
-// scriptRenew: ARGV prefix, leaseMs, then pairs (queue, token). Returns 1
-// per pair still held (lease extended), 0 when lost.
-var scriptRenew = redis.NewScript(luaNow + `
-local p, lease = ARGV[1], tonumber(ARGV[2])
-local res = {}
-for i = 3, #ARGV, 2 do
-  local q, token = ARGV[i], ARGV[i+1]
-  local lk = p .. 'lease:' .. q
-  if redis.call('GET', lk) == token then
-    redis.call('PEXPIRE', lk, lease)
-    redis.call('ZADD', p .. 'ready', 'XX', now + lease, q)
-    res[#res + 1] = 1
-  else
-    res[#res + 1] = 0
+local count = #held
+for j = 0, n - 1 do
+  if count >= share then break end
+  local l = (first + j) % n
+  if redis.call('SET', p .. 'lease:' .. l, tok, 'NX', 'PX', lease) then
+    held[#held + 1] = l
+    count = count + 1
   end
 end
-return res
-`)
-
-// scriptFinish records attempts, up to finishBatch per call. ARGV prefix,
-// retentionMs, maxEntries, n, then n x (queue, token, id, outcome (ok,
-// retry, dead), delayMs, trigger, logJSON). Each log is always written; an
-// event changes only while its lease is held. Returns one {result, more}
-// per attempt: result is the outcome or "lost"; more is 1 when idle pools
-// should look again (a next event of the queue is ready, or a retry was
-// scheduled: the claim script then reports when it is due). The trimming of
-// the logs and done indexes (by age and count) and their expiry run once
-// per call for each trigger and index touched.
-var scriptFinish = redis.NewScript(luaNow + `
-local p, retention, max, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local ready = p .. 'ready'
-local out, logs, idxs = {}, {}, {}
-local notify = false
-for k = 0, n - 1 do
-  local i = 5 + k * 7
-  local q, token, id, outcome = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3]
-  local delay, trig = tonumber(ARGV[i+4]), ARGV[i+5]
-  local lg = p .. 'log:' .. trig
-  local sid = redis.call('XADD', lg, 'MAXLEN', '~', max, '*', 'event_id', id, 'j', ARGV[i+6])
-  logs[lg] = true
-  local el = p .. 'evlog:' .. id
-  if redis.call('RPUSH', el, trig .. '\n' .. sid) > 100 then redis.call('LTRIM', el, -100, -1) end
-  redis.call('PEXPIRE', el, retention)
-  local lk = p .. 'lease:' .. q
-  if redis.call('GET', lk) ~= token then
-    out[#out + 1] = {'lost', 0}
-  else
-    local ek, qk = p .. 'ev:' .. id, p .. 'q:' .. q
-    redis.call('HINCRBY', ek, 'tries', 1)
-    redis.call('DEL', lk)
-    if outcome == 'retry' then
-      redis.call('HSET', ek, 'last_attempt_at', now, 'next_retry_at', now + delay)
-      redis.call('ZADD', ready, now + delay, q)
-      notify = true
-      out[#out + 1] = {'retry', 1}
-    else
-      if redis.call('LINDEX', qk, 0) == id then redis.call('LPOP', qk) else redis.call('LREM', qk, 1, id) end
-      local status = 'processed'
-      if outcome == 'dead' then status = 'dead' end
-      redis.call('HSET', ek, 'last_attempt_at', now, 'status', status, 'done_at', now)
-      redis.call('HDEL', ek, 'next_retry_at')
-      redis.call('PEXPIRE', ek, retention)
-      redis.call('ZREM', p .. 'idx:pending:' .. trig, id)
-      local idx = p .. 'idx:' .. status .. ':' .. trig
-      redis.call('ZADD', idx, now, id)
-      idxs[idx] = status
-      if redis.call('LLEN', qk) > 0 then
-        redis.call('ZADD', ready, now, q)
-        notify = true
-        out[#out + 1] = {outcome, 1}
-      else
-        redis.call('ZREM', ready, q)
-        out[#out + 1] = {outcome, 0}
-      end
-    end
-  end
-end
-for lg in pairs(logs) do
-  redis.call('XTRIM', lg, 'MINID', '~', now - retention)
-  redis.call('PEXPIRE', lg, retention)
-end
-for idx, status in pairs(idxs) do
-  local drop = redis.call('ZRANGEBYSCORE', idx, '-inf', now - retention, 'LIMIT', 0, 100)
-  local left = redis.call('ZCARD', idx) - #drop
-  if left > max then
-    for _, x in ipairs(redis.call('ZRANGE', idx, #drop, #drop + left - max - 1)) do drop[#drop + 1] = x end
-  end
-  for _, x in ipairs(drop) do
-    if redis.call('HGET', p .. 'ev:' .. x, 'status') == status then
-      redis.call('DEL', p .. 'ev:' .. x, p .. 'evlog:' .. x)
-    end
-    redis.call('ZREM', idx, x)
-  end
-  redis.call('PEXPIRE', idx, retention)
-end
-if notify then redis.call('PUBLISH', p .. 'notify', 1) end
+local out = {share}
+for _, l in ipairs(held) do out[#out + 1] = l end
 return out
 `)
 
-// scriptRelease gives a queue back without counting an attempt (a worker
-// pool stopping mid-delivery). ARGV prefix, queue, token.
-var scriptRelease = redis.NewScript(luaNow + `
-local p, q, token = ARGV[1], ARGV[2], ARGV[3]
-local lk = p .. 'lease:' .. q
-if redis.call('GET', lk) ~= token then return 0 end
-redis.call('DEL', lk)
-if redis.call('LLEN', p .. 'q:' .. q) > 0 then
-  redis.call('ZADD', p .. 'ready', now, q)
-  redis.call('PUBLISH', p .. 'notify', 1)
-else
-  redis.call('ZREM', p .. 'ready', q)
+// scriptRelease gives lanes back: ARGV prefix, token, then lanes. With no
+// lane it also leaves the pools set (a pool stopping).
+var scriptRelease = redis.NewScript(`
+local p, tok = ARGV[1], ARGV[2]
+for i = 3, #ARGV do
+  local k = p .. 'lease:' .. ARGV[i]
+  if redis.call('GET', k) == tok then redis.call('DEL', k) end
 end
+if #ARGV == 2 then redis.call('ZREM', p .. 'pools', tok) end
 return 1
 `)
 
-// scriptRedeliver: ARGV prefix, id. A delivered or dead event goes back to
-// the tail of its queue; a pending one keeps its place. Either way tries is
-// reset and the event is due now. Returns the previous status, or false.
-var scriptRedeliver = redis.NewScript(luaNow + `
-local p, id = ARGV[1], ARGV[2]
-local ek = p .. 'ev:' .. id
-local st = redis.call('HGET', ek, 'status')
-if not st then return false end
-local trig, q = redis.call('HGET', ek, 'trigger'), redis.call('HGET', ek, 'q')
-local ready = p .. 'ready'
-redis.call('HSET', ek, 'tries', 0, 'status', 'pending')
-redis.call('HDEL', ek, 'next_retry_at', 'done_at')
-if st ~= 'pending' then
-  redis.call('PERSIST', ek)
-  redis.call('ZREM', p .. 'idx:' .. st .. ':' .. trig, id)
-  redis.call('ZADD', p .. 'idx:pending:' .. trig, now, id)
-  redis.call('RPUSH', p .. 'q:' .. q, id)
-  redis.call('ZADD', ready, 'NX', now, q)
-elseif redis.call('EXISTS', p .. 'lease:' .. q) == 0 and redis.call('LINDEX', p .. 'q:' .. q, 0) == id then
-  redis.call('ZADD', ready, now, q)
+// scriptFinish records attempts, up to finishBatch per call. ARGV prefix,
+// maxEntries, n, then n x (lane, stream id, event id, trigger, outcome (ok,
+// retry, dead), tries after the attempt, delayMs, earlier log ids, row, def
+// hash, log JSON). Returns each attempt's log id.
+var scriptFinish = redis.NewScript(luaNow + `
+local p, max, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+-- Approximate trimming works in whole nodes of 100 entries: exact below that scale.
+local approx = '~'
+if tonumber(max) < 1000 then approx = '=' end
+local out, trigs = {}, {}
+for k = 0, n - 1 do
+  local i = 4 + k * 11
+  local lane, sid, id, trig, outcome = p .. 'lane:' .. ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4]
+  local tries, delay, logs = ARGV[i+5], tonumber(ARGV[i+6]), ARGV[i+7]
+  local lid = redis.call('XADD', p .. 'log:' .. trig, 'MAXLEN', approx, max, '*', 'event_id', id, 'j', ARGV[i+10])
+  if logs == '' then logs = lid else logs = logs .. ',' .. lid end
+  trigs[trig] = true
+  if outcome == 'retry' then
+    redis.call('HSET', p .. 'retry', id, tries .. '|' .. (now + delay) .. '|' .. now .. '|' .. logs)
+  else
+    if outcome == 'dead' then
+      local m = redis.call('XRANGE', lane, sid, sid)
+      if #m > 0 then
+        local f = m[1][2]
+        f[#f + 1] = 'tries'; f[#f + 1] = tries
+        f[#f + 1] = 'logs'; f[#f + 1] = logs
+        f[#f + 1] = 'last'; f[#f + 1] = now
+        redis.call('XADD', p .. 'dead:' .. trig, 'MAXLEN', approx, max, '*', unpack(f))
+      end
+    else
+      redis.call('XADD', p .. 'done:' .. trig, 'MAXLEN', approx, max, '*', 'id', id, 'row', ARGV[i+8],
+        'def', ARGV[i+9], 'tries', tries, 'logs', logs)
+    end
+    redis.call('XACK', lane, 'g', sid)
+    redis.call('XDEL', lane, sid)
+    if tonumber(tries) > 1 then redis.call('HDEL', p .. 'retry', id) end
+  end
+  out[#out + 1] = lid
 end
-redis.call('PUBLISH', p .. 'notify', 1)
-return st
+for trig in pairs(trigs) do redis.call('SADD', p .. 'trigs', trig) end
+return out
+`)
+
+// scriptFind looks an event up by id: ARGV prefix, lanes, id. It searches
+// the lanes (pending), then the dead and done streams of every trigger
+// with logs. Returns {kind, trigger, stream id, lane, fields} or false.
+// The scan runs inside Redis (no entry crosses the network); it is for the
+// metadata API, not the delivery path.
+var scriptFind = redis.NewScript(`
+local p, n, id = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local function search(key)
+  local from = '-'
+  while true do
+    local page = redis.call('XRANGE', key, from, '+', 'COUNT', 500)
+    for _, m in ipairs(page) do
+      local f = m[2]
+      for j = 1, #f, 2 do
+        if f[j] == 'id' then
+          if f[j+1] == id then return m end
+          break
+        end
+      end
+    end
+    if #page < 500 then return nil end
+    from = '(' .. page[#page][1]
+  end
+end
+for l = 0, n - 1 do
+  local m = search(p .. 'lane:' .. l)
+  if m then return {'pending', '', m[1], l, m[2]} end
+end
+for _, t in ipairs(redis.call('SMEMBERS', p .. 'trigs')) do
+  local m = search(p .. 'dead:' .. t)
+  if m then return {'dead', t, m[1], -1, m[2]} end
+  m = search(p .. 'done:' .. t)
+  if m then return {'processed', t, m[1], -1, m[2]} end
+end
+return false
+`)
+
+// scriptPendingOf lists the pending events of one trigger: ARGV prefix,
+// lanes, trigger. Returns {lane, stream id} pairs, flat.
+var scriptPendingOf = redis.NewScript(`
+local p, n, trig = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local out = {}
+for l = 0, n - 1 do
+  local key, from = p .. 'lane:' .. l, '-'
+  while true do
+    local page = redis.call('XRANGE', key, from, '+', 'COUNT', 500)
+    for _, m in ipairs(page) do
+      local f = m[2]
+      for j = 1, #f, 2 do
+        if f[j] == 'trig' then
+          if f[j+1] == trig then out[#out + 1] = l; out[#out + 1] = m[1] end
+          break
+        end
+      end
+    end
+    if #page < 500 then break end
+    from = '(' .. page[#page][1]
+  end
+end
+return out
 `)

@@ -121,6 +121,9 @@ func (a *App) Stop(ctx context.Context) error {
 func (a *App) startWAL(ctx context.Context) error {
 	w := &wal{log: a.Log, live: a.Engine.Live, cfg: walConfig{Mode: a.Config.WALMode, Slot: a.Config.WALSlot,
 		Publication: a.Config.WALPublication, DatabaseURL: a.Config.DatabaseURL, PoolSize: a.Config.EventsPoolSize}}
+	if err := a.Pool.QueryRow(ctx, "SELECT system_identifier::text FROM pg_control_system()").Scan(&w.cfg.SystemID); err != nil {
+		return fmt.Errorf("read the database's system identifier: %w", err)
+	}
 	if a.Config.RedisURL != "" {
 		opt, err := redis.ParseURL(a.Config.RedisURL)
 		if err != nil {

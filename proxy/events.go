@@ -33,6 +33,7 @@ type wal struct {
 	sink    *delivery.Dispatcher
 	stream  *replication.Stream
 	subs    *redis.PubSub
+	changes *changeRelay
 
 	triggers atomic.Pointer[map[replication.Relation][]delivery.Trigger]
 	mu       sync.Mutex // starting the stream, publication changes
@@ -44,6 +45,7 @@ type wal struct {
 
 type walConfig struct {
 	Mode, Slot, Publication, DatabaseURL string
+	SystemID                             string // the cluster's: scopes the queue's WAL watermark
 	PoolSize                             int
 }
 
@@ -56,28 +58,35 @@ func (w *wal) TriggersFor(t replication.Relation) []delivery.Trigger {
 	return (*m)[t]
 }
 
+var _ replication.BatchSink = (*wal)(nil)
+
 // HandleTransaction is the replication sink: events are queued durably
 // first (the slot advances only after), then live queries are told which
 // tables changed.
 func (w *wal) HandleTransaction(ctx context.Context, tx *replication.Transaction) error {
+	return w.HandleTransactions(ctx, []*replication.Transaction{tx})
+}
+
+// HandleTransactions takes the transactions decoded while the previous call
+// ran: one Redis script call queues all their events.
+func (w *wal) HandleTransactions(ctx context.Context, txs []*replication.Transaction) error {
 	if w.sink != nil {
-		if err := w.sink.HandleTransaction(ctx, tx); err != nil {
+		if err := w.sink.HandleTransactions(ctx, txs); err != nil {
 			return err
 		}
 	}
 	seen := map[replication.Relation]bool{}
 	var names []metadata.QualifiedName
-	for _, c := range tx.Changes {
-		if !seen[c.Table] {
-			seen[c.Table] = true
-			names = append(names, metadata.QualifiedName{Schema: c.Table.Schema, Name: c.Table.Name})
+	for _, tx := range txs {
+		for _, c := range tx.Changes {
+			if !seen[c.Table] {
+				seen[c.Table] = true
+				names = append(names, metadata.QualifiedName{Schema: c.Table.Schema, Name: c.Table.Name})
+			}
 		}
 	}
-	if w.redis != nil {
-		// Every process (this one too) invalidates from the channel.
-		if b, err := json.Marshal(names); err == nil {
-			w.redis.Publish(ctx, w.changeChannel(), b)
-		}
+	if w.changes != nil {
+		w.changes.add(names) // every process (this one too) invalidates from the channel
 	} else {
 		w.live.Invalidate(names)
 	}
@@ -88,7 +97,7 @@ func (w *wal) HandleTransaction(ctx context.Context, tx *replication.Transaction
 func (w *wal) start(ctx context.Context, snap *metadata.Snapshot) error {
 	if w.redis != nil {
 		var err error
-		if w.queue, err = delivery.NewQueue(delivery.Config{Redis: w.redis, Prefix: w.queuePrefix()}); err != nil {
+		if w.queue, err = delivery.NewQueue(delivery.Config{Redis: w.redis, Prefix: w.queuePrefix(), Scope: w.cfg.SystemID}); err != nil {
 			return err
 		}
 		if warn, err := w.queue.CheckPersistence(ctx); err != nil {
@@ -103,6 +112,7 @@ func (w *wal) start(ctx context.Context, snap *metadata.Snapshot) error {
 		}
 		w.subs = w.redis.Subscribe(ctx, w.changeChannel())
 		go w.relayChanges(w.subs)
+		w.changes = newChangeRelay(w.redis, w.changeChannel(), w.log)
 	}
 	return w.update(ctx, snap)
 }
@@ -193,6 +203,9 @@ func (w *wal) stop(ctx context.Context) {
 	}
 	if w.subs != nil {
 		w.subs.Close()
+	}
+	if w.changes != nil {
+		w.changes.stop()
 	}
 }
 

@@ -13,16 +13,28 @@ import (
 // failing one with backoff (never skipping it), and acknowledges each.
 func (ss *session) deliver(ctx context.Context) {
 	bo := newBackoff(ss.s.cfg.MinBackoff, ss.s.cfg.MaxBackoff)
+	batch, _ := ss.s.cfg.Sink.(BatchSink)
+	var ps []*pendingTx
 	for {
-		var p *pendingTx
+		ps = ps[:0]
 		select {
-		case p = <-ss.queue:
+		case p := <-ss.queue:
+			ps = append(ps, p)
 		case <-ctx.Done():
 			return
 		}
+	more:
+		for batch != nil && len(ps) < maxBatch {
+			select {
+			case p := <-ss.queue:
+				ps = append(ps, p)
+			default:
+				break more
+			}
+		}
 		bo.reset()
 		for attempt := 1; ; attempt++ {
-			err := ss.handle(p.tx)
+			err := ss.handle(ps, batch)
 			if err == nil {
 				break
 			}
@@ -30,27 +42,36 @@ func (ss *session) deliver(ctx context.Context) {
 				return
 			}
 			delay := bo.next()
-			ss.s.log.Warn("replication: sink failed; retrying the transaction", "xid", p.tx.XID,
-				"commit_lsn", lsnString(p.tx.CommitLSN), "attempt", attempt, "retry_in", delay.String(), "error", err)
+			first, last := ps[0].tx, ps[len(ps)-1].tx
+			ss.s.log.Warn("replication: sink failed; retrying the transaction(s)", "xid", first.XID, "transactions", len(ps),
+				"commit_lsn", lsnString(first.CommitLSN), "last_commit_lsn", lsnString(last.CommitLSN),
+				"attempt", attempt, "retry_in", delay.String(), "error", err)
 			if !sleep(ctx, delay) {
 				return
 			}
 		}
-		ss.s.advance(p.end)
-		ss.acked.Add(1)
+		ss.s.advance(ps[len(ps)-1].end)
+		ss.acked.Add(uint64(len(ps)))
 		if ss.unreported.CompareAndSwap(false, true) {
 			ss.waker.wake()
 		}
 	}
 }
 
-func (ss *session) handle(tx *Transaction) (err error) {
+func (ss *session) handle(ps []*pendingTx, batch BatchSink) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("sink panicked: %v", r)
 		}
 	}()
-	return ss.s.cfg.Sink.HandleTransaction(ss.sinkCtx, tx)
+	if batch == nil || len(ps) == 1 {
+		return ss.s.cfg.Sink.HandleTransaction(ss.sinkCtx, ps[0].tx)
+	}
+	txs := make([]*Transaction, len(ps))
+	for i, p := range ps {
+		txs[i] = p.tx
+	}
+	return batch.HandleTransactions(ss.sinkCtx, txs)
 }
 
 // waker interrupts the receive loop's wait when deliver acknowledges a

@@ -33,3 +33,16 @@ type Transaction struct {
 type Sink interface {
 	HandleTransaction(ctx context.Context, tx *Transaction) error
 }
+
+// BatchSink is a Sink that can also take several consecutive transactions
+// at once (those already decoded and waiting when it is free): under many
+// small commits, one durable write then serves many. nil means all of them
+// are durable; on an error none is taken to be, and they are handed over
+// again.
+type BatchSink interface {
+	Sink
+	HandleTransactions(ctx context.Context, txs []*Transaction) error
+}
+
+// maxBatch bounds the transactions handed to a BatchSink at once.
+const maxBatch = 256

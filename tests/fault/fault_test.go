@@ -76,10 +76,11 @@ func TestRestartRedis(t *testing.T) {
 		at := s.inserted.Load()
 		t.Logf("restart-redis: redis killed; %d rows inserted, %d delivered", at, s.rcv.rows())
 		// Down until Graft felt it on both sides: queuing from the WAL
-		// and claiming work (go-redis retries hide a short outage).
+		// and reading or recording work (go-redis retries hide a short
+		// outage).
 		if err := s.waitUntil("graft failing on redis while rows are written", func() bool {
 			return s.inserted.Load() >= min(at+2000, int64(s.rows)) &&
-				s.graft.logged("replication: sink failed") && s.graft.logged("claim failed")
+				s.graft.logged("replication: sink failed") && (s.graft.logged("reading the lanes failed") || s.graft.logged("recording attempts failed"))
 		}); err != nil {
 			s.fail(err)
 		}

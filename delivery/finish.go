@@ -1,0 +1,120 @@
+package delivery
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// finishBatch bounds the attempts one finish script records (the script
+// holds Redis for its whole run).
+const finishBatch = 64
+
+// finishItem is one attempt waiting to be recorded.
+type finishItem struct {
+	ev      *Event
+	outcome string // ok, retry or dead
+	tries   int    // attempts made, this one included
+	delay   time.Duration
+	log     *InvocationLog
+	done    chan finishRes
+}
+
+// finishRes is the invocation log id of a recorded attempt, or (lead) the
+// news that the receiver is to record the pending attempts now.
+type finishRes struct {
+	logID string
+	err   error
+	lead  bool
+}
+
+// finisher records attempts in groups: one of the waiting workers (the
+// leader) runs the script for up to finishBatch of them, then hands the lead
+// to the first still waiting. A worker alone records at once; under load one
+// round trip serves many attempts.
+type finisher struct {
+	p        *WorkerPool
+	mu       sync.Mutex
+	pending  []*finishItem
+	flushing bool
+}
+
+// record writes the attempt's outcome and invocation log, retrying while
+// Redis fails until ctx ends.
+func (f *finisher) record(ctx context.Context, it finishItem) (string, error) {
+	it.done = make(chan finishRes, 1)
+	f.mu.Lock()
+	f.pending = append(f.pending, &it)
+	lead := !f.flushing
+	f.flushing = true
+	f.mu.Unlock()
+	for {
+		if !lead {
+			res := <-it.done
+			if !res.lead {
+				return res.logID, res.err
+			}
+		}
+		f.mu.Lock()
+		n := min(len(f.pending), finishBatch)
+		batch := make([]*finishItem, n)
+		copy(batch, f.pending)
+		f.pending = append(f.pending[:0], f.pending[n:]...)
+		f.mu.Unlock()
+		f.run(ctx, batch)
+		f.mu.Lock()
+		if len(f.pending) > 0 {
+			f.pending[0].done <- finishRes{lead: true}
+		} else {
+			f.flushing = false
+		}
+		f.mu.Unlock()
+		lead = false
+	}
+}
+
+// run records a batch, retrying with backoff while Redis fails: the rows
+// involved wait, which keeps their events in order.
+func (f *finisher) run(ctx context.Context, batch []*finishItem) {
+	p := f.p
+	args := make([]any, 0, 3+11*len(batch))
+	args = append(args, p.q.cfg.Prefix, p.q.cfg.MaxEntries, len(batch))
+	now := timeNow().UTC()
+	for _, it := range batch {
+		it.log.ID, it.log.CreatedAt = randomID(), now
+		lj, err := json.Marshal(it.log)
+		if err != nil {
+			lj = []byte("{}")
+		}
+		e := it.ev
+		args = append(args, e.lane, e.sid, e.ID, e.Trigger, it.outcome, it.tries, it.delay.Milliseconds(),
+			strings.Join(e.logs, ","), e.row, e.def, lj)
+	}
+	var ids []string
+	var err error
+	for fails := 1; ; fails++ {
+		rctx, cancel := context.WithTimeout(ctx, redisTimeout)
+		ids, err = scriptFinish.Run(rctx, p.q.rdb, nil, args...).StringSlice()
+		cancel()
+		if err == nil && len(ids) != len(batch) {
+			err = fmt.Errorf("finish script returned %d results for %d attempts", len(ids), len(batch))
+		}
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		p.cfg.Logger.Error("event trigger queue: recording attempts failed; retrying", "attempts", len(batch), "err", err)
+		if !sleepCtx(ctx, min(time.Duration(fails)*100*time.Millisecond, 5*time.Second)) {
+			break
+		}
+	}
+	for i, it := range batch {
+		if err != nil {
+			it.done <- finishRes{err: err}
+		} else {
+			it.done <- finishRes{logID: ids[i]}
+		}
+	}
+}
