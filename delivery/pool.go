@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -244,10 +246,25 @@ func (p *WorkerPool) releaseLanes(ctx context.Context, lanes []any) {
 	}
 }
 
-// listen handles redeliveries of pending events held here.
+// rescanPrefix marks a notification that a lane's pending list has entries
+// its holder has not seen (see handBack); other notifications are event ids
+// to redeliver.
+const rescanPrefix = "rescan:"
+
+// listen handles redeliveries of pending events held here and rescans.
 func (p *WorkerPool) listen(ps *redis.PubSub) {
 	defer p.loops.Done()
 	for m := range ps.Channel() {
+		if lane, ok := strings.CutPrefix(m.Payload, rescanPrefix); ok {
+			n, _ := strconv.Atoi(lane)
+			p.mu.Lock()
+			if l := p.lanes[n]; l != nil {
+				l.pelFrom = "0"
+			}
+			p.mu.Unlock()
+			signal(p.moved)
+			continue
+		}
 		p.redeliverPending(m.Payload)
 	}
 }

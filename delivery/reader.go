@@ -3,6 +3,8 @@ package delivery
 import (
 	"context"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -183,12 +185,19 @@ func (p *WorkerPool) parseEntry(ctx context.Context, n int, m redis.XMessage) (*
 
 // accept queues read events behind the earlier events of their rows.
 func (p *WorkerPool) accept(evs []*Event) {
+	var gone []int
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer func() {
+		p.mu.Unlock()
+		p.handBack(gone)
+	}()
 	for _, ev := range evs {
 		l := p.lanes[ev.lane]
 		if l == nil || p.state != 1 {
-			continue // lost meanwhile: the new holder reads it
+			if !slices.Contains(gone, ev.lane) {
+				gone = append(gone, ev.lane)
+			}
+			continue
 		}
 		if old := p.byID[ev.ID]; old != nil && old.ev.sid == ev.sid {
 			continue
@@ -202,6 +211,20 @@ func (p *WorkerPool) accept(evs []*Event) {
 		if len(q) == 1 {
 			p.schedule(e)
 		}
+	}
+}
+
+// handBack tells the holders of lanes given up (or lost) while a read was
+// under way that it landed in the lanes' pending lists after they had read
+// them: they read them again.
+func (p *WorkerPool) handBack(lanes []int) {
+	for _, n := range lanes {
+		ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+		if err := p.q.rdb.Publish(ctx, p.q.key("notify"), rescanPrefix+strconv.Itoa(n)).Err(); err != nil {
+			p.cfg.Logger.Error("event trigger queue: handing back a lane's events failed; its holder finds them when it next takes the lane over",
+				"lane", n, "err", err)
+		}
+		cancel()
 	}
 }
 
