@@ -49,14 +49,31 @@ func (r *changeRelay) add(names []metadata.QualifiedName) {
 	}
 }
 
+// minPublishGap spaces publishes under a stream of commits (at most 1000
+// a second, each carrying every table changed meanwhile); after a quiet
+// spell the first change goes out at once. Live queries gather changes for
+// longer than this anyway (HASURA_GRAPHQL_LIVE_QUERIES_DEBOUNCE).
+const minPublishGap = time.Millisecond
+
 func (r *changeRelay) run() {
 	defer close(r.stopped)
+	var last time.Time
 	for {
 		select {
 		case <-r.done:
 			return
 		case <-r.wake:
 		}
+		if gap := minPublishGap - time.Since(last); gap > 0 {
+			t := time.NewTimer(gap)
+			select {
+			case <-r.done:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		last = time.Now()
 		r.mu.Lock()
 		names := make([]metadata.QualifiedName, 0, len(r.pending))
 		for n := range r.pending {
