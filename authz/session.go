@@ -71,16 +71,16 @@ func (r *Resolver) ResolveRequest(ctx context.Context, h http.Header, body []byt
 	vars := sessionVars(h)
 	role := vars["x-hasura-role"]
 	delete(vars, "x-hasura-role")
-	given := h.Get("X-Hasura-Admin-Secret")
+	given := headerValue(h, "X-Hasura-Admin-Secret")
 	if given == "" {
-		given = h.Get("X-Hasura-Access-Key")
+		given = headerValue(h, "X-Hasura-Access-Key")
 	}
 	if len(r.AdminSecrets) == 0 && r.JWT == nil && r.Webhook == nil {
 		// Development mode: no credentials configured, headers are trusted.
 		if role == "" {
 			role = AdminRole
 		}
-		backend := strings.EqualFold(h.Get("X-Hasura-Use-Backend-Only-Permissions"), "true")
+		backend := strings.EqualFold(headerValue(h, "X-Hasura-Use-Backend-Only-Permissions"), "true")
 		delete(vars, "x-hasura-use-backend-only-permissions")
 		return Session{Role: role, Vars: vars, BackendOnly: backend}, nil
 	}
@@ -92,7 +92,7 @@ func (r *Resolver) ResolveRequest(ctx context.Context, h http.Header, body []byt
 		if role == "" {
 			role = AdminRole
 		}
-		backend := strings.EqualFold(h.Get("X-Hasura-Use-Backend-Only-Permissions"), "true")
+		backend := strings.EqualFold(headerValue(h, "X-Hasura-Use-Backend-Only-Permissions"), "true")
 		delete(vars, "x-hasura-use-backend-only-permissions")
 		return Session{Role: role, Vars: vars, BackendOnly: backend}, nil
 	}
@@ -135,15 +135,27 @@ func (r *Resolver) secretMatches(given string) bool {
 	return ok
 }
 
+// headerValue is h.Get(key) for a key already in canonical form, which
+// h.Get would check character by character on every request.
+func headerValue(h http.Header, canonicalKey string) string {
+	if vs := h[canonicalKey]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
 // sessionVars collects x-hasura-* headers, lower-cased, without credentials.
 func sessionVars(h http.Header) map[string]string {
+	const prefix = "x-hasura-"
 	vars := map[string]string{}
 	for k, vs := range h {
-		lk := strings.ToLower(k)
-		if !strings.HasPrefix(lk, "x-hasura-") || lk == "x-hasura-admin-secret" || lk == "x-hasura-access-key" || len(vs) == 0 {
+		// Only x-hasura-* names are lower-cased (a copy each): the other
+		// headers of every request are skipped without one.
+		if len(k) < len(prefix) || k[0]|0x20 != 'x' || !strings.EqualFold(k[:len(prefix)], prefix) || len(vs) == 0 ||
+			strings.EqualFold(k, "x-hasura-admin-secret") || strings.EqualFold(k, "x-hasura-access-key") {
 			continue
 		}
-		vars[lk] = vs[0]
+		vars[strings.ToLower(k)] = vs[0]
 	}
 	return vars
 }

@@ -96,15 +96,19 @@ func LineWriter(l *slog.Logger, typ string) func(detail []byte) {
 		return nil
 	}
 	prefix := `","level":"info","type":` + strconv.Quote(typ) + `,"detail":`
+	var line []byte // reused under h.mu: io.Writer must not keep it
 	return func(detail []byte) {
-		line := make([]byte, 0, 64+len(prefix)+len(detail))
-		line = append(line, `{"timestamp":"`...)
-		line = time.Now().UTC().AppendFormat(line, time.RFC3339Nano)
+		now := time.Now().UTC()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		line = append(line[:0], `{"timestamp":"`...)
+		line = now.AppendFormat(line, time.RFC3339Nano)
 		line = append(line, prefix...)
 		line = append(line, detail...)
 		line = append(line, "}\n"...)
-		h.mu.Lock()
 		h.w.Write(line)
-		h.mu.Unlock()
+		if cap(line) > 64<<10 {
+			line = nil // do not keep one huge line's buffer
+		}
 	}
 }

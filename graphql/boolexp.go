@@ -1,8 +1,6 @@
 package graphql
 
 import (
-	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/graftql/graft/metadata"
@@ -189,6 +187,11 @@ func (c *compiler) comparison(lhs string, typ pgType, op string, v any) (string,
 	if m, ok := v.(missingSessionVar); ok {
 		return "", m.err()
 	}
+	if b, ok := v.(boundValue); ok && simpleOps[op] == "" {
+		// Only a simple operator's operand is bound; the others read the
+		// value, so the SQL cannot be reused for another one.
+		v, c.notReusable = b.v, true
+	}
 	if _, ok := columnOps[op]; ok {
 		return c.columnComparison(lhs, op, v)
 	}
@@ -306,87 +309,6 @@ func (c *compiler) geoParam(v any, typ pgType) string {
 		return expr + "::geography"
 	}
 	return expr
-}
-
-// permFilter is the role's select filter on a table, compiled for alias; "" for admin.
-func (c *compiler) permFilter(t *metadata.Table, alias string) (string, error) {
-	a := c.rs.access[t]
-	if a == nil || a.Unlimited || c.inPermission {
-		return "", nil
-	}
-	if len(a.Parents) > 0 {
-		f, err := c.inheritedFilter(a.Parents, t, alias)
-		if err != nil || f == "true" {
-			return "", err
-		}
-		return f, nil
-	}
-	exp := c.sessionResolved(a.Filter)
-	c.inPermission = true
-	s, err := c.boolExp(t, alias, exp)
-	c.inPermission = false
-	if err != nil {
-		return "", fmt.Errorf("permission filter on %s: %w", t.Name.String(), err)
-	}
-	if s == "true" {
-		return "", nil
-	}
-	return s, nil
-}
-
-// sessionResolved converts a stored permission filter into an input value,
-// replacing x-hasura-* strings with the session's values.
-func (c *compiler) sessionResolved(v any) object {
-	return asObject(c.resolveSessionValue(v))
-}
-
-func (c *compiler) resolveSessionValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		out := make(object, 0, len(v))
-		for _, k := range keys {
-			name := k
-			if strings.HasPrefix(name, "$") {
-				name = "_" + name[1:] // the legacy $eq/$or spelling
-			}
-			out = append(out, objField{Name: name, Value: c.resolveSessionValue(v[k])})
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = c.resolveSessionValue(x)
-		}
-		return out
-	case string:
-		name := strings.ToLower(v)
-		if strings.HasPrefix(name, "x-hasura-") {
-			if name == "x-hasura-role" {
-				return c.session.Role
-			}
-			if sv, ok := c.session.Vars[name]; ok {
-				return sv
-			}
-			return missingSessionVar(name)
-		}
-		return v
-	case float64:
-		return fmt.Sprint(v)
-	}
-	return v
-}
-
-// missingSessionVar stands for a session variable a permission names but
-// the request does not carry; using it is an error, as in Hasura.
-type missingSessionVar string
-
-func (m missingSessionVar) err() error {
-	return &queryError{Code: "not-found", Path: "$", Message: fmt.Sprintf("missing session variable: %q", string(m))}
 }
 
 var columnOps = map[string]string{"_ceq": "=", "_cne": "<>", "_cgt": ">", "_clt": "<", "_cgte": ">=", "_clte": "<="}

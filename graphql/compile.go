@@ -14,6 +14,13 @@ type Statement struct {
 // for explain, golden tests and benchmarks against the raw-SQL floor.
 // errBody is a response body in Hasura's error shape when compilation fails.
 func (e *Engine) Compile(ctx context.Context, sess Session, req *Request) (stmts []Statement, errBody []byte) {
+	return e.compile(sess, req, planCached)
+}
+
+// compile is Compile with the planning step given: planCached, or plan
+// for tests comparing the reused SQL with a fresh compile.
+func (e *Engine) compile(sess Session, req *Request,
+	planner func(*roleSchema, *preparedOp, map[string]any, Session) ([]plannedField, error)) (stmts []Statement, errBody []byte) {
 	rs, err := e.roleSchema(sess)
 	if err != nil {
 		return nil, errorBody(err)
@@ -22,11 +29,11 @@ func (e *Engine) Compile(ctx context.Context, sess Session, req *Request) (stmts
 	if err != nil {
 		return nil, errorBody(err)
 	}
-	vars, err := coerceVariables(rs, prep, req.Variables)
+	vars, err := coerceVariables(prep, req.Variables)
 	if err != nil {
 		return nil, errorBody(err)
 	}
-	fields, err := plan(rs, prep, vars, sess)
+	fields, err := planner(rs, prep, vars, sess)
 	if err != nil {
 		return nil, errorBody(err)
 	}

@@ -65,6 +65,29 @@ type Result struct {
 
 // ExecuteBody runs a POSTed body: one request object or a batch (a JSON array).
 func (e *Engine) ExecuteBody(ctx context.Context, sess Session, body []byte) Result {
+	if req, vars, ok := decodeRequest(body); ok {
+		return e.execute(ctx, sess, &req, vars, true)
+	}
+	return e.executeBody(ctx, sess, body)
+}
+
+// ExecuteJSONBody is ExecuteBody for a body not yet known to be JSON; isJSON
+// is false, and nothing ran, when it is not JSON at all (which Hasura
+// answers with invalid-json). The usual body is validated and decoded in
+// one pass.
+func (e *Engine) ExecuteJSONBody(ctx context.Context, sess Session, body []byte) (res Result, isJSON bool) {
+	if req, vars, ok := decodeRequest(body); ok {
+		return e.execute(ctx, sess, &req, vars, true), true
+	}
+	if !json.Valid(body) {
+		return Result{}, false
+	}
+	return e.executeBody(ctx, sess, body), true
+}
+
+// executeBody is ExecuteBody through encoding/json: batches, and bodies
+// decodeRequest leaves to it.
+func (e *Engine) executeBody(ctx context.Context, sess Session, body []byte) Result {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		var reqs []Request

@@ -22,6 +22,7 @@ func (c *compiler) callArgs(fn *metadata.CatalogFunction, rowExpr string, rowIdx
 			given = append(given, arg{i, rowExpr})
 		case i == sessionIdx:
 			given = append(given, arg{i, c.param(c.session.JSON()) + "::json"})
+			c.notReusable = true // the whole session: no slot refills it
 		default:
 			name := "arg_" + strconv.Itoa(i+1)
 			if i < len(fn.ArgNames) && fn.ArgNames[i] != "" {

@@ -99,6 +99,12 @@ func (env *goldenEnv) checkValuesAreBound(t *testing.T, c goldenCase, stmts []gr
 	}
 
 	pstmts := compile(t, env.srv, pc)
+	// The engine may reuse the SQL compiled for the original values
+	// (sqlcache.go); a fresh compile must give the same.
+	fresh, _ := env.srv.App.Engine.CompileFresh(pc.session, &graphql.Request{Query: pc.query, Variables: pc.vars})
+	if argsJSON(fresh) != argsJSON(pstmts) {
+		t.Errorf("reused SQL differs from a fresh compile:\n  reused: %s\n  fresh:  %s", argsJSON(pstmts), argsJSON(fresh))
+	}
 	if len(pstmts) != len(stmts) {
 		t.Fatalf("changing the request's values changed the statements: %d, then %d", len(stmts), len(pstmts))
 	}

@@ -10,8 +10,21 @@ import (
 // order (into object). json.Decoder.Token boxes every token and was the
 // largest cost of requests with big variables.
 type scanner struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	depth int // objects and lists open
+}
+
+// maxDepth is encoding/json's nesting limit: deeper input is an error, not
+// a deeper recursion.
+const maxDepth = 10000
+
+// enter opens an object or list.
+func (p *scanner) enter() error {
+	if p.depth++; p.depth > maxDepth {
+		return p.errorf("exceeded max depth")
+	}
+	return nil
 }
 
 func (p *scanner) ws() {
@@ -62,10 +75,14 @@ func (p *scanner) literal(word string) bool {
 
 func (p *scanner) object() (any, error) {
 	p.i++ // {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
 	obj := object{}
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
+		p.depth--
 		return obj, nil
 	}
 	for {
@@ -91,6 +108,7 @@ func (p *scanner) object() (any, error) {
 		}
 		if p.i < len(p.b) && p.b[p.i] == '}' {
 			p.i++
+			p.depth--
 			return obj, nil
 		}
 		return nil, p.errorf("expected ',' or '}'")
@@ -99,10 +117,14 @@ func (p *scanner) object() (any, error) {
 
 func (p *scanner) list() (any, error) {
 	p.i++ // [
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
 	list := []any{}
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
+		p.depth--
 		return list, nil
 	}
 	for {
@@ -118,6 +140,7 @@ func (p *scanner) list() (any, error) {
 		}
 		if p.i < len(p.b) && p.b[p.i] == ']' {
 			p.i++
+			p.depth--
 			return list, nil
 		}
 		return nil, p.errorf("expected ',' or ']'")
@@ -142,8 +165,10 @@ func (p *scanner) number() (any, error) {
 	return n, nil
 }
 
-// str reads a string; plain ASCII is sliced directly, anything with escapes
-// or non-ASCII bytes goes through encoding/json for exact unescaping.
+// str reads a string; plain ASCII is sliced directly, ASCII with the
+// one-character escapes (a query's \n) is unescaped here, and anything
+// else (\u escapes, control or non-ASCII bytes) goes through encoding/json
+// for exact unescaping.
 func (p *scanner) str() (string, error) {
 	if p.i >= len(p.b) || p.b[p.i] != '"' {
 		return "", p.errorf("expected a string")
@@ -155,23 +180,55 @@ func (p *scanner) str() (string, error) {
 			p.i = j + 1
 			return s, nil
 		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
-			k := j
-			for k < len(p.b) && p.b[k] != '"' {
-				if p.b[k] == '\\' {
-					k++
-				}
-				k++
-			}
-			if k >= len(p.b) {
-				return "", p.errorf("unterminated string")
-			}
-			var s string
-			if err := json.Unmarshal(p.b[p.i:k+1], &s); err != nil {
-				return "", p.errorf("%v", err)
-			}
-			p.i = k + 1
-			return s, nil
+			return p.escapedStr(j)
 		}
 	}
 	return "", p.errorf("unterminated string")
+}
+
+// escapedStr reads the string at p.i whose first escape or special byte
+// is at j.
+func (p *scanner) escapedStr(j int) (string, error) {
+	buf := make([]byte, 0, j-p.i+32)
+	buf = append(buf, p.b[p.i+1:j]...)
+	for ; j < len(p.b); j++ {
+		c := p.b[j]
+		switch {
+		case c == '"':
+			p.i = j + 1
+			return string(buf), nil
+		case c == '\\' && j+1 < len(p.b) && simpleEscapes[p.b[j+1]] != 0:
+			buf = append(buf, simpleEscapes[p.b[j+1]])
+			j++
+		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
+			return p.jsonStr()
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return "", p.errorf("unterminated string")
+}
+
+// simpleEscapes maps the byte after a backslash to what it stands for,
+// for JSON's one-character escapes (\u is not one).
+var simpleEscapes = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
+// jsonStr reads the string at p.i through encoding/json.
+func (p *scanner) jsonStr() (string, error) {
+	k := p.i + 1
+	for k < len(p.b) && p.b[k] != '"' {
+		if p.b[k] == '\\' {
+			k++
+		}
+		k++
+	}
+	if k >= len(p.b) {
+		return "", p.errorf("unterminated string")
+	}
+	var s string
+	if err := json.Unmarshal(p.b[p.i:k+1], &s); err != nil {
+		return "", p.errorf("%v", err)
+	}
+	p.i = k + 1
+	return s, nil
 }

@@ -132,7 +132,7 @@ func (c *compiler) presets(t *metadata.Table, a *writeAccess) map[string]any {
 	}
 	out := map[string]any{}
 	for k, v := range a.Set {
-		out[k] = c.resolveSessionValue(v)
+		out[k] = c.resolveSessionValue(v, "")
 	}
 	return out
 }

@@ -31,7 +31,7 @@ func (e *Engine) StartOperation(ctx context.Context, sess Session, req *Request,
 		res := e.Execute(ctx, sess, req)
 		return OperationResult{Body: res.Body, RequestError: res.RequestError}
 	}
-	vars, err := coerceVariables(rs, prep, req.Variables)
+	vars, err := coerceVariables(prep, req.Variables)
 	if err != nil {
 		return OperationResult{Body: errorBody(err), RequestError: true}
 	}

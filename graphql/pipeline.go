@@ -1,7 +1,6 @@
 package graphql
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"github.com/graftql/graft/metadata"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/language/ast"
-	"github.com/jackc/pgx/v5"
 )
 
 // preparedOp is a parsed and validated operation: the cacheable part of a request.
@@ -21,6 +19,12 @@ type preparedOp struct {
 	op    *ast.OperationDefinition
 	frags fragments
 	nulls *nullMarks
+	// reuse says how the variables decide the SQL (nil: compile every
+	// request); sql holds the compiled variants (sqlcache.go).
+	reuse *reuseRules
+	sql   sqlCache
+	// varTypes are op's declared variable types in the role's schema.
+	varTypes []graphql.Input
 }
 
 // plannedField is one root field: a SQL statement, or a value computed in Go
@@ -39,6 +43,12 @@ type plannedField struct {
 // Execute runs one request through the named steps: schema, parse+validate
 // (cached), variables, plan, SQL, execute, write.
 func (e *Engine) Execute(ctx context.Context, sess Session, req *Request) Result {
+	return e.execute(ctx, sess, req, nil, false)
+}
+
+// execute is Execute; with decoded, vars is req.Variables already decoded
+// (decodeRequest), which coerceVariables then does not decode again.
+func (e *Engine) execute(ctx context.Context, sess Session, req *Request, vars any, decoded bool) Result {
 	rs, err := e.roleSchema(sess)
 	if err != nil {
 		return Result{Body: errorBody(&queryError{Code: "unexpected", Path: "$", Message: err.Error()})}
@@ -47,18 +57,23 @@ func (e *Engine) Execute(ctx context.Context, sess Session, req *Request) Result
 	if err != nil {
 		return Result{Body: errorBody(err), RequestError: true}
 	}
-	vars, err := coerceVariables(rs, prep, req.Variables)
+	if !decoded {
+		if vars, err = decodeVariables(req.Variables); err != nil {
+			return Result{Body: errorBody(err), RequestError: true}
+		}
+	}
+	coerced, err := coerceDecoded(prep, vars)
 	if err != nil {
 		return Result{Body: errorBody(err), RequestError: true}
 	}
 	switch prep.op.Operation {
 	case ast.OperationTypeMutation:
-		return e.runMutation(ctx, rs, prep, vars, sess)
+		return e.runMutation(ctx, rs, prep, coerced, sess)
 	case ast.OperationTypeSubscription:
 		return Result{Body: errorBody(&queryError{Code: "validation-failed", Path: "$",
 			Message: "subscriptions are served over WebSocket only"}), RequestError: true}
 	}
-	fields, err := plan(rs, prep, vars, sess)
+	fields, err := planCached(rs, prep, coerced, sess)
 	if err != nil {
 		return Result{Body: errorBody(err), RequestError: true}
 	}
@@ -107,18 +122,29 @@ func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
 	default:
 		return nil, &queryError{Code: "validation-failed", Path: "$", Message: "exactly one operation has to be present in the document when operationName is not specified"}
 	}
+	p.varTypes = variableTypes(&rs.Schema, p.op.VariableDefinitions)
+	p.reuse = analyzeReuse(rs, p.op, p.frags)
 	e.storePlan(rs, key, p)
 	return p, nil
 }
 
 // plan compiles every root field of the operation.
 func plan(rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session) ([]plannedField, error) {
+	return compileFields(rs, prep, vars, sess, nil)
+}
+
+// compileFields is plan; with rec, each root field compiles for reuse
+// (sqlcache.go) and rec gathers what that needs.
+func compileFields(rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session, rec *reuseRecord) ([]plannedField, error) {
 	root := "query_root"
 	if prep.op.Operation == ast.OperationTypeSubscription {
 		root = "subscription_root"
 	}
 	groups := collectFields([]*ast.SelectionSet{prep.op.SelectionSet}, root, prep.frags, vars)
 	out := make([]plannedField, 0, len(groups))
+	if rec != nil {
+		rec.slots = make([][]argSlot, len(groups))
+	}
 	var introspection []*fieldGroup
 	for _, g := range groups {
 		switch g.Name {
@@ -131,9 +157,16 @@ func plan(rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session) (
 			continue
 		}
 		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess}
+		if rec != nil {
+			c.vars, c.reusing = rec.vars, true
+		}
 		sql, err := c.root(g)
 		if err != nil {
 			return nil, err
+		}
+		if rec != nil {
+			rec.slots[len(out)] = c.slots
+			rec.notReusable = rec.notReusable || c.notReusable
 		}
 		out = append(out, plannedField{key: g.Key, sql: sql, args: c.args, tables: c.tables, volatile: c.volatile})
 	}
@@ -200,64 +233,6 @@ func joinAnd(parts []string) string {
 		out += p
 	}
 	return out
-}
-
-// run executes the statements in one round trip and writes the response
-// from Postgres's JSON bytes without re-encoding them.
-func (e *Engine) run(ctx context.Context, fields []plannedField) Result {
-	batch := &pgx.Batch{}
-	for _, f := range fields {
-		if f.sql != "" {
-			batch.Queue(f.sql, f.args...)
-		}
-	}
-	if len(fields) == 1 && fields[0].sql == "" {
-		batch = &pgx.Batch{}
-	}
-	results := make([][]byte, len(fields))
-	if batch.Len() == 1 {
-		// One statement: QueryRow skips the batch machinery.
-		for i, f := range fields {
-			if f.sql != "" {
-				if err := e.pool.QueryRow(ctx, f.sql, f.args...).Scan(&results[i]); err != nil {
-					return Result{Body: errorBody(dbError(err))}
-				}
-			}
-		}
-	} else if batch.Len() > 1 {
-		br := e.pool.SendBatch(ctx, batch)
-		for i, f := range fields {
-			if f.sql == "" {
-				continue
-			}
-			if err := br.QueryRow().Scan(&results[i]); err != nil {
-				br.Close()
-				return Result{Body: errorBody(dbError(err))}
-			}
-		}
-		if err := br.Close(); err != nil {
-			return Result{Body: errorBody(dbError(err))}
-		}
-	}
-	var buf bytes.Buffer
-	buf.WriteString(`{"data":{`)
-	for i, f := range fields {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		buf.WriteString(strconv.Quote(f.key))
-		buf.WriteByte(':')
-		switch {
-		case f.static != nil:
-			buf.Write(f.static)
-		case results[i] == nil:
-			buf.WriteString("null")
-		default:
-			buf.Write(results[i])
-		}
-	}
-	buf.WriteString("}}")
-	return Result{Body: buf.Bytes()}
 }
 
 // errorBody renders errors in Hasura's GraphQL shape.

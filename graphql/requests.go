@@ -15,13 +15,31 @@ import (
 
 // coerceVariables decodes the variables (keeping key order), applies
 // defaults, and checks them against their declared types.
-func coerceVariables(rs *roleSchema, prep *preparedOp, raw json.RawMessage) (map[string]any, error) {
-	vars := map[string]any{}
-	if len(raw) > 0 && string(raw) != "null" {
-		v, err := decodeOrdered(raw)
-		if err != nil {
-			return nil, &queryError{Code: "parse-failed", Path: "$.variables", Message: err.Error()}
-		}
+func coerceVariables(prep *preparedOp, raw json.RawMessage) (map[string]any, error) {
+	v, err := decodeVariables(raw)
+	if err != nil {
+		return nil, err
+	}
+	return coerceDecoded(prep, v)
+}
+
+// decodeVariables decodes a request's variables; nil for none or null.
+func decodeVariables(raw json.RawMessage) (any, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	v, err := decodeOrdered(raw)
+	if err != nil {
+		return nil, &queryError{Code: "parse-failed", Path: "$.variables", Message: err.Error()}
+	}
+	return v, nil
+}
+
+// coerceDecoded is coerceVariables on decoded variables (nil: none).
+func coerceDecoded(prep *preparedOp, v any) (map[string]any, error) {
+	defs := prep.op.VariableDefinitions
+	vars := make(map[string]any, len(defs))
+	if v != nil {
 		obj, ok := v.(object)
 		if !ok {
 			return nil, &queryError{Code: "parse-failed", Path: "$.variables", Message: "variables must be an object"}
@@ -30,7 +48,6 @@ func coerceVariables(rs *roleSchema, prep *preparedOp, raw json.RawMessage) (map
 			vars[f.Name] = f.Value
 		}
 	}
-	defs := prep.op.VariableDefinitions
 	if len(defs) == 0 {
 		return vars, nil
 	}
@@ -40,7 +57,7 @@ func coerceVariables(rs *roleSchema, prep *preparedOp, raw json.RawMessage) (map
 			vars[name] = valueOf(d.DefaultValue, nil)
 		}
 	}
-	if err := checkVariables(rs, defs, vars); err != nil {
+	if err := checkVariables(prep.varTypes, defs, vars); err != nil {
 		return nil, err
 	}
 	return vars, nil

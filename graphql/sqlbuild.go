@@ -31,6 +31,12 @@ type compiler struct {
 	args     []any
 	nAlias   int
 	typename map[string]bool // object types whose __typename is asked, for tests
+	// reusing: the SQL is compiled for later requests too (sqlcache.go):
+	// boundValue operands are recorded in slots, and notReusable is set
+	// when a request value is read in a way only a new compile can redo.
+	reusing     bool
+	slots       []argSlot
+	notReusable bool
 }
 
 // Session is who runs a request.
@@ -76,34 +82,25 @@ func textOf(v any) (any, error) {
 }
 
 // typed binds v as text cast to the Postgres type, so Postgres parses it
-// exactly as it would a literal of that type.
+// exactly as it would a literal of that type. The SQL text does not depend
+// on v, which is what lets a boundValue's slot be refilled (sqlcache.go).
 func (c *compiler) typed(v any, typ pgType) (string, error) {
 	if m, ok := v.(missingSessionVar); ok {
 		return "", m.err()
 	}
-	if typ.Name == "json" || typ.Name == "jsonb" {
-		// A GraphQL string is a JSON string, not JSON text.
-		if v == nil {
-			return c.param(nil) + "::text::" + typ.sql(), nil
-		}
-		b, err := json.Marshal(toJSONValue(v))
-		if err != nil {
-			return "", err
-		}
-		return c.param(string(b)) + "::text::" + typ.sql(), nil
+	b, isBound := v.(boundValue)
+	if isBound {
+		v = b.v
 	}
-	if list, ok := v.([]any); ok && strings.HasPrefix(typ.Name, "_") {
-		lit, err := arrayLiteral(list)
-		if err != nil {
-			return "", err
-		}
-		return c.param(lit) + "::text::" + typ.sql(), nil
-	}
-	t, err := textOf(v)
+	arg, err := bindArg(v, typ)
 	if err != nil {
 		return "", err
 	}
-	return c.param(t) + "::text::" + typ.sql(), nil
+	p := c.param(arg)
+	if isBound {
+		c.slots = append(c.slots, argSlot{arg: len(c.args) - 1, name: b.name, session: b.session, typ: typ})
+	}
+	return p + "::text::" + typ.sql(), nil
 }
 
 // arrayLiteral renders a list as a Postgres array literal: {"a","b",NULL}.

@@ -14,10 +14,12 @@ import (
 // one-element list), Int/Float/String/Boolean, enum values, and input
 // objects' unknown and missing required fields. Custom scalars accept any
 // value: Postgres parses them from the bind parameter.
-func checkVariables(rs *roleSchema, defs []*ast.VariableDefinition, vars map[string]any) error {
-	for _, d := range defs {
+// types are the declared types (variableTypes), resolved once per prepared
+// operation.
+func checkVariables(types []graphql.Input, defs []*ast.VariableDefinition, vars map[string]any) error {
+	for i, d := range defs {
 		name := d.Variable.Name.Value
-		t := inputTypeOf(&rs.Schema, d.Type)
+		t := types[i]
 		if t == nil {
 			return &queryError{Code: "validation-failed", Path: "$.variableValues." + name,
 				Message: fmt.Sprintf("variable %q has an unknown type", name)}
@@ -30,6 +32,16 @@ func checkVariables(rs *roleSchema, defs []*ast.VariableDefinition, vars map[str
 		}
 	}
 	return nil
+}
+
+// variableTypes resolves declared variable types in the role's schema; nil
+// for an unknown type.
+func variableTypes(s *graphql.Schema, defs []*ast.VariableDefinition) []graphql.Input {
+	types := make([]graphql.Input, len(defs))
+	for i, d := range defs {
+		types[i] = inputTypeOf(s, d.Type)
+	}
+	return types
 }
 
 func inputTypeOf(s *graphql.Schema, t ast.Type) graphql.Input {

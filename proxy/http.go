@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -24,6 +25,10 @@ var Version = "v0.1.0-dev"
 
 // maxBody bounds request bodies; a larger one is refused rather than buffered.
 const maxBody = 64 << 20
+
+// chunkingSize is how much of a response net/http buffers before it gives
+// up on computing Content-Length itself and sends the body chunked.
+const chunkingSize = 2048
 
 // Server serves Graft's HTTP API.
 type Server struct {
@@ -100,7 +105,7 @@ func (s *Server) Handler() http.Handler {
 
 func (s *Server) graphql(legacy bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		body, err := readBody(w, r)
 		if err != nil {
 			writeGraphQLError(w, 400, "bad-request", "request body too large or unreadable")
 			return
@@ -115,7 +120,8 @@ func (s *Server) graphql(legacy bool) http.HandlerFunc {
 			writeGraphQLError(w, status, ae.Code, ae.Message)
 			return
 		}
-		if !json.Valid(body) {
+		res, isJSON := s.Engine.ExecuteJSONBody(r.Context(), sess, body)
+		if !isJSON {
 			// Hasura answers a body that is not JSON at all with invalid-json
 			// (HTTP 200 on /v1/graphql, 400 on /v1alpha1/graphql).
 			status := 200
@@ -125,15 +131,30 @@ func (s *Server) graphql(legacy bool) http.HandlerFunc {
 			writeGraphQLError(w, status, "invalid-json", "Error in $: Failed reading: not a valid json value")
 			return
 		}
-		res := s.Engine.ExecuteBody(r.Context(), sess, body)
 		status := 200
 		if legacy && res.RequestError {
 			status = 400
 		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header()["Content-Type"] = jsonContentType
+		if len(res.Body) > chunkingSize {
+			// net/http would send it chunked: the length is known, say it.
+			w.Header()["Content-Length"] = []string{strconv.Itoa(len(res.Body))}
+		}
 		w.WriteHeader(status)
 		w.Write(res.Body)
 	}
+}
+
+// readBody reads a request body of at most maxBody bytes. With a
+// Content-Length (the usual case) it reads into one buffer of that size
+// instead of growing one as io.ReadAll does.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= maxBody {
+		body := make([]byte, n)
+		_, err := io.ReadFull(r.Body, body)
+		return body, err
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 }
 
 func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
@@ -222,8 +243,12 @@ func authError(err error) *authz.Error {
 	return &authz.Error{Status: 500, Code: "unexpected", Message: err.Error()}
 }
 
+// jsonContentType is the Content-Type of every JSON response, one shared
+// slice: net/http only reads it.
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

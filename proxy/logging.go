@@ -64,13 +64,13 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		d = append(d, `{"http_info":{"status":`...)
 		d = strconv.AppendInt(d, int64(rec.status), 10)
 		d = append(d, `,"method":`...)
-		d = strconv.AppendQuote(d, r.Method)
+		d = appendJSONString(d, r.Method)
 		d = append(d, `,"url":`...)
 		d = appendJSONString(d, r.URL.Path)
 		d = append(d, `,"ip":`...)
 		d = appendJSONString(d, r.RemoteAddr)
 		d = append(d, `,"http_version":`...)
-		d = strconv.AppendQuote(d, r.Proto)
+		d = appendJSONString(d, r.Proto)
 		d = append(d, `},"operation":{"response_size":`...)
 		d = strconv.AppendInt(d, int64(rec.size), 10)
 		d = append(d, `,"query_execution_time":`...)
@@ -80,8 +80,17 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// appendJSONString appends s as a JSON string.
+// appendJSONString appends s as a JSON string. Paths and addresses are
+// plain ASCII, appended as they are; anything else goes through
+// encoding/json (with its HTML escaping, as before).
 func appendJSONString(dst []byte, s string) []byte {
-	b, _ := json.Marshal(s)
-	return append(dst, b...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }
