@@ -24,13 +24,13 @@ type workload struct {
 	bodies   [][]byte
 	reqs     []graphql.Request
 	sessions []graphql.Session
-	headers  []http.Header // nil entries: admin
+	headers  []http.Header // everything request i sends: admin secret, role, session variables
 	stmts    []graphql.Statement
 }
 
 // post sends request i to Graft over HTTP as its session.
 func (w *workload) post(ctx context.Context, env *benchEnv, i int) error {
-	return env.client.postAs(ctx, w.bodies[i], w.headers[i])
+	return env.client.post(ctx, w.bodies[i], w.headers[i])
 }
 
 // prepare builds n requests of q and compiles each with Graft's engine, for
@@ -52,7 +52,7 @@ func prepare(ctx context.Context, env *benchEnv, q benchQuery, n int) (*workload
 		if q.session != nil {
 			w.sessions[i] = q.session(i)
 		}
-		w.headers[i] = sessionHeaders(w.sessions[i])
+		w.headers[i] = env.client.headerWith(sessionHeaders(w.sessions[i]))
 		stmts, errBody := env.app.Engine.Compile(ctx, w.sessions[i], &w.reqs[i])
 		if errBody != nil {
 			return nil, fmt.Errorf("compile: %s", errBody)

@@ -123,11 +123,13 @@ func run(s settings) error {
 	}
 	fmt.Println()
 	printTable(os.Stdout, rows)
-	httpBase, parts, err := breakdown(ctx, env, workloads, s.serialN, s.warmup, 1)
+	httpBase, parts, err := breakdown(ctx, env, workloads, s.serialN, s.warmup, alternatingRounds)
 	if err != nil {
 		return fmt.Errorf("breakdown: %w", err)
 	}
+	fmt.Printf("\n(the breakdown below alternates its pieces in %d rounds)", alternatingRounds)
 	printBreakdown(os.Stdout, httpBase, parts)
+	printTarget(os.Stdout, rows, parts)
 
 	sectionStart := time.Now()
 	perms, err := runPermissions(ctx, env, s)
@@ -149,12 +151,13 @@ func run(s settings) error {
 	return nil
 }
 
-// measure runs one query at one concurrency: Graft through HTTP, then the
-// floor, each after its own warm-up on the same request mix.
+// measure runs one query at one concurrency: Graft through HTTP and the
+// floor, each after its own warm-up on the same request mix, alternating
+// in rounds so that noise from neighbours lands on both.
 func measure(ctx context.Context, env *benchEnv, w *workload, c, n, warmup int) (row, error) {
 	graft := func(ctx context.Context, i int) error { return w.post(ctx, env, i) }
 	floor := func(ctx context.Context, i int) error { return env.floorQuery(ctx, w.stmts[i]) }
-	return measurePair(ctx, w.q.name, c, n, warmup, 1, graft, floor, nil)
+	return measurePair(ctx, w.q.name, c, n, warmup, alternatingRounds, graft, floor, nil)
 }
 
 // measurePair measures graft and floor with measureSides.

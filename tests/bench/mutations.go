@@ -92,11 +92,7 @@ func prepareMutation(name string, rows, n int) (*mutWorkload, error) {
 
 // graft sends request i to Graft over HTTP and checks its answer.
 func (w *mutWorkload) graft(ctx context.Context, env *benchEnv, i int) error {
-	b, err := env.client.do(ctx, env.client.url, w.bodies[i])
-	if err != nil {
-		return err
-	}
-	return w.check(b)
+	return env.client.exchange(ctx, env.client.url, w.bodies[i], nil, w.check)
 }
 
 // check compares an answer with want, ignoring JSON whitespace (Postgres's

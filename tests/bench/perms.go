@@ -164,7 +164,7 @@ func verifyReader(ctx context.Context, env *benchEnv, admin, reader *workload, n
 			nonEmpty++
 		}
 		org, _ := strconv.Atoi(reader.sessions[i].Vars["x-hasura-org-id"])
-		other := sessionHeaders(readerSession(1 + org%nOrgs))
+		other := env.client.headerWith(sessionHeaders(readerSession(1 + org%nOrgs)))
 		o, err := env.client.send(ctx, env.client.url, reader.bodies[i], other)
 		if err != nil {
 			return fmt.Errorf("reader request %d in another org: %w", i, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -30,7 +29,15 @@ func (r row) p50Ratio() float64 { return float64(r.graft.p50) / float64(r.floor.
 func (r row) rpsRatio() float64 { return r.floor.rps() / r.graft.rps() }
 
 func printTable(out io.Writer, rows []row) {
+	fmt.Fprintf(out, "(graft and floor alternate in %d rounds)\n", alternatingRounds)
 	printRows(out, "query", rows)
+}
+
+// printTarget gives the verdict at concurrency 1 with what bounds it: the
+// bare HTTP handler running the same statement (the HTTP+SQL floor) shows
+// how much of the ratio any HTTP server in front of the SQL costs here, and
+// Graft minus that floor is what Graft itself adds.
+func printTarget(out io.Writer, rows []row, ps []parts) {
 	fmt.Fprintf(out, "\ntarget: p50 <= %.1fx floor at concurrency 1\n", targetP50Ratio)
 	for _, r := range rows {
 		if r.concurrency != 1 {
@@ -42,6 +49,14 @@ func printTable(out io.Writer, rows []row) {
 		}
 		fmt.Fprintf(out, "  %-30s p50 %.2fx floor (+%s per request): %s\n",
 			r.query, r.p50Ratio(), ms(r.graft.p50-r.floor.p50), verdict)
+		for _, p := range ps {
+			if p.query != r.query {
+				continue
+			}
+			fmt.Fprintf(out, "  %-30s   breakdown: HTTP+SQL floor %.2fx floor; graft %.2fx floor, %.2fx the HTTP+SQL floor (%+.3fms)\n",
+				"", float64(p.httpSQL)/float64(p.floor), float64(p.graft)/float64(p.floor),
+				float64(p.graft)/float64(p.httpSQL), float64(p.graft-p.httpSQL)/float64(time.Millisecond))
+		}
 	}
 }
 
@@ -69,7 +84,7 @@ type parts struct {
 // rounds > 1 every piece of every workload alternates (measureSides), so
 // that the workloads' pieces can be compared with each other too.
 func breakdown(ctx context.Context, env *benchEnv, ws []*workload, n, warmup, rounds int) (httpBase time.Duration, out []parts, err error) {
-	typename := func(ctx context.Context, _ int) error { return env.client.post(ctx, typenameBody) }
+	typename := func(ctx context.Context, _ int) error { return env.client.post(ctx, typenameBody, nil) }
 	if httpBase, err = p50Of(ctx, n, warmup, typename); err != nil {
 		return 0, nil, fmt.Errorf("http baseline: %w", err)
 	}
@@ -94,10 +109,12 @@ func breakdown(ctx context.Context, env *benchEnv, ws []*workload, n, warmup, ro
 			return nil
 		}
 		floor := func(ctx context.Context, i int) error { return env.floorQuery(ctx, w.stmts[i]) }
-		httpURL := env.httpFloor.url + "/" + strconv.Itoa(k) + "/"
+		httpURLs, err := env.httpFloor.urls(k, len(w.stmts))
+		if err != nil {
+			return 0, nil, err
+		}
 		httpSQL := func(ctx context.Context, i int) error {
-			_, err := env.client.send(ctx, httpURL+strconv.Itoa(i), w.bodies[i], w.headers[i])
-			return err
+			return env.client.exchange(ctx, httpURLs[i], w.bodies[i], w.headers[i], nil)
 		}
 		graft := func(ctx context.Context, i int) error { return w.post(ctx, env, i) }
 		sides = append(sides, side{w.q.name + " compile", compile}, side{w.q.name + " engine", engine},

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -66,7 +66,9 @@ func setup(ctx context.Context, baseURL string, poolSize int) (env *benchEnv, er
 		env.app.Stop(ctx)
 	})
 	base := "http://" + env.app.Server.ListenAddr()
-	env.client = newGraftClient(base+"/v1/graphql", poolSize)
+	if env.client, err = newGraftClient(base+"/v1/graphql", poolSize); err != nil {
+		return nil, err
+	}
 	env.metadataURL = base + "/v1/metadata"
 	if err := env.client.admin(ctx, env.metadataURL, metadataBody()); err != nil {
 		return nil, fmt.Errorf("replace_metadata: %w", err)
@@ -121,14 +123,28 @@ func startHTTPFloor(pool *pgxpool.Pool) (*httpFloor, error) {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
+		// One write with its length, as Graft answers.
+		body := append(append([]byte(`{"data":{"x":`), b...), "}}"...)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Write([]byte(`{"data":{"x":`))
-		w.Write(b)
-		w.Write([]byte(`}}`))
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
 	})
 	h.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go h.srv.Serve(ln)
 	return h, nil
+}
+
+// urls are the URLs of workload w's requests 0..n-1, parsed once.
+func (h *httpFloor) urls(w, n int) ([]*url.URL, error) {
+	out := make([]*url.URL, n)
+	for i := range out {
+		u, err := url.Parse(h.url + "/" + strconv.Itoa(w) + "/" + strconv.Itoa(i))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = u
+	}
+	return out, nil
 }
 
 func (h *httpFloor) close() {
@@ -193,84 +209,6 @@ func (e *benchEnv) floorJSON(ctx context.Context, st graphql.Statement) ([]byte,
 	var b []byte
 	err := e.floor.QueryRow(ctx, st.SQL, st.Args...).Scan(&b)
 	return b, err
-}
-
-// graftClient posts GraphQL bodies over keep-alive connections.
-type graftClient struct {
-	http *http.Client
-	url  string
-}
-
-func newGraftClient(url string, conns int) *graftClient {
-	tr := &http.Transport{
-		MaxIdleConns:        2 * conns,
-		MaxIdleConnsPerHost: 2 * conns,
-		IdleConnTimeout:     time.Minute,
-		DisableCompression:  true,
-	}
-	return &graftClient{http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, url: url}
-}
-
-// post sends one request and checks that it answered data, not errors.
-func (c *graftClient) post(ctx context.Context, body []byte) error {
-	_, err := c.send(ctx, c.url, body, nil)
-	return err
-}
-
-// postAs is post with extra headers: a role and session variables, sent
-// along with the admin secret so that Graft runs the request as that role.
-func (c *graftClient) postAs(ctx context.Context, body []byte, extra http.Header) error {
-	_, err := c.send(ctx, c.url, body, extra)
-	return err
-}
-
-func (c *graftClient) do(ctx context.Context, url string, body []byte) ([]byte, error) {
-	return c.send(ctx, url, body, nil)
-}
-
-func (c *graftClient) send(ctx context.Context, url string, body []byte, extra http.Header) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Hasura-Admin-Secret", adminSecret)
-	for k, vs := range extra {
-		req.Header[k] = vs
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(b, []byte(`{"data"`)) {
-		return nil, fmt.Errorf("status %d: %.300s", resp.StatusCode, b)
-	}
-	return b, nil
-}
-
-// admin posts a metadata API body.
-func (c *graftClient) admin(ctx context.Context, url string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Hasura-Admin-Secret", adminSecret)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("status %d: %s", resp.StatusCode, b)
-	}
-	return nil
 }
 
 // seed creates the schema and rows, analyzes them and returns the server version.
