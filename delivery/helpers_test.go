@@ -198,6 +198,19 @@ func startPool(tb testing.TB, q *Queue, src TriggerSource, cfg PoolConfig) *Work
 	return p
 }
 
+// startRecorded starts a pool, stopped at the end of the test, with the
+// channel of its recorded attempts (see recorded).
+func startRecorded(tb testing.TB, q *Queue, src TriggerSource, cfg PoolConfig) (*WorkerPool, <-chan string) {
+	tb.Helper()
+	p := NewWorkerPool(q, src, cfg)
+	rec := recorded(p)
+	if err := p.Start(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = p.Stop(context.Background()) })
+	return p, rec
+}
+
 // recorded returns a channel receiving "<id> <result>" for each recorded
 // attempt of p. Set before Start.
 func recorded(p *WorkerPool) <-chan string {

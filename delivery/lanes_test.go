@@ -94,12 +94,7 @@ func TestRedeliverPendingWaitingForRetry(t *testing.T) {
 	tr := mustTrigger(t, usersTable, `{"name":"later","definition":{"insert":{"columns":"*"}},
 		"retry_conf":{"num_retries":3,"interval_sec":3600},"webhook":"`+rc.URL+`"}`)
 	src := newSource(tr)
-	p := NewWorkerPool(q, src, PoolConfig{Size: 2})
-	rec := recorded(p)
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Stop(context.Background()) })
+	_, rec := startRecorded(t, q, src, PoolConfig{Size: 2})
 	ctx := context.Background()
 	if err := NewDispatcher(q, src).HandleTransaction(ctx, tx(200, insert(`{"id":1}`))); err != nil {
 		t.Fatal(err)
@@ -153,12 +148,7 @@ func TestTakeoverKeepsRetryState(t *testing.T) {
 		t.Fatalf("recorded %q", got)
 	}
 	a.crash()
-	b := NewWorkerPool(q, src, PoolConfig{Size: 2, LeaseTTL: 300 * time.Millisecond})
-	recB := recorded(b)
-	if err := b.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = b.Stop(context.Background()) })
+	_, recB := startRecorded(t, q, src, PoolConfig{Size: 2, LeaseTTL: 300 * time.Millisecond})
 	if r := rc.next(t); r.id() != id || r.currentRetry() != 1 {
 		t.Fatalf("after takeover: %s current_retry %d, want 1", r.id(), r.currentRetry())
 	}

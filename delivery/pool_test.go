@@ -31,12 +31,7 @@ func TestRetriesDeadLetterLogsAndRedeliver(t *testing.T) {
 	tr := mustTrigger(t, usersTable, `{"name":"flaky","definition":{"insert":{"columns":"*"}},
 		"retry_conf":{"num_retries":2,"interval_sec":0},"webhook":"`+rc.URL+`"}`)
 	src := newSource(tr)
-	p := NewWorkerPool(q, src, PoolConfig{Size: 4})
-	rec := recorded(p)
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Stop(context.Background()) })
+	_, rec := startRecorded(t, q, src, PoolConfig{Size: 4})
 	ctx := context.Background()
 	if err := NewDispatcher(q, src).HandleTransaction(ctx, tx(40, insert(`{"id":1}`))); err != nil {
 		t.Fatal(err)
@@ -143,12 +138,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	tr := mustTrigger(t, usersTable, `{"name":"ra","definition":{"insert":{"columns":"*"}},
 		"retry_conf":{"num_retries":1,"interval_sec":3600},"webhook":"`+rc.URL+`"}`)
 	src := newSource(tr)
-	p := NewWorkerPool(q, src, PoolConfig{Size: 2})
-	rec := recorded(p)
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Stop(context.Background()) })
+	_, rec := startRecorded(t, q, src, PoolConfig{Size: 2})
 	ctx := context.Background()
 	if err := NewDispatcher(q, src).HandleTransaction(ctx, tx(50, insert(`{"id":1}`))); err != nil {
 		t.Fatal(err)
@@ -280,12 +270,7 @@ func TestCrashedWorkerRedelivered(t *testing.T) {
 		t.Fatalf("first delivery %s", r.id())
 	}
 	a.crash() // no release, no bookkeeping: the lease is left behind
-	b := NewWorkerPool(q, src, PoolConfig{Size: 2, LeaseTTL: time.Second})
-	rec := recorded(b)
-	if err := b.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = b.Stop(context.Background()) })
+	_, rec := startRecorded(t, q, src, PoolConfig{Size: 2, LeaseTTL: time.Second})
 	if r := rc.next(t); r.id() != id || r.currentRetry() != 0 {
 		t.Fatalf("redelivery: %s current_retry %d", r.id(), r.currentRetry())
 	}
@@ -452,12 +437,7 @@ func TestRetentionCapsDoneEvents(t *testing.T) {
 	rc := newReceiver(t, nil)
 	tr := mustTrigger(t, usersTable, `{"name":"capped","definition":{"insert":{"columns":"*"}},"webhook":"`+rc.URL+`"}`)
 	src := newSource(tr)
-	p := NewWorkerPool(q, src, PoolConfig{Size: 1})
-	rec := recorded(p)
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Stop(context.Background()) })
+	_, rec := startRecorded(t, q, src, PoolConfig{Size: 1})
 	ctx := context.Background()
 	var changes []replication.Change
 	for i := range 6 {
