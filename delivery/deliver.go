@@ -1,12 +1,9 @@
 package delivery
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -151,14 +148,10 @@ func (p *WorkerPool) post(ctx context.Context, t *Trigger, body []byte) attempt 
 	if err != nil {
 		return attempt{err: err}
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(t.Retry.TimeoutSec)*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return attempt{err: fmt.Errorf("webhook %q: %w", url, err)}
+	var headers [][2]string
+	if len(t.Headers) > 0 {
+		headers = make([][2]string, 0, len(t.Headers))
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", UserAgent)
 	for _, h := range t.Headers {
 		v := h.Value
 		if h.ValueFromEnv != "" {
@@ -167,17 +160,16 @@ func (p *WorkerPool) post(ctx context.Context, t *Trigger, body []byte) attempt 
 				return attempt{err: fmt.Errorf("header %s: environment variable %s is not set", h.Name, h.ValueFromEnv)}
 			}
 		}
-		req.Header.Set(h.Name, v)
+		headers = append(headers, [2]string{h.Name, v})
 	}
-	resp, err := p.http.Do(req)
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(t.Retry.TimeoutSec)*time.Second)
+	defer cancel()
+	r, err := p.http.post(ctx, url, headers, body)
 	if err != nil {
 		return attempt{err: err}
 	}
-	defer resp.Body.Close()
-	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, maxExcerpt))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // reuse the connection
-	a := attempt{status: resp.StatusCode, body: strings.ToValidUTF8(string(excerpt), "\uFFFD")}
-	if n, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && n > 0 {
+	a := attempt{status: r.status, body: strings.ToValidUTF8(string(r.excerpt), "\uFFFD")}
+	if n, err := strconv.Atoi(strings.TrimSpace(r.retryAfter)); err == nil && n > 0 {
 		a.retryAfter = time.Duration(n) * time.Second
 	}
 	return a

@@ -17,15 +17,20 @@
 //   - WorkerPool (Start/Stop) delivers. Pools share the lanes fairly (a lease
 //     per lane, renewed by a heartbeat; a crashed process's lanes are taken
 //     over after PoolConfig.LeaseTTL). A pool reads its lanes with a blocking
-//     XREADGROUP (new events arrive at once, many per call) and, in memory,
+//     XREAD (new events arrive at once, many per call) and, in memory,
 //     delivers the events of one (trigger, row) in commit order, one at a
 //     time (a later one waits until the earlier one succeeded or was
 //     dead-lettered), and different rows in parallel. Attempts are recorded
-//     in batches (log, acknowledgement, done or dead entry: one script call
-//     for many). The row is identified by Trigger.PrimaryKey when known,
-//     else by the whole row. A new lane holder first re-reads what the
-//     previous one read and did not finish (the lane's pending list), with
-//     the retry state kept in Redis.
+//     in batches (log, deletion from the lane, done or dead entry: one
+//     script call for many, after up to 2 ms gathering them). The row is
+//     identified by Trigger.PrimaryKey when known, else by the whole row. A
+//     lane holds only unfinished events, so a new holder reads it from the
+//     start, with the retry state kept in Redis; reading changes nothing in
+//     Redis (no consumer group), so a lost reply or a read racing a change
+//     of hands loses nothing.
+//   - Webhooks go out over kept-alive HTTP/1.1 connections written and read
+//     in the delivering goroutine (webhookClient); proxies from the
+//     environment and credentials in URLs go through net/http.
 //   - Queue's API methods serve the metadata API: EventByID, EventLogs,
 //     InvocationLogs, Redeliver, Invoke (manual events) and
 //     CheckPersistence. Lookups by id scan inside Redis: cheap on the

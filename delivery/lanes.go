@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -61,21 +60,8 @@ func (p *WorkerPool) heartbeat(ctx context.Context) {
 			p.dropLane(n)
 		}
 	}
-	p.mu.Unlock()
-	// A lane's consumer group must exist before it is read; it starts at 0 so
-	// that events queued before any pool existed are delivered.
 	for _, n := range fresh {
-		err := p.q.rdb.XGroupCreateMkStream(rctx, p.q.laneKey(n), laneGroup, "0").Err()
-		if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-			p.cfg.Logger.Error("event trigger queue: creating a lane's consumer group failed", "lane", n, "err", err)
-			delete(held, n) // taken next time
-		}
-	}
-	p.mu.Lock()
-	for _, n := range fresh {
-		if held[n] {
-			p.lanes[n] = &laneState{pelFrom: "0"}
-		}
+		p.lanes[n] = &laneState{cursor: "0", taken: true}
 	}
 	// Keep the first `share` lanes; the others are read no more and given
 	// back once their events in memory are finished.

@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,7 +61,7 @@ type WorkerPool struct {
 	q    *Queue
 	src  TriggerSource
 	cfg  PoolConfig
-	http *http.Client
+	http *webhookClient
 	id   string // the pool's lease token
 
 	mu      sync.Mutex
@@ -101,7 +99,8 @@ type WorkerPool struct {
 
 // laneState is a lane this pool holds.
 type laneState struct {
-	pelFrom   string // where to go on reading the pending list left by a previous holder; "" once read
+	cursor    string // the last entry read ("0": none yet)
+	taken     bool   // just taken: reading what a previous holder left, with its retry state
 	entries   int    // entries of the lane in memory
 	releasing bool   // over the fair share: read no more, give back once empty
 }
@@ -132,14 +131,15 @@ func NewWorkerPool(q *Queue, src TriggerSource, cfg PoolConfig) *WorkerPool {
 		cfg.LookupEnv = os.LookupEnv
 	}
 	c := cfg.HTTPClient
+	injected := c != nil
 	if c == nil {
 		c = &http.Client{Transport: &http.Transport{
 			Proxy: http.ProxyFromEnvironment, MaxIdleConns: cfg.Size, MaxIdleConnsPerHost: cfg.Size,
-			IdleConnTimeout: 90 * time.Second,
+			IdleConnTimeout: idleTimeout,
 		}}
 	}
 	memCap := max(4*cfg.Size, 512)
-	p := &WorkerPool{q: q, src: src, cfg: cfg, http: c, id: randomID(), lanes: map[int]*laneState{},
+	p := &WorkerPool{q: q, src: src, cfg: cfg, http: newWebhookClient(cfg.Size, c, injected), id: randomID(), lanes: map[int]*laneState{},
 		rows: map[string][]*entry{}, byID: map[string]*entry{}, memCap: memCap, parkCap: defaultParkCap,
 		space: make(chan struct{}, 1),
 		moved: make(chan struct{}, 1), defs: map[string]*Trigger{}}
@@ -223,6 +223,7 @@ func (p *WorkerPool) halt(ctx context.Context) error {
 		<-done
 	}
 	p.abort()
+	p.http.closeIdle()
 	return err
 }
 
@@ -246,25 +247,10 @@ func (p *WorkerPool) releaseLanes(ctx context.Context, lanes []any) {
 	}
 }
 
-// rescanPrefix marks a notification that a lane's pending list has entries
-// its holder has not seen (see handBack); other notifications are event ids
-// to redeliver.
-const rescanPrefix = "rescan:"
-
-// listen handles redeliveries of pending events held here and rescans.
+// listen handles redeliveries of pending events held here.
 func (p *WorkerPool) listen(ps *redis.PubSub) {
 	defer p.loops.Done()
 	for m := range ps.Channel() {
-		if lane, ok := strings.CutPrefix(m.Payload, rescanPrefix); ok {
-			n, _ := strconv.Atoi(lane)
-			p.mu.Lock()
-			if l := p.lanes[n]; l != nil {
-				l.pelFrom = "0"
-			}
-			p.mu.Unlock()
-			signal(p.moved)
-			continue
-		}
 		p.redeliverPending(m.Payload)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/graftql/graft/replication"
-	"github.com/redis/go-redis/v9"
 )
 
 func TestRetriesDeadLetterLogsAndRedeliver(t *testing.T) {
@@ -290,25 +289,11 @@ func TestLeaseLeftByCrashedConsumer(t *testing.T) {
 	if err := NewDispatcher(q, src).HandleTransaction(ctx, tx(61, insert(`{"id":1}`))); err != nil {
 		t.Fatal(err)
 	}
-	// The ghost holds every lane and has read the event (it is in the lane's
-	// pending list) when it vanishes.
+	// The ghost holds every lane (and may have read the event: reading
+	// leaves no trace) when it vanishes.
 	v, err := scriptLanes.Run(ctx, q.rdb, nil, q.cfg.Prefix, "ghost", 400, q.cfg.Lanes, 0).Int64Slice()
 	if err != nil || len(v) != q.cfg.Lanes+1 {
 		t.Fatalf("ghost claim: %v %v", v, err)
-	}
-	var streams []string
-	for n := range q.cfg.Lanes {
-		if err := q.rdb.XGroupCreateMkStream(ctx, q.laneKey(n), laneGroup, "0").Err(); err != nil {
-			t.Fatal(err)
-		}
-		streams = append(streams, q.laneKey(n))
-	}
-	for range q.cfg.Lanes {
-		streams = append(streams, ">")
-	}
-	res, err := q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: laneGroup, Consumer: laneConsumer, Streams: streams, Block: -1}).Result()
-	if err != nil || len(res) != 1 {
-		t.Fatalf("ghost read: %v %v", res, err)
 	}
 	startPool(t, q, src, PoolConfig{LeaseTTL: 600 * time.Millisecond})
 	if r := rc.next(t); r.id() != EventID(61, 0, "ghost") {

@@ -3,17 +3,19 @@ package delivery
 import (
 	"context"
 	"errors"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// readLoop reads the held lanes into memory while there is room: first the
-// entries a previous holder left unacknowledged, then new ones, with one
-// blocking XREADGROUP over every lane.
+// readLoop reads the held lanes into memory while there is room: a lane
+// just taken from its first entry (every entry still in a lane is
+// unfinished: finished ones are deleted), with the retry state of those a
+// previous holder attempted; then new entries, with one blocking XREAD over
+// every lane from where each was last read. Reading changes nothing in
+// Redis, so a read whose reply is lost is simply made again, and a read that
+// lands after its lane changed hands costs the new holder nothing.
 func (p *WorkerPool) readLoop(ctx context.Context) {
 	defer p.loops.Done()
 	fails := 0
@@ -23,18 +25,20 @@ func (p *WorkerPool) readLoop(ctx context.Context) {
 		if p.inMem >= p.memCap+p.parkCap {
 			free = 0
 		}
-		var pending, live []int
+		var taken, live []int
+		var from []string
 		for n, l := range p.lanes {
 			switch {
 			case l.releasing:
-			case l.pelFrom != "":
-				pending = append(pending, n)
+			case l.taken:
+				taken = append(taken, n)
 			default:
 				live = append(live, n)
+				from = append(from, l.cursor)
 			}
 		}
 		p.mu.Unlock()
-		if free <= 0 || len(pending)+len(live) == 0 {
+		if free <= 0 || len(taken)+len(live) == 0 {
 			select {
 			case <-ctx.Done():
 			case <-p.space:
@@ -43,10 +47,10 @@ func (p *WorkerPool) readLoop(ctx context.Context) {
 			continue
 		}
 		var err error
-		if len(pending) > 0 {
-			err = p.readPending(ctx, pending[0], free)
+		if len(taken) > 0 {
+			err = p.readTaken(ctx, taken[0], free)
 		} else {
-			err = p.readNew(ctx, live, free)
+			err = p.readNew(ctx, live, from, free)
 		}
 		if err == nil {
 			fails = 0
@@ -57,47 +61,40 @@ func (p *WorkerPool) readLoop(ctx context.Context) {
 		}
 		fails++
 		p.cfg.Logger.Error("event trigger queue: reading the lanes failed", "err", err)
-		// The read may have happened with only its reply lost (a dropped
-		// connection): the entries are then in the lanes' pending lists, so
-		// read those again (entries already in memory are skipped).
-		p.mu.Lock()
-		for _, l := range p.lanes {
-			l.pelFrom = "0"
-		}
-		p.mu.Unlock()
 		if !sleepCtx(ctx, min(time.Duration(fails)*100*time.Millisecond, 5*time.Second)) {
 			return
 		}
 	}
 }
 
-// readNew reads entries never delivered from the live lanes.
-func (p *WorkerPool) readNew(ctx context.Context, live []int, free int) error {
+// readNew reads the entries queued since the last read of the live lanes.
+func (p *WorkerPool) readNew(ctx context.Context, live []int, from []string, free int) error {
 	streams := make([]string, 0, 2*len(live))
 	for _, n := range live {
 		streams = append(streams, p.q.laneKey(n))
 	}
-	for range live {
-		streams = append(streams, ">")
-	}
-	res, err := p.q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: laneGroup, Consumer: laneConsumer,
-		Streams: streams, Count: int64(max(1, free/len(live))), Block: readBlock}).Result()
+	streams = append(streams, from...)
+	res, err := p.q.rdb.XRead(ctx, &redis.XReadArgs{Streams: streams,
+		Count: int64(max(1, free/len(live))), Block: readBlock}).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil
 	}
 	if err != nil {
-		if strings.Contains(err.Error(), "NOGROUP") { // the lane's key was deleted: recreate its group
-			for _, n := range live {
-				_ = p.q.rdb.XGroupCreateMkStream(ctx, p.q.laneKey(n), laneGroup, "0").Err()
-			}
-		}
 		return err
 	}
 	var evs []*Event
+	p.mu.Lock()
+	for _, s := range res {
+		n := p.laneNumber(s.Stream)
+		if l := p.lanes[n]; l != nil && !l.taken && len(s.Messages) > 0 {
+			l.cursor = s.Messages[len(s.Messages)-1].ID
+		}
+	}
+	p.mu.Unlock()
 	for _, s := range res {
 		n := p.laneNumber(s.Stream)
 		for _, m := range s.Messages {
-			if e, ok := p.parseEntry(ctx, n, m); ok {
+			if e, ok := p.parseEntry(n, m); ok {
 				evs = append(evs, e)
 			}
 		}
@@ -106,20 +103,20 @@ func (p *WorkerPool) readNew(ctx context.Context, live []int, free int) error {
 	return nil
 }
 
-// readPending reads a page of the entries a previous holder of the lane read
-// and did not finish, with their retry state.
-func (p *WorkerPool) readPending(ctx context.Context, n, free int) error {
+// readTaken reads a page of a lane just taken, with the retry state of the
+// entries a previous holder attempted.
+func (p *WorkerPool) readTaken(ctx context.Context, n, free int) error {
 	p.mu.Lock()
 	l := p.lanes[n]
 	if l == nil {
 		p.mu.Unlock()
 		return nil
 	}
-	from := l.pelFrom
+	from := l.cursor
 	p.mu.Unlock()
 	count := max(1, min(free, 1000))
-	res, err := p.q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: laneGroup, Consumer: laneConsumer,
-		Streams: []string{p.q.laneKey(n), from}, Count: int64(count), Block: -1}).Result()
+	res, err := p.q.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{p.q.laneKey(n), from},
+		Count: int64(count), Block: -1}).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return err
 	}
@@ -129,7 +126,7 @@ func (p *WorkerPool) readPending(ctx context.Context, n, free int) error {
 	}
 	var evs []*Event
 	for _, m := range msgs {
-		if e, ok := p.parseEntry(ctx, n, m); ok {
+		if e, ok := p.parseEntry(n, m); ok {
 			evs = append(evs, e)
 		}
 	}
@@ -150,11 +147,12 @@ func (p *WorkerPool) readPending(ctx context.Context, n, free int) error {
 	}
 	p.mu.Lock()
 	if l := p.lanes[n]; l != nil {
-		if len(msgs) < count {
-			l.pelFrom = ""
-		} else {
-			l.pelFrom = msgs[len(msgs)-1].ID
+		if len(msgs) > 0 {
+			l.cursor = msgs[len(msgs)-1].ID
 		}
+		// Past the end: what comes next was queued after the take-over and
+		// has never been attempted.
+		l.taken = len(msgs) == count
 	}
 	p.mu.Unlock()
 	p.accept(evs)
@@ -169,34 +167,26 @@ func (p *WorkerPool) laneNumber(key string) int {
 	return n
 }
 
-// parseEntry reads a lane entry; an entry deleted after being read (it
-// shows with no fields) or unreadable is acknowledged and skipped.
-func (p *WorkerPool) parseEntry(ctx context.Context, n int, m redis.XMessage) (*Event, bool) {
+// parseEntry reads a lane entry; an unreadable one is logged and skipped
+// (it stays in the lane for inspection).
+func (p *WorkerPool) parseEntry(n int, m redis.XMessage) (*Event, bool) {
 	e, err := eventFromEntry(n, m)
-	if err == nil {
-		return e, true
+	if err != nil {
+		p.cfg.Logger.Error("event trigger queue: unreadable entry skipped", "lane", n, "entry", m.ID, "err", err)
+		return nil, false
 	}
-	if len(m.Values) > 0 {
-		p.cfg.Logger.Error("event trigger queue: unreadable entry dropped", "lane", n, "entry", m.ID, "err", err)
-	}
-	_ = p.q.rdb.XAck(ctx, p.q.laneKey(n), laneGroup, m.ID).Err()
-	return nil, false
+	return e, true
 }
 
-// accept queues read events behind the earlier events of their rows.
+// accept queues read events behind the earlier events of their rows. Events
+// of lanes no longer held (the read raced a change of hands) are left to
+// the new holder, which reads its lanes from their first entry.
 func (p *WorkerPool) accept(evs []*Event) {
-	var gone []int
 	p.mu.Lock()
-	defer func() {
-		p.mu.Unlock()
-		p.handBack(gone)
-	}()
+	defer p.mu.Unlock()
 	for _, ev := range evs {
 		l := p.lanes[ev.lane]
 		if l == nil || p.state != 1 {
-			if !slices.Contains(gone, ev.lane) {
-				gone = append(gone, ev.lane)
-			}
 			continue
 		}
 		if old := p.byID[ev.ID]; old != nil && old.ev.sid == ev.sid {
@@ -211,20 +201,6 @@ func (p *WorkerPool) accept(evs []*Event) {
 		if len(q) == 1 {
 			p.schedule(e)
 		}
-	}
-}
-
-// handBack tells the holders of lanes given up (or lost) while a read was
-// under way that it landed in the lanes' pending lists after they had read
-// them: they read them again.
-func (p *WorkerPool) handBack(lanes []int) {
-	for _, n := range lanes {
-		ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
-		if err := p.q.rdb.Publish(ctx, p.q.key("notify"), rescanPrefix+strconv.Itoa(n)).Err(); err != nil {
-			p.cfg.Logger.Error("event trigger queue: handing back a lane's events failed; its holder finds them when it next takes the lane over",
-				"lane", n, "err", err)
-		}
-		cancel()
 	}
 }
 

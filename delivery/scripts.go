@@ -5,8 +5,10 @@ import "github.com/redis/go-redis/v9"
 // Redis layout (every key starts with Config.Prefix, written P below):
 //
 //	P lane:<n>         STREAM pending events of the (trigger, row) pairs hashed to lane n,
-//	                          in commit order; consumer group "g", consumer "c". Entries
-//	                          are deleted once delivered or dead-lettered.
+//	                          in commit order. Entries are deleted once delivered or
+//	                          dead-lettered, so a lane holds exactly the unfinished ones:
+//	                          its holder reads it with XREAD from where it last read (a
+//	                          new holder from the start), and reading changes nothing.
 //	P lease:<n>        STRING token of the worker pool reading lane n, PX LeaseTTL
 //	P pools            ZSET   live worker pools (token -> ms of their last heartbeat
 //	                          + LeaseTTL): each takes its fair share of the lanes
@@ -22,18 +24,10 @@ import "github.com/redis/go-redis/v9"
 //	P notify           PUBSUB redeliveries of pending events, for the pool holding them
 //
 // Per delivered event Redis does one XADD to enqueue, a share of a batched
-// XREADGROUP, and XADD log, XACK, XDEL, XADD done in a batched script call.
+// XREAD, and XADD log, XDEL, XADD done in a batched script call.
 // Times come from Redis TIME so that processes with skewed clocks agree.
 // Scripts build key names from the prefix, so they need a single Redis
 // primary, not Cluster.
-
-// laneGroup and laneConsumer: a lane has one reader at a time (its lease
-// holder), so one consumer name serves every process; a new holder finds
-// the previous one's unacknowledged entries in that consumer's pending list.
-const (
-	laneGroup    = "g"
-	laneConsumer = "c"
-)
 
 const luaNow = `
 local t = redis.call('TIME')
@@ -148,7 +142,6 @@ for k = 0, n - 1 do
       redis.call('XADD', p .. 'done:' .. trig, 'MAXLEN', approx, max, '*', 'id', id, 'row', ARGV[i+8],
         'def', ARGV[i+9], 'tries', tries, 'logs', logs)
     end
-    redis.call('XACK', lane, 'g', sid)
     redis.call('XDEL', lane, sid)
     if tonumber(tries) > 1 then redis.call('HDEL', p .. 'retry', id) end
   end
