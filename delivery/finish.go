@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -121,10 +120,7 @@ func (f *finisher) run(ctx context.Context, batch []*finishItem) {
 	now := timeNow().UTC()
 	for _, it := range batch {
 		it.log.ID, it.log.CreatedAt = randomID(), now
-		lj, err := json.Marshal(it.log)
-		if err != nil {
-			lj = []byte("{}")
-		}
+		lj := appendLog(make([]byte, 0, len(it.log.Request)+len(it.log.Response)+256), it.log)
 		e := it.ev
 		args = append(args, e.lane, e.sid, e.ID, e.Trigger, it.outcome, it.tries, it.delay.Milliseconds(),
 			strings.Join(e.logs, ","), e.row, e.def, lj)

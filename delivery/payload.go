@@ -145,19 +145,10 @@ func buildEvent(id string, t *Trigger, table Relation, op string, oldRow, newRow
 // render builds the webhook body of a stored event for its next attempt
 // (delivery_info.current_retry = e.Tries).
 func render(e *Event, maxRetries int) ([]byte, error) {
-	var p payload
-	p.Event = e.body
-	p.CreatedAt = e.CreatedAt.UTC().Format(createdAtLayout)
-	p.ID = e.ID
-	p.DeliveryInfo.MaxRetries = maxRetries
-	p.DeliveryInfo.CurrentRetry = e.Tries
-	p.Trigger.Name = e.Trigger
-	p.Table.Schema, p.Table.Name = e.Table.Schema, e.Table.Name
-	b, err := json.Marshal(p)
-	if err != nil {
-		return nil, fmt.Errorf("event %s: %w", e.ID, err)
+	if len(e.body) == 0 || e.body[0] != '{' {
+		return nil, fmt.Errorf("event %s: the stored event is not a JSON object", e.ID)
 	}
-	return b, nil
+	return appendPayload(make([]byte, 0, len(e.body)+256), e, maxRetries), nil
 }
 
 // field is one top-level member of a JSON object, in document order.
