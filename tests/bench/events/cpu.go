@@ -31,6 +31,7 @@ const clockTick = 100.0
 type cpuMeter struct {
 	pool      *pgxpool.Pool
 	redis     int
+	rdb       *redis.Client // INFO persistence: the forks of AOF rewrites and RDB saves
 	walsender func() int // the run's walsender, when streaming
 }
 
@@ -40,6 +41,7 @@ type cpuSample struct {
 	at                             time.Time
 	self, redis, postgres, walsndr float64
 	busy, total                    float64 // the whole machine
+	forks                          int     // Redis AOF rewrites + RDB saves so far
 }
 
 // cpuUse is the CPU spent between two samples.
@@ -48,6 +50,7 @@ type cpuUse struct {
 	wall                                  time.Duration
 	self, redis, postgres, walsndr, other float64
 	busy                                  float64 // fraction of all cores
+	forks                                 int     // Redis AOF rewrites and RDB saves meanwhile
 }
 
 func newCPUMeter(ctx context.Context, pool *pgxpool.Pool, redisURL string) *cpuMeter {
@@ -56,11 +59,10 @@ func newCPUMeter(ctx context.Context, pool *pgxpool.Pool, redisURL string) *cpuM
 		return m
 	}
 	if opt, err := redis.ParseURL(redisURL); err == nil {
-		rdb := redis.NewClient(opt)
-		if info, err := rdb.Info(ctx, "server").Result(); err == nil {
+		m.rdb = redis.NewClient(opt)
+		if info, err := m.rdb.Info(ctx, "server").Result(); err == nil {
 			m.redis = infoInt(info, "process_id")
 		}
-		rdb.Close()
 	}
 	return m
 }
@@ -105,6 +107,9 @@ func (m *cpuMeter) sample() cpuSample {
 		s.walsndr = stats[w].own
 	}
 	s.busy, s.total, s.ok = machineCPU()
+	if info, err := m.rdb.Info(ctx, "persistence").Result(); err == nil {
+		s.forks = infoInt(info, "aof_rewrites") + infoInt(info, "rdb_saves")
+	}
 	return s
 }
 
@@ -115,7 +120,7 @@ func (m *cpuMeter) since(s0 cpuSample) cpuUse {
 		return cpuUse{}
 	}
 	u := cpuUse{ok: true, wall: s1.at.Sub(s0.at), self: s1.self - s0.self, redis: s1.redis - s0.redis,
-		postgres: s1.postgres - s0.postgres, walsndr: max(0, s1.walsndr-s0.walsndr)}
+		postgres: s1.postgres - s0.postgres, walsndr: max(0, s1.walsndr-s0.walsndr), forks: s1.forks - s0.forks}
 	busy := s1.busy - s0.busy
 	u.other = max(0, busy-u.self-u.redis-u.postgres)
 	u.busy = busy / (s1.total - s0.total)
@@ -130,7 +135,7 @@ func (u cpuUse) add(v cpuUse) cpuUse {
 	w := u.wall + v.wall
 	busy := (u.busy*u.wall.Seconds() + v.busy*v.wall.Seconds()) / w.Seconds()
 	return cpuUse{ok: true, wall: w, self: u.self + v.self, redis: u.redis + v.redis, postgres: u.postgres + v.postgres,
-		walsndr: u.walsndr + v.walsndr, other: u.other + v.other, busy: busy}
+		walsndr: u.walsndr + v.walsndr, other: u.other + v.other, busy: busy, forks: u.forks + v.forks}
 }
 
 // perEvent renders the use per event (or per insert) in microseconds.
@@ -139,8 +144,14 @@ func (u cpuUse) perEvent(n int, what string) string {
 		return ""
 	}
 	us := func(sec float64) string { return fmt.Sprintf("%.0fµs", sec*1e6/float64(n)) }
-	return fmt.Sprintf("CPU per %s: bench process %s, redis %s, postgres %s (walsender %s), everything else %s; machine %.0f%% busy",
+	out := fmt.Sprintf("CPU per %s: bench process %s, redis %s, postgres %s (walsender %s), everything else %s; machine %.0f%% busy",
 		what, us(u.self), us(u.redis), us(u.postgres), us(u.walsndr), us(u.other), 100*u.busy)
+	if u.forks > 0 {
+		// Each forks Redis and writes a file: a stall of tens to hundreds of
+		// ms on a small machine (README: auto-aof-rewrite-min-size).
+		out += fmt.Sprintf("; Redis rewrote its AOF or saved a snapshot %d time(s) meanwhile", u.forks)
+	}
+	return out
 }
 
 // procStat is one process's CPU seconds: its own and its reaped children's.
@@ -209,4 +220,20 @@ func machineCPU() (busy, total float64, ok bool) {
 		}
 	}
 	return busy, total, true
+}
+
+// redisSettings names the Redis persistence settings the figures depend on.
+func (m *cpuMeter) redisSettings(ctx context.Context) string {
+	if m.rdb == nil {
+		return "unknown"
+	}
+	var parts []string
+	for _, k := range []string{"appendonly", "appendfsync", "auto-aof-rewrite-min-size", "save"} {
+		v, err := m.rdb.ConfigGet(ctx, k).Result()
+		if err != nil {
+			return "unknown (" + err.Error() + ")"
+		}
+		parts = append(parts, fmt.Sprintf("%s %q", k, v[k]))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -198,6 +198,7 @@ func run(s settings) (err error) {
 		}
 	}, g.stop)
 	b.cpu.watchSlot(pool, g.slot)
+	fmt.Printf("Redis: %s\n", b.cpu.redisSettings(ctx))
 	fmt.Printf("Graft in-process with Redis: slot and publication %s; setup %.1fs\n", g.slot, time.Since(began).Seconds())
 
 	if want["1"] {
