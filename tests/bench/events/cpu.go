@@ -32,7 +32,7 @@ type cpuMeter struct {
 	pool      *pgxpool.Pool
 	redis     int
 	rdb       *redis.Client // INFO persistence: the forks of AOF rewrites and RDB saves
-	walsender func() int // the run's walsender, when streaming
+	walsender func() int    // the run's walsender, when streaming
 }
 
 // cpuSample is cumulative CPU seconds at one instant.
