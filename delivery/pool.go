@@ -111,12 +111,14 @@ type entry struct {
 	first   bool               // pushed for its first attempt (counted in fresh)
 	cancel  context.CancelFunc // while in flight
 	timer   *time.Timer        // while waiting for a retry
-	dropped bool               // the lane was lost: forget it, record nothing
+	dropped bool               // the lane was lost or the trigger deleted: forget it, record nothing
 }
 
 // NewWorkerPool returns a pool delivering q's events; src gives the current
-// trigger definitions (an event whose trigger src no longer has is delivered
-// with the definition it was queued with).
+// trigger definitions (an event whose trigger src does not have is
+// delivered with the definition it was queued with: another process may
+// know the trigger before this one does; a trigger deleted from metadata
+// has its events removed by Queue.Archive).
 func NewWorkerPool(q *Queue, src TriggerSource, cfg PoolConfig) *WorkerPool {
 	if cfg.Size <= 0 {
 		cfg.Size = DefaultPoolSize
@@ -247,11 +249,12 @@ func (p *WorkerPool) releaseLanes(ctx context.Context, lanes []any) {
 	}
 }
 
-// listen handles redeliveries of pending events held here.
+// listen handles redeliveries of pending events held here and deleted
+// triggers.
 func (p *WorkerPool) listen(ps *redis.PubSub) {
 	defer p.loops.Done()
 	for m := range ps.Channel() {
-		p.redeliverPending(m.Payload)
+		p.notice(m.Payload)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/graftql/graft/delivery"
 	"github.com/graftql/graft/graphql"
@@ -41,6 +42,7 @@ type wal struct {
 	hasWork  bool
 	tables   []replication.Relation
 	full     []replication.Relation
+	names    map[string]bool // the event triggers of the last snapshot, nil before the first
 }
 
 type walConfig struct {
@@ -157,6 +159,7 @@ func (w *wal) update(ctx context.Context, snap *metadata.Snapshot) error {
 	w.triggers.Store(&byTable)
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.archiveDeleted(triggerNames(snap.Metadata))
 	w.tables, w.full = tables, full
 	w.hasWork = len(byTable) > 0
 	switch {
@@ -168,6 +171,54 @@ func (w *wal) update(ctx context.Context, snap *metadata.Snapshot) error {
 		return w.stream.SetTables(ctx, w.tables, w.full)
 	}
 	return nil
+}
+
+// triggerNames lists the event triggers in metadata, those of inconsistent
+// tables included: a table missing for a while is not a deleted trigger.
+func triggerNames(md *metadata.Metadata) map[string]bool {
+	names := map[string]bool{}
+	if md == nil {
+		return names
+	}
+	for _, src := range md.Sources {
+		for _, t := range src.Tables {
+			var trs []struct {
+				Name string `json:"name"`
+			}
+			if json.Unmarshal(t.EventTriggers, &trs) == nil {
+				for _, tr := range trs {
+					names[tr.Name] = true
+				}
+			}
+		}
+	}
+	return names
+}
+
+// archiveDeleted stops the delivery of the pending events of triggers the
+// metadata no longer has, as Hasura archives them (every process does it
+// when it sees the change; the second finds nothing). w.mu is held.
+func (w *wal) archiveDeleted(names map[string]bool) {
+	prev := w.names
+	w.names = names
+	if prev == nil || w.queue == nil {
+		return
+	}
+	for name := range prev {
+		if names[name] {
+			continue
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			n, err := w.queue.Archive(ctx, name)
+			if err != nil {
+				w.log.Error("archiving a deleted event trigger's pending events failed; they will be delivered", "trigger", name, "error", err)
+				return
+			}
+			w.log.Info("event trigger deleted: pending events archived", "trigger", name, "events", n)
+		}()
+	}
 }
 
 func (w *wal) startStream(ctx context.Context) error {
