@@ -104,10 +104,7 @@ func (l *Live) Invalidate(tables []metadata.QualifiedName) {
 	}
 	l.mu.Unlock()
 	if any {
-		select {
-		case l.wake <- struct{}{}:
-		default:
-		}
+		l.poke()
 	}
 }
 
@@ -151,9 +148,23 @@ func (l *Live) subscribe(ctx context.Context, key liveKey, fields []plannedField
 	if c.last == nil {
 		c.last = body
 	}
+	// A write invalidated the cohort while its first fetch ran: the loop
+	// left it to this fetch, whose snapshot may predate the write.
+	dirty := c.dirty
 	l.mu.Unlock()
 	push(body)
+	if dirty {
+		l.poke()
+	}
 	return s, nil
+}
+
+// poke wakes the refetch loop.
+func (l *Live) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Unsubscribe removes a subscriber; the cohort goes with its last one.
@@ -318,10 +329,18 @@ func (l *Live) fetch(ctx context.Context, due []*cohort) map[*cohort][]byte {
 
 // subscribeStream starts a streaming subscription: its first batch is
 // pushed before it returns.
+// It is registered before that first fetch (which holds the stream's
+// lock, so the loop's refetches follow it): a write committed during the
+// fetch marks it dirty instead of going unnoticed.
 func (l *Live) subscribeStream(ctx context.Context, s *streamSub) *LiveSub {
-	s.fetch(ctx, true)
+	if _, _, tables, err := s.sql(); err == nil {
+		s.tables = tables // before Invalidate can read it
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	l.mu.Lock()
 	l.streams[s] = true
 	l.mu.Unlock()
+	s.fetchLocked(ctx, true)
 	return &LiveSub{Push: s.push, stream: s}
 }

@@ -30,6 +30,7 @@ type streamSub struct {
 	mu     sync.Mutex // one fetch at a time
 	cursor any
 	dirty  bool        // guarded by Live.mu
+	// tables is set before the stream is registered, then only read.
 	done   atomic.Bool // unsubscribed
 }
 
@@ -66,14 +67,14 @@ func (s *streamSub) compiler() *compiler {
 	return &compiler{rs: s.rs, vars: s.vars, frags: s.prep.frags, nulls: s.prep.nulls, session: s.sess}
 }
 
-// sql compiles the next batch's statement: rows past the cursor, and the
-// cursor value of the last one.
-func (s *streamSub) sql() (string, []any, error) {
+// sql compiles the next batch's statement (rows past the cursor, and the
+// cursor value of the last one) and names the tables it reads.
+func (s *streamSub) sql() (string, []any, map[metadata.QualifiedName]bool, error) {
 	c := s.compiler()
 	path := "$.selectionSet." + s.g.Key
 	la, err := c.readListArgs(s.g)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	dir, rev, op := "asc", "DESC", ">"
 	if s.desc {
@@ -84,19 +85,18 @@ func (s *streamSub) sql() (string, []any, error) {
 	x := c.alias()
 	bound, err := c.typed(s.cursor, columnType(s.col))
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	rows, keys, err := c.rows(s.t, s.t.Name.SQL(), x, x+"."+quoteIdent(s.col.Name)+" "+op+" "+bound, la, path)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	obj, lats, err := c.objectJSON(s.t, x, c.subFields(s.g, s.t.GQLName), path)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
-	s.tables = c.tables
 	return "SELECT coalesce(json_agg(" + obj + outerOrder(x, keys) + "), '[]') AS j, (array_agg(" + x + ".__o1 ORDER BY " +
-		x + ".__o1 " + rev + "))[1]::text AS cursor, count(*) AS n FROM " + rows + lats, c.args, nil
+		x + ".__o1 " + rev + "))[1]::text AS cursor, count(*) AS n FROM " + rows + lats, c.args, c.tables, nil
 }
 
 // fetch sends every batch past the cursor (first is true for the initial
@@ -104,8 +104,13 @@ func (s *streamSub) sql() (string, []any, error) {
 func (s *streamSub) fetch(ctx context.Context, first bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.fetchLocked(ctx, first)
+}
+
+// fetchLocked is fetch with s.mu held.
+func (s *streamSub) fetchLocked(ctx context.Context, first bool) {
 	for !s.done.Load() {
-		sql, args, err := s.sql()
+		sql, args, _, err := s.sql()
 		if err != nil {
 			s.push(errorBody(err))
 			return
