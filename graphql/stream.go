@@ -29,9 +29,9 @@ type streamSub struct {
 
 	mu     sync.Mutex // one fetch at a time
 	cursor any
-	dirty  bool        // guarded by Live.mu
+	dirty  bool // guarded by Live.mu
 	// tables is set before the stream is registered, then only read.
-	done   atomic.Bool // unsubscribed
+	done atomic.Bool // unsubscribed
 }
 
 // newStream reads a <t>_stream field's arguments.
