@@ -25,13 +25,12 @@ type streamSub struct {
 	desc   bool
 	batch  int64
 	push   func([]byte)
-	tables map[metadata.QualifiedName]bool
+	tables map[metadata.QualifiedName]bool // set before the stream is registered, then only read
 
 	mu     sync.Mutex // one fetch at a time
 	cursor any
-	dirty  bool // guarded by Live.mu
-	// tables is set before the stream is registered, then only read.
-	done atomic.Bool // unsubscribed
+	dirty  bool        // guarded by Live.mu
+	done   atomic.Bool // unsubscribed
 }
 
 // newStream reads a <t>_stream field's arguments.
