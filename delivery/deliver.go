@@ -55,7 +55,9 @@ func (p *WorkerPool) attempt(e *entry) {
 	ev, tries := e.ev, e.ev.Tries
 	p.mu.Unlock()
 	defer cancel()
+	p.posting.Add(1)
 	outcome, delay, log := p.deliver(ctx, ev, tries)
+	p.posting.Add(-1)
 	if outcome == "" || p.crashed.Load() {
 		p.abandon(e) // cancelled: stopping or the lane was lost; the event stays pending in its lane
 		return

@@ -46,7 +46,7 @@ type finisher struct {
 	mu       sync.Mutex
 	pending  []*finishItem
 	flushing bool
-	full     chan struct{} // signalled when a batch fills up during a linger
+	full     chan struct{} // ends a linger: the batch is full or no attempt is under way
 }
 
 // record writes the attempt's outcome and invocation log, retrying while
@@ -60,8 +60,8 @@ func (f *finisher) record(ctx context.Context, it finishItem) (string, error) {
 	if f.full == nil {
 		f.full = make(chan struct{}, 1)
 	}
-	if len(f.pending) == finishBatch {
-		signal(f.full)
+	if len(f.pending) == finishBatch || f.p.posting.Load() == 0 {
+		signal(f.full) // full, or no other attempt is under way: nothing to wait for
 	}
 	f.mu.Unlock()
 	for {
@@ -90,7 +90,9 @@ func (f *finisher) record(ctx context.Context, it finishItem) (string, error) {
 	}
 }
 
-// linger waits, up to finishLinger, for a full batch.
+// linger waits, up to finishLinger, for a full batch, while other attempts
+// are under way: with none (a single hot row, one event after the other)
+// nothing would come, and the row's next event would only wait.
 func (f *finisher) linger(ctx context.Context) {
 	f.mu.Lock()
 	n := len(f.pending)
@@ -99,7 +101,7 @@ func (f *finisher) linger(ctx context.Context) {
 	default:
 	}
 	f.mu.Unlock()
-	if n >= finishBatch {
+	if n >= finishBatch || f.p.posting.Load() == 0 {
 		return
 	}
 	t := time.NewTimer(finishLinger)

@@ -91,6 +91,7 @@ type WorkerPool struct {
 	jobCtx   context.Context
 	loops    sync.WaitGroup
 	workers  sync.WaitGroup
+	posting  atomic.Int64            // attempts under way (the finisher gathers while any are)
 	crashed  atomic.Bool             // tests: stop as a killed process would
 	onRecord func(id, result string) // tests: called after each recorded attempt
 
