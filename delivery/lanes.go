@@ -25,6 +25,7 @@ func (p *WorkerPool) heartbeatLoop(ctx context.Context) {
 			if err := p.q.trim(ctx); err != nil && ctx.Err() == nil {
 				p.cfg.Logger.Warn("event trigger queue: trimming logs failed", "err", err)
 			}
+			p.http.closeStale()
 		}
 		if !sleepCtx(ctx, p.cfg.LeaseTTL/3) {
 			return

@@ -86,6 +86,29 @@ func (c *webhookClient) put(t *target, conn *webhookConn) {
 	c.idle[key] = append(c.idle[key], conn)
 }
 
+// closeStale closes the connections idle for longer than idleTimeout: those
+// of webhooks no longer called would otherwise stay open (and, once their
+// server gives up on them, half-closed) until the pool stops.
+func (c *webhookClient) closeStale() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, conns := range c.idle {
+		kept := conns[:0]
+		for _, conn := range conns {
+			if time.Since(conn.lastUsed) < idleTimeout {
+				kept = append(kept, conn)
+			} else {
+				conn.Close()
+			}
+		}
+		if len(kept) == 0 {
+			delete(c.idle, k)
+		} else {
+			c.idle[k] = kept
+		}
+	}
+}
+
 // closeIdle closes every idle connection (the pool stopping).
 func (c *webhookClient) closeIdle() {
 	c.mu.Lock()

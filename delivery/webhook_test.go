@@ -216,3 +216,33 @@ func TestWebhookClientTLS(t *testing.T) {
 		t.Fatalf("%d connections, want 1", len(remotes))
 	}
 }
+
+// Connections idle past idleTimeout are closed by the sweep; recent ones
+// stay.
+func TestWebhookClientCloseStale(t *testing.T) {
+	s := newRawServer(t, func(int, *http.Request) (string, bool) { return "HTTP/1.1 204 No Content\r\n\r\n", false })
+	c := newWebhookClient(4, nil, false)
+	postOK(t, c, s.url, nil, `{}`)
+	postOK(t, c, s.url+"&other=1", nil, `{}`) // same host: the same idle list
+	c.mu.Lock()
+	var key string
+	for k, conns := range c.idle {
+		key = k
+		if len(conns) != 1 {
+			t.Fatalf("%d idle connections, want 1 (reused)", len(conns))
+		}
+	}
+	c.idle[key][0].lastUsed = time.Now().Add(-idleTimeout - time.Second)
+	c.mu.Unlock()
+	c.closeStale()
+	c.mu.Lock()
+	n := len(c.idle)
+	c.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d hosts with idle connections after the sweep, want 0", n)
+	}
+	postOK(t, c, s.url, nil, `{}`) // a new connection
+	if conns, reqs := s.counts(); conns != 2 || reqs != 3 {
+		t.Fatalf("server saw %d requests on %d connections, want 3 on 2", reqs, conns)
+	}
+}
