@@ -28,6 +28,7 @@ const (
 	tablePlain  = "ins_plain"  // (a) no trigger
 	tablePlain2 = "ins_plain2" // (a) again, after (b), while Graft reads the WAL
 	tableGraft  = "ins_graft"  // (b) a Graft event trigger
+	tableHeld   = "ins_held"   // (b') the same, its webhook holding every request until the inserts end
 	tableHasura = "ins_hasura" // (c) a Hasura-style PL/pgSQL trigger into an event log
 	tableTput   = "tput"       // section 2
 	tableLat    = "lat"        // section 3
@@ -35,7 +36,7 @@ const (
 
 // graftTables get an event trigger named after the table, whose webhook is
 // the receiver's /<table>.
-var graftTables = []string{tableGraft, tableTput, tableLat}
+var graftTables = []string{tableGraft, tableHeld, tableTput, tableLat}
 
 func tableSQL(name string) string {
 	return fmt.Sprintf(`CREATE TABLE %s (
@@ -114,7 +115,7 @@ func createSchema(ctx context.Context, dbURL string) (string, error) {
 	}
 	defer conn.Close(ctx)
 	var sql bytes.Buffer
-	for _, t := range []string{tablePlain, tablePlain2, tableGraft, tableHasura, tableTput, tableLat} {
+	for _, t := range []string{tablePlain, tablePlain2, tableGraft, tableHeld, tableHasura, tableTput, tableLat} {
 		sql.WriteString(tableSQL(t))
 	}
 	sql.WriteString(hasuraSQL)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -48,15 +49,18 @@ type delivery struct {
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	at := time.Now()
 	body, err := io.ReadAll(req.Body)
+	r.mu.Lock()
+	c := r.cols[req.URL.Path]
+	r.mu.Unlock()
+	if c != nil {
+		c.wait(req.Context())
+	}
 	w.WriteHeader(http.StatusNoContent)
 	var d delivery
 	if err != nil || json.Unmarshal(body, &d) != nil || d.ID == "" {
 		r.bad.Add(1)
 		return
 	}
-	r.mu.Lock()
-	c := r.cols[req.URL.Path]
-	r.mu.Unlock()
 	if c == nil {
 		r.stray.Add(1)
 		return
@@ -67,7 +71,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 // collect starts a new collector for table's webhook (replacing any
 // previous one) and returns it.
 func (r *receiver) collect(table string) *collector {
-	c := &collector{ids: map[string]struct{}{}, arrivals: map[int64]time.Time{}}
+	c := &collector{ids: map[string]struct{}{}, arrivals: map[int64]time.Time{}, open: closedGate()}
 	r.mu.Lock()
 	r.cols["/"+table] = c
 	r.mu.Unlock()
@@ -83,6 +87,37 @@ type collector struct {
 	dups     int // deliveries of an id seen before (at-least-once redeliveries)
 	last     time.Time
 	waiters  []waiter
+	open     chan struct{} // closed while requests are answered at once
+}
+
+func closedGate() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}
+
+// hold makes the webhook answer nothing until release.
+func (c *collector) hold() {
+	c.mu.Lock()
+	c.open = make(chan struct{})
+	c.mu.Unlock()
+}
+
+func (c *collector) release() {
+	c.mu.Lock()
+	close(c.open)
+	c.mu.Unlock()
+}
+
+// wait blocks a request while the webhook is held.
+func (c *collector) wait(ctx context.Context) {
+	c.mu.Lock()
+	open := c.open
+	c.mu.Unlock()
+	select {
+	case <-open:
+	case <-ctx.Done():
+	}
 }
 
 type waiter struct {
