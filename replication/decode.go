@@ -55,7 +55,7 @@ func (d *decoder) addRelation(m *pglogrepl.RelationMessage) {
 		names:    make([]string, len(m.Columns)),
 	}
 	for i, c := range m.Columns {
-		prefix := appendJSONString(nil, c.Name)
+		prefix := AppendJSONString(nil, c.Name)
 		rel.cols[i] = relColumn{name: c.Name, oid: c.DataType, key: c.Flags&1 != 0, prefix: append(prefix, ':')}
 		rel.names[i] = c.Name
 		rel.hasKey = rel.hasKey || c.Flags&1 != 0

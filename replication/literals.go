@@ -128,7 +128,7 @@ func (p *literalParser) record(buf []byte, attrs []attribute) ([]byte, error) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = appendJSONString(buf, attrs[i].name)
+		buf = AppendJSONString(buf, attrs[i].name)
 		buf = append(buf, ':')
 		null, err := p.recordField()
 		if err != nil {

@@ -65,7 +65,7 @@ func appendValue(buf []byte, t *pgType, text []byte) ([]byte, error) {
 		if validJSONNumber(text) {
 			return append(buf, text...), nil
 		}
-		return appendJSONString(buf, text), nil
+		return AppendJSONString(buf, text), nil
 	case catJSON:
 		return append(buf, text...), nil
 	case catTimestamp:
@@ -83,7 +83,7 @@ func appendValue(buf []byte, t *pgType, text []byte) ([]byte, error) {
 	}
 	// catOther and catDate: date_out in ISO style is exactly the XSD form
 	// json.c uses ("2015-10-17", "0044-03-15 BC", "infinity").
-	return appendJSONString(buf, text), nil
+	return AppendJSONString(buf, text), nil
 }
 
 // appendTimestamp converts timestamp[tz] text output in DateStyle ISO
@@ -94,7 +94,7 @@ func appendValue(buf []byte, t *pgType, text []byte) ([]byte, error) {
 func appendTimestamp(buf []byte, text []byte, tz bool) ([]byte, error) {
 	s := string(text)
 	if s == "infinity" || s == "-infinity" {
-		return appendJSONString(buf, text), nil
+		return AppendJSONString(buf, text), nil
 	}
 	bc := len(s) > 3 && s[len(s)-3:] == " BC"
 	if bc {
@@ -181,11 +181,13 @@ func validJSONNumber(s []byte) bool {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString quotes s exactly as PostgreSQL's escape_json does: the
+// AppendJSONString quotes s exactly as PostgreSQL's escape_json does: the
 // two-character escapes for \b \f \n \r \t " and \, \u00XX (lower-case hex)
 // for other control characters, every other byte as is. (encoding/json would
-// differ: it escapes <, >, & and U+2028/U+2029.)
-func appendJSONString[T ~string | ~[]byte](buf []byte, s T) []byte {
+// differ: it escapes <, >, & and U+2028/U+2029.) s should be valid UTF-8.
+// Delivery writes its payloads' strings with it too, so that a webhook body
+// is quoted one way throughout.
+func AppendJSONString[T ~string | ~[]byte](buf []byte, s T) []byte {
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
