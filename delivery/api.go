@@ -166,7 +166,7 @@ func (q *Queue) EventLogs(ctx context.Context, trigger, status string, limit, of
 
 // pendingEvents pages a trigger's pending events, newest first.
 func (q *Queue) pendingEvents(ctx context.Context, trigger string, limit, offset int) ([]*Event, error) {
-	v, err := scriptPendingOf.Run(ctx, q.rdb, nil, q.cfg.Prefix, q.cfg.Lanes, trigger).Slice()
+	v, err := scriptPendingOf.Run(ctx, q.rdb, nil, q.cfg.Prefix, q.cfg.Lanes, trigger, "0").Slice()
 	if err != nil {
 		return nil, fmt.Errorf("delivery: pending events of %s: %w", trigger, err)
 	}

@@ -18,10 +18,11 @@ const archivePrefix = "archive:"
 // It returns how many pending events were removed; archiving again finds
 // none.
 func (q *Queue) Archive(ctx context.Context, trigger string) (int, error) {
-	n, err := scriptArchive.Run(ctx, q.rdb, nil, q.cfg.Prefix, q.cfg.Lanes, trigger).Int()
+	v, err := scriptPendingOf.Run(ctx, q.rdb, nil, q.cfg.Prefix, q.cfg.Lanes, trigger, "1").Slice()
 	if err != nil {
 		return 0, fmt.Errorf("archive events of trigger %s: %w", trigger, err)
 	}
+	n := len(v) / 2
 	if err := q.rdb.Publish(ctx, q.key("notify"), archivePrefix+trigger).Err(); err != nil {
 		return n, fmt.Errorf("archive events of trigger %s: tell the worker pools: %w", trigger, err)
 	}
@@ -35,25 +36,14 @@ func (p *WorkerPool) dropTrigger(name string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := 0
-	for id, e := range p.byID {
-		if e.ev.Trigger != name {
-			continue
+	for _, e := range p.byID {
+		if e.ev.Trigger == name {
+			p.forget(e)
+			if l := p.lanes[e.ev.lane]; l != nil {
+				l.entries--
+			}
+			n++
 		}
-		e.dropped = true
-		if e.timer != nil {
-			e.timer.Stop()
-			e.timer = nil
-		}
-		if e.cancel != nil {
-			e.cancel()
-		}
-		delete(p.byID, id)
-		delete(p.rows, e.ev.row) // a row's queue holds the events of one trigger
-		p.inMem--
-		if l := p.lanes[e.ev.lane]; l != nil {
-			l.entries--
-		}
-		n++
 	}
 	if n > 0 {
 		p.cfg.Logger.Info("event trigger deleted: its pending events are archived", "trigger", name, "in_memory", n)

@@ -90,23 +90,29 @@ func (p *WorkerPool) heartbeat(ctx context.Context) {
 // dropLane forgets a lost lane's events (the new holder delivers them).
 // p.mu is held.
 func (p *WorkerPool) dropLane(n int) {
-	for id, e := range p.byID {
-		if e.ev.lane != n {
-			continue
+	for _, e := range p.byID {
+		if e.ev.lane == n {
+			p.forget(e)
 		}
-		e.dropped = true
-		if e.timer != nil {
-			e.timer.Stop()
-		}
-		if e.cancel != nil {
-			e.cancel()
-		}
-		delete(p.byID, id)
-		delete(p.rows, e.ev.row)
-		p.inMem--
 	}
 	delete(p.lanes, n)
 	signal(p.space)
+}
+
+// forget drops an event from memory: a waiting one is not attempted, an
+// in-flight one is cancelled and left unrecorded. p.mu is held.
+func (p *WorkerPool) forget(e *entry) {
+	e.dropped = true
+	if e.timer != nil {
+		e.timer.Stop()
+		e.timer = nil
+	}
+	if e.cancel != nil {
+		e.cancel()
+	}
+	delete(p.byID, e.ev.ID)
+	delete(p.rows, e.ev.row) // a row's queue holds the events of one lane and trigger
+	p.inMem--
 }
 
 // trim drops logs and done/dead events older than the retention.

@@ -189,36 +189,11 @@ return false
 `)
 
 // scriptPendingOf lists the pending events of one trigger: ARGV prefix,
-// lanes, trigger. Returns {lane, stream id} pairs, flat.
+// lanes, trigger, remove. Returns {lane, stream id} pairs, flat. With
+// remove "1" (Queue.Archive) it also deletes them, with their retry state.
 var scriptPendingOf = redis.NewScript(`
-local p, n, trig = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local p, n, trig, remove = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4] == '1'
 local out = {}
-for l = 0, n - 1 do
-  local key, from = p .. 'lane:' .. l, '-'
-  while true do
-    local page = redis.call('XRANGE', key, from, '+', 'COUNT', 500)
-    for _, m in ipairs(page) do
-      local f = m[2]
-      for j = 1, #f, 2 do
-        if f[j] == 'trig' then
-          if f[j+1] == trig then out[#out + 1] = l; out[#out + 1] = m[1] end
-          break
-        end
-      end
-    end
-    if #page < 500 then break end
-    from = '(' .. page[#page][1]
-  end
-end
-return out
-`)
-
-// scriptArchive takes a deleted trigger's pending events out of the lanes:
-// ARGV prefix, lanes, trigger. Returns the number removed. Like
-// scriptPendingOf it scans inside Redis: it runs once per deleted trigger.
-var scriptArchive = redis.NewScript(`
-local p, n, trig = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local removed = 0
 for l = 0, n - 1 do
   local key, from = p .. 'lane:' .. l, '-'
   while true do
@@ -229,14 +204,16 @@ for l = 0, n - 1 do
         if f[j] == 'id' then id = f[j+1] elseif f[j] == 'trig' then t = f[j+1] end
       end
       if t == trig then
-        redis.call('XDEL', key, m[1])
-        if id then redis.call('HDEL', p .. 'retry', id) end
-        removed = removed + 1
+        out[#out + 1] = l; out[#out + 1] = m[1]
+        if remove then
+          redis.call('XDEL', key, m[1])
+          if id then redis.call('HDEL', p .. 'retry', id) end
+        end
       end
     end
     if #page < 500 then break end
     from = '(' .. page[#page][1]
   end
 end
-return removed
+return out
 `)
