@@ -139,20 +139,20 @@ func (c *webhookClient) exchange(ctx context.Context, conn *webhookConn, t *targ
 		}
 		resp.Body.Close() // 1xx: informational, the final response follows
 	}
+	// The status decides the attempt; a body cut short (or too long to
+	// drain) only costs the connection.
 	r = reply{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
 	r.excerpt, err = io.ReadAll(io.LimitReader(resp.Body, maxExcerpt))
 	if err == nil {
 		var n int64
 		n, err = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
-		keep = n < maxDrain && !resp.Close
+		keep = err == nil && n < maxDrain && !resp.Close
 	}
-	if err != nil || !keep {
+	if !keep {
 		conn.Close() // before Body.Close, which would drain what is left
-		resp.Body.Close()
-		return r, false, true, ctxErr(ctx, err)
 	}
 	resp.Body.Close()
-	return r, true, true, nil
+	return r, keep, true, nil
 }
 
 // postRequest tells http.ReadResponse what the response answers.

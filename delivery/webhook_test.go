@@ -246,3 +246,20 @@ func TestWebhookClientCloseStale(t *testing.T) {
 		t.Fatalf("server saw %d requests on %d connections, want 3 on 2", reqs, conns)
 	}
 }
+
+// A response whose body is cut short still counts by its status; the
+// connection is not reused.
+func TestWebhookClientTruncatedBody(t *testing.T) {
+	s := newRawServer(t, func(int, *http.Request) (string, bool) {
+		return "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial", true
+	})
+	c := newWebhookClient(4, nil, false)
+	for range 2 {
+		if r := postOK(t, c, s.url, nil, `{}`); r.status != 200 || string(r.excerpt) != "partial" {
+			t.Fatalf("reply %d %q", r.status, r.excerpt)
+		}
+	}
+	if conns, reqs := s.counts(); conns != 2 || reqs != 2 {
+		t.Fatalf("server saw %d requests on %d connections, want 2 on 2", reqs, conns)
+	}
+}
