@@ -39,6 +39,10 @@ type Trigger struct {
 	// are delivered in commit order; without a key, the whole row is the
 	// identity, so updates of one row are not ordered among themselves.
 	PrimaryKey []string
+	// Ignored names the parts of the definition Graft stores (they
+	// round-trip through export_metadata) but does not apply, such as
+	// request_transform: the webhook gets Hasura's plain payload.
+	Ignored []string
 }
 
 // OpSpec is the definition of one operation of a trigger.
@@ -117,9 +121,11 @@ type hasuraTrigger struct {
 		IntervalSec *int `json:"interval_sec"`
 		TimeoutSec  *int `json:"timeout_sec"`
 	} `json:"retry_conf"`
-	Webhook        string   `json:"webhook"`
-	WebhookFromEnv string   `json:"webhook_from_env"`
-	Headers        []Header `json:"headers"`
+	Webhook           string          `json:"webhook"`
+	WebhookFromEnv    string          `json:"webhook_from_env"`
+	Headers           []Header        `json:"headers"`
+	RequestTransform  json.RawMessage `json:"request_transform"`
+	ResponseTransform json.RawMessage `json:"response_transform"`
 }
 
 type hasuraOpSpec struct {
@@ -175,6 +181,12 @@ func (h *hasuraTrigger) trigger(table Relation) (Trigger, error) {
 		Retry:   RetryConf{NumRetries: DefaultNumRetries, IntervalSec: DefaultIntervalSec, TimeoutSec: DefaultTimeoutSec},
 		Webhook: h.Webhook, WebhookFromEnv: h.WebhookFromEnv, Headers: h.Headers,
 	}
+	for name, v := range map[string]json.RawMessage{"request_transform": h.RequestTransform, "response_transform": h.ResponseTransform} {
+		if v := bytes.TrimSpace(v); len(v) > 0 && !bytes.Equal(v, []byte("null")) {
+			t.Ignored = append(t.Ignored, name)
+		}
+	}
+	slices.Sort(t.Ignored)
 	if rc := h.RetryConf; rc != nil {
 		if rc.NumRetries != nil {
 			t.Retry.NumRetries = *rc.NumRetries

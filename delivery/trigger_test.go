@@ -46,6 +46,12 @@ func TestParseTriggers(t *testing.T) {
 	if ts, err := ParseTriggers(usersTable, nil); err != nil || ts != nil {
 		t.Fatalf("nil list: %v %v", ts, err)
 	}
+	// Transforms are stored, not applied: the trigger says so.
+	ts, err = ParseTriggers(usersTable, json.RawMessage(`[{"name":"tr","definition":{},"webhook":"http://h",
+		"request_transform":{"version":2,"method":"PUT","template_engine":"Kriti"},"response_transform":null}]`))
+	if err != nil || !reflect.DeepEqual(ts[0].Ignored, []string{"request_transform"}) || want[1].Ignored != nil {
+		t.Fatalf("ignored parts: %+v, %v", ts, err)
+	}
 	// The snapshot stored with each event round-trips.
 	b, _ := json.Marshal(want[1])
 	var back Trigger

@@ -143,6 +143,12 @@ func (w *wal) update(ctx context.Context, snap *metadata.Snapshot) error {
 			continue
 		}
 		needsOld := false
+		for _, tr := range trs {
+			if len(tr.Ignored) > 0 {
+				w.log.Warn("event trigger: parts of its definition are not applied by Graft; the webhook gets Hasura's untransformed payload",
+					"trigger", tr.Name, "ignored", tr.Ignored)
+			}
+		}
 		for i := range trs {
 			for _, pk := range t.PrimaryKey {
 				trs[i].PrimaryKey = append(trs[i].PrimaryKey, pk.Name)
