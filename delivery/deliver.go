@@ -164,9 +164,7 @@ func (p *WorkerPool) post(ctx context.Context, t *Trigger, body []byte) attempt 
 		}
 		headers = append(headers, [2]string{h.Name, v})
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(t.Retry.TimeoutSec)*time.Second)
-	defer cancel()
-	r, err := p.http.post(ctx, url, headers, body)
+	r, err := p.http.post(ctx, url, headers, body, time.Duration(t.Retry.TimeoutSec)*time.Second)
 	if err != nil {
 		return attempt{err: err}
 	}

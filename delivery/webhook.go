@@ -75,8 +75,9 @@ func newWebhookClient(maxIdle int, fallback *http.Client, injected bool) *webhoo
 
 // post sends body to rawURL with the given extra headers (already
 // resolved) and returns the response's status, body excerpt and
-// Retry-After. The deadline is ctx's.
-func (c *webhookClient) post(ctx context.Context, rawURL string, headers [][2]string, body []byte) (reply, error) {
+// Retry-After. It gives up after timeout (or when ctx ends): the deadline
+// goes on the connection, with no timer or context of its own.
+func (c *webhookClient) post(ctx context.Context, rawURL string, headers [][2]string, body []byte, timeout time.Duration) (reply, error) {
 	t, err := c.target(rawURL)
 	if err != nil {
 		return reply{}, err
@@ -87,16 +88,22 @@ func (c *webhookClient) post(ctx context.Context, rawURL string, headers [][2]st
 		}
 	}
 	if !t.direct {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
 		return c.postFallback(ctx, rawURL, headers, body)
+	}
+	deadline := time.Now().Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
 	}
 	for try := 0; ; try++ {
 		conn, reused := c.get(t)
 		if conn == nil {
-			if conn, err = c.dial(ctx, t); err != nil {
+			if conn, err = c.dial(ctx, t, deadline); err != nil {
 				return reply{}, err
 			}
 		}
-		r, keep, sent, err := c.exchange(ctx, conn, t, headers, body)
+		r, keep, sent, err := c.exchange(ctx, conn, t, headers, body, deadline)
 		if err == nil && keep {
 			c.put(t, conn)
 		} else {
@@ -114,12 +121,8 @@ func (c *webhookClient) post(ctx context.Context, rawURL string, headers [][2]st
 
 // exchange writes one request and reads its response. sent reports that a
 // response started to arrive; keep that the connection can serve another.
-func (c *webhookClient) exchange(ctx context.Context, conn *webhookConn, t *target, headers [][2]string, body []byte) (r reply, keep, sent bool, err error) {
-	if d, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(d)
-	} else {
-		conn.SetDeadline(time.Time{})
-	}
+func (c *webhookClient) exchange(ctx context.Context, conn *webhookConn, t *target, headers [][2]string, body []byte, deadline time.Time) (r reply, keep, sent bool, err error) {
+	conn.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	writeRequest(conn.bw, t, headers, body)

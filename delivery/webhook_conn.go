@@ -121,8 +121,8 @@ func (c *webhookClient) closeIdle() {
 	}
 }
 
-func (c *webhookClient) dial(ctx context.Context, t *target) (*webhookConn, error) {
-	var d net.Dialer
+func (c *webhookClient) dial(ctx context.Context, t *target, deadline time.Time) (*webhookConn, error) {
+	d := net.Dialer{Deadline: deadline}
 	raw, err := d.DialContext(ctx, "tcp", t.addr)
 	if err != nil {
 		return nil, ctxErr(ctx, err)
@@ -135,6 +135,7 @@ func (c *webhookClient) dial(ctx context.Context, t *target) (*webhookConn, erro
 			cfg.ServerName, cfg.NextProtos = t.serverName, []string{"http/1.1"}
 		}
 		tc := tls.Client(raw, cfg)
+		raw.SetDeadline(deadline)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			raw.Close()
 			return nil, ctxErr(ctx, err)

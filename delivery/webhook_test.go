@@ -3,6 +3,7 @@ package delivery
 import (
 	"bufio"
 	"context"
+	"errors"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
@@ -79,9 +80,7 @@ func (s *rawServer) counts() (conns, reqs int) {
 
 func postOK(t *testing.T, c *webhookClient, url string, headers [][2]string, body string) reply {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-	defer cancel()
-	r, err := c.post(ctx, url, headers, []byte(body))
+	r, err := c.post(context.Background(), url, headers, []byte(body), waitTimeout)
 	if err != nil {
 		t.Fatalf("post: %v", err)
 	}
@@ -174,20 +173,24 @@ func TestWebhookClientRejectsAndTimesOut(t *testing.T) {
 	})
 	c := newWebhookClient(4, nil, false)
 	for _, h := range [][2]string{{"X-A", "v\r\nX-Injected: 1"}, {"Bad Name", "v"}, {"", "v"}} {
-		if _, err := c.post(context.Background(), s.url, [][2]string{h}, []byte(`{}`)); err == nil {
+		if _, err := c.post(context.Background(), s.url, [][2]string{h}, []byte(`{}`), waitTimeout); err == nil {
 			t.Fatalf("header %q accepted", h)
 		}
 	}
 	if _, reqs := s.counts(); reqs != 0 {
 		t.Fatalf("%d requests reached the server", reqs)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	_, err := c.post(ctx, s.url, nil, []byte(`{}`))
+	_, err := c.post(context.Background(), s.url, nil, []byte(`{}`), 200*time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), "timed out") {
 		t.Fatalf("err = %v, want a timeout", err)
 	}
-	if _, err := c.post(context.Background(), "ftp://x/y", nil, nil); err == nil {
+	// The caller's context ends a request too (a pool stopping).
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	if _, err := c.post(ctx, s.url, nil, []byte(`{}`), waitTimeout); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if _, err := c.post(context.Background(), "ftp://x/y", nil, nil, waitTimeout); err == nil {
 		t.Fatal("ftp URL accepted")
 	}
 }
