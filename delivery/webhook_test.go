@@ -3,9 +3,9 @@ package delivery
 import (
 	"bufio"
 	"context"
-	"errors"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"net"
 	"net/http"
