@@ -52,9 +52,11 @@ bench: ## Benchmark Graft over HTTP against raw SQL (tests/bench), then Engine.C
 # TPS without a trigger, with a Graft event trigger and with a Hasura-style
 # trigger, delivered events/s, and commit -> webhook latency at 1k and 5k
 # events/s (Graft in-process with Redis; about a minute;
-# `make bench-events BENCH_QUICK=1` for ~20 s).
+# `make bench-events BENCH_QUICK=1` for ~20 s), then the WAL reader's own
+# CPU per single-row transaction (pgbench commits from another process).
 bench-events: ## Benchmark event triggers: insert TPS, events/s, commit->webhook latency (tests/bench/events)
 	$(WITH_ENV) $(GO) run ./tests/bench/events
+	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkCaptureSingleRowCommits$$' -benchtime 20000x ./replication
 
 # tests/bench/subs is a program too: Graft in-process with the WAL reader
 # and Redis; prints commit -> client push latency (1k subscribers), idle

@@ -78,17 +78,17 @@ func (ss *session) handle(ps []*pendingTx, batch BatchSink) (err error) {
 // transaction (the first since the last status update), so the new
 // position is reported within StatusDelay.
 type waker struct {
-	mu      sync.Mutex
-	cancel  context.CancelFunc // the current receive's, while waiting
-	pending bool
-	ch      chan struct{} // for enqueue's wait
+	mu        sync.Mutex
+	interrupt func() // ends the current receive, while waiting
+	pending   bool
+	ch        chan struct{} // for enqueue's wait
 }
 
 func (w *waker) wake() {
 	w.mu.Lock()
 	w.pending = true
-	if w.cancel != nil {
-		w.cancel()
+	if w.interrupt != nil {
+		w.interrupt()
 	}
 	w.mu.Unlock()
 	select {
@@ -97,20 +97,20 @@ func (w *waker) wake() {
 	}
 }
 
-// arm registers the receive's cancel func, unless a wake-up is pending.
-func (w *waker) arm(cancel context.CancelFunc) bool {
+// arm registers the receive's interrupt, unless a wake-up is pending.
+func (w *waker) arm(interrupt func()) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.pending {
 		w.pending = false
 		return false
 	}
-	w.cancel = cancel
+	w.interrupt = interrupt
 	return true
 }
 
 func (w *waker) disarm() {
 	w.mu.Lock()
-	w.cancel = nil
+	w.interrupt = nil
 	w.mu.Unlock()
 }

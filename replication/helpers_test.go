@@ -30,7 +30,7 @@ const waitTimeout = 30 * time.Second
 // Call it right after testenv.NewDatabase: cleanups run last-registered
 // first, so streams (registered later) stop first, then the slot is
 // dropped, then the database (which cannot be dropped while a slot uses it).
-func newSlotName(t *testing.T, dbURL string) string {
+func newSlotName(t testing.TB, dbURL string) string {
 	t.Helper()
 	b := make([]byte, 5)
 	rand.Read(b)
@@ -41,7 +41,7 @@ func newSlotName(t *testing.T, dbURL string) string {
 
 // dropSlot drops the slot once no walsender uses it (a stopped stream's
 // walsender may take a moment to exit).
-func dropSlot(t *testing.T, dbURL, slot string) {
+func dropSlot(t testing.TB, dbURL, slot string) {
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dbURL)
@@ -60,7 +60,7 @@ func dropSlot(t *testing.T, dbURL, slot string) {
 
 // streamConfig is a Stream configuration with short intervals, so that
 // reconnections and takeovers happen quickly.
-func streamConfig(t *testing.T, dbURL, slot string, sink replication.Sink) replication.Config {
+func streamConfig(t testing.TB, dbURL, slot string, sink replication.Sink) replication.Config {
 	return replication.Config{
 		ConnString: dbURL, SlotName: slot, Sink: sink, Logger: testLogger(t), ApplicationName: slot,
 		StandbyInterval: time.Second, MinBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond,
@@ -69,7 +69,7 @@ func streamConfig(t *testing.T, dbURL, slot string, sink replication.Sink) repli
 }
 
 // startStream creates and starts a Stream, stopped at cleanup.
-func startStream(t *testing.T, cfg replication.Config) *replication.Stream {
+func startStream(t testing.TB, cfg replication.Config) *replication.Stream {
 	t.Helper()
 	st, err := replication.New(cfg)
 	if err != nil {
@@ -91,7 +91,7 @@ func startStream(t *testing.T, cfg replication.Config) *replication.Stream {
 }
 
 // setTables publishes tables through a Stream that is not started.
-func setTables(t *testing.T, dbURL string, tables, full []replication.Relation) {
+func setTables(t testing.TB, dbURL string, tables, full []replication.Relation) {
 	t.Helper()
 	st, err := replication.New(replication.Config{ConnString: dbURL, Sink: &sink{}, Logger: testLogger(t)})
 	if err != nil {
@@ -187,7 +187,7 @@ func wantIDs(t *testing.T, tx *replication.Transaction, want ...int) {
 }
 
 // eventually polls cond until it holds or waitTimeout passes.
-func eventually(t *testing.T, what string, cond func() (bool, error)) {
+func eventually(t testing.TB, what string, cond func() (bool, error)) {
 	t.Helper()
 	deadline := time.Now().Add(waitTimeout)
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -237,7 +237,7 @@ func jsonEqual(a, b []byte) bool {
 }
 
 // testLogger logs to the test while it runs and drops records after.
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	w := &testWriter{t: t}
 	t.Cleanup(func() { w.mu.Lock(); w.done = true; w.mu.Unlock() })
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -245,7 +245,7 @@ func testLogger(t *testing.T) *slog.Logger {
 
 type testWriter struct {
 	mu   sync.Mutex
-	t    *testing.T
+	t    testing.TB
 	done bool
 }
 

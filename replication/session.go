@@ -103,23 +103,33 @@ func (ss *session) run(ctx context.Context) (err error) {
 			cancel()
 		}
 	}()
+	// Reads wait on the socket's read deadline, not on a context: a context
+	// costs pgconn a watcher goroutine per message (three per transaction).
+	// The deadline is the next status update; an acknowledgement (waker)
+	// or stopping (ctx) moves it to now.
+	netConn := ss.conn.Conn()
+	interrupt := func() { netConn.SetReadDeadline(time.Unix(1, 0)) }
+	stopWatch := context.AfterFunc(ctx, interrupt)
+	defer stopWatch()
+	defer netConn.SetReadDeadline(time.Time{})
 	for {
 		if err := ss.statusIfDue(ctx, false); err != nil {
 			return err
 		}
-		recvCtx, cancel := context.WithDeadline(ctx, ss.statusDeadline())
-		if !ss.waker.arm(cancel) {
-			cancel() // an acknowledgement arrived: report it first
-			continue
+		netConn.SetReadDeadline(ss.statusDeadline())
+		if ctx.Err() != nil { // after the deadline was set: AfterFunc has run or will
+			return nil
 		}
-		msg, err := ss.conn.ReceiveMessage(recvCtx)
+		if !ss.waker.arm(interrupt) {
+			continue // an acknowledgement arrived: report it first
+		}
+		msg, err := ss.conn.ReceiveMessage(context.Background())
 		ss.waker.disarm()
-		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			if !ss.conn.IsClosed() && (pgconn.Timeout(err) || errors.Is(err, context.Canceled)) {
+			if !ss.conn.IsClosed() && pgconn.Timeout(err) {
 				continue // status due, or woken by an acknowledgement
 			}
 			return fmt.Errorf("receive: %w", err)
