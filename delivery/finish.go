@@ -39,8 +39,9 @@ type finishRes struct {
 
 // finisher records attempts in groups: one of the waiting workers (the
 // leader) runs the script for up to finishBatch of them, then hands the lead
-// to the first still waiting. A worker alone records at once; under load one
-// round trip serves many attempts.
+// to the first still waiting. A worker alone records at once; while other
+// attempts are under way the leader first waits for them (up to
+// finishLinger), so that one round trip serves many attempts.
 type finisher struct {
 	p        *WorkerPool
 	mu       sync.Mutex
