@@ -35,7 +35,9 @@ func TestSubscriptionWriteDuringFirstFetch(t *testing.T) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			var n int
-			if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE state = 'active'
+			// Sleeping inside note_slow: the statement is executing, its
+			// snapshot taken (an "active" query may still be in Parse).
+			if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'
 				AND pid <> pg_backend_pid() AND query LIKE '%note_slow%'`).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
