@@ -116,11 +116,12 @@ func (a *App) Stop(ctx context.Context) error {
 }
 
 // startWAL starts event delivery (when Redis is configured) and the WAL
-// reader (when there is something to read), and keeps both in step with
-// metadata.
+// reader (unless HASURA_GRAPHQL_WAL_MODE is off; in auto mode only when
+// the database allows it), and keeps both in step with metadata.
 func (a *App) startWAL(ctx context.Context) error {
 	w := &wal{log: a.Log, live: a.Engine.Live, cfg: walConfig{Mode: a.Config.WALMode, Slot: a.Config.WALSlot,
-		Publication: a.Config.WALPublication, DatabaseURL: a.Config.DatabaseURL, PoolSize: a.Config.EventsPoolSize}}
+		Publication: a.Config.WALPublication, DatabaseURL: a.Config.DatabaseURL, PoolSize: a.Config.EventsPoolSize,
+		Fallback: a.Config.LiveFallback}}
 	if err := a.Pool.QueryRow(ctx, "SELECT system_identifier::text FROM pg_control_system()").Scan(&w.cfg.SystemID); err != nil {
 		return fmt.Errorf("read the database's system identifier: %w", err)
 	}

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -43,12 +44,15 @@ type wal struct {
 	tables   []replication.Relation
 	full     []replication.Relation
 	names    map[string]bool // the event triggers of the last snapshot, nil before the first
+	reason   string          // why the reader is not running (auto mode), as last logged
+	timedOut bool            // auto mode gave up on a set-up that took too long: no more attempts
 }
 
 type walConfig struct {
 	Mode, Slot, Publication, DatabaseURL string
 	SystemID                             string // the cluster's: scopes the queue's WAL watermark
 	PoolSize                             int
+	Fallback                             time.Duration // live queries' fallback refetch, what they fall back on without the WAL
 }
 
 // TriggersFor serves delivery the current metadata's triggers of a table.
@@ -130,13 +134,17 @@ func (w *wal) relayChanges(ps *redis.PubSub) {
 }
 
 // update follows a new snapshot: trigger cache, publication membership, and
-// starting the reader once there is something to read.
+// starting the reader. The publication holds every tracked table, as live
+// queries may read any of them; only tables with update or delete triggers
+// need the whole old row (REPLICA IDENTITY FULL).
 func (w *wal) update(ctx context.Context, snap *metadata.Snapshot) error {
 	byTable := map[replication.Relation][]delivery.Trigger{}
 	var tables, full []replication.Relation
 	for _, t := range snap.Tables {
 		rel := replication.Relation{Schema: t.Name.Schema, Name: t.Name.Name}
-		tables = append(tables, rel)
+		if publishable(t) {
+			tables = append(tables, rel)
+		}
 		trs, err := delivery.ParseTriggers(rel, t.EventTriggerJSON())
 		if err != nil {
 			w.log.Warn("invalid event trigger definition", "table", t.Name.String(), "error", err)
@@ -167,16 +175,31 @@ func (w *wal) update(ctx context.Context, snap *metadata.Snapshot) error {
 	defer w.mu.Unlock()
 	w.archiveDeleted(triggerNames(snap.Metadata))
 	w.tables, w.full = tables, full
+	newWork := len(byTable) > 0 && !w.hasWork
 	w.hasWork = len(byTable) > 0
+	if newWork && w.queue == nil {
+		w.log.Warn("event triggers exist but HASURA_GRAPHQL_REDIS_URL is not set: events are not delivered")
+	}
 	switch {
-	case w.cfg.Mode == "off":
-		return nil
-	case !w.running && (w.cfg.Mode == "always" || (w.hasWork && w.queue != nil)):
-		return w.startStream(ctx)
 	case w.running:
 		return w.stream.SetTables(ctx, w.tables, w.full)
+	case w.cfg.Mode == "off":
+		if newWork && w.queue != nil {
+			w.log.Warn("event triggers exist but HASURA_GRAPHQL_WAL_MODE is off: events are not delivered")
+		}
+		return nil
+	case w.cfg.Mode == "always":
+		return w.startStream(ctx)
 	}
+	w.startIfPossible(ctx, newWork)
 	return nil
+}
+
+// publishable tells the tables a publication can hold: views, materialized
+// views and foreign tables cannot be published (their live queries get the
+// fallback refetch), and one of them would make the whole publication fail.
+func publishable(t *metadata.Table) bool {
+	return t.Info != nil && (t.Info.Kind == "r" || t.Info.Kind == "p")
 }
 
 // triggerNames lists the event triggers in metadata, those of inconsistent
@@ -227,13 +250,17 @@ func (w *wal) archiveDeleted(names map[string]bool) {
 	}
 }
 
+// startStream sets up the publication and the slot and starts reading.
+// w.mu is held.
 func (w *wal) startStream(ctx context.Context) error {
-	if w.hasWork && w.queue == nil {
-		w.log.Warn("event triggers exist but HASURA_GRAPHQL_REDIS_URL is not set: events are not delivered")
-	}
 	s, err := replication.New(replication.Config{ConnString: w.cfg.DatabaseURL, SlotName: w.cfg.Slot,
 		PublicationName: w.cfg.Publication, Sink: w, Logger: w.log.With("type", "replication-log")})
 	if err != nil {
+		return err
+	}
+	// Before SetTables: a database that cannot replicate gets no
+	// publication and no altered replica identities.
+	if err := s.Preflight(ctx); err != nil {
 		return err
 	}
 	if err := s.SetTables(ctx, w.tables, w.full); err != nil {
@@ -242,9 +269,57 @@ func (w *wal) startStream(ctx context.Context) error {
 	if err := s.Start(ctx); err != nil {
 		return fmt.Errorf("start reading the WAL: %w", err)
 	}
-	w.stream, w.running = s, true
+	w.stream, w.running, w.reason = s, true, ""
 	w.log.Info("reading committed changes from the WAL", "type", "startup", "slot", w.cfg.Slot, "tables", len(w.tables))
 	return nil
+}
+
+// autoStartTimeout bounds setting up the reader in auto mode. Creating a
+// slot waits for every transaction running in the cluster to end, so one
+// session left idle in a transaction would otherwise hold up start-up (or
+// a metadata change) for as long as it stays open.
+const autoStartTimeout = 30 * time.Second
+
+// startIfPossible starts the reader in auto mode when the database allows
+// it. When it does not, Graft runs on without it: the reason is logged once
+// (again only if it changes) and shown by /healthz?detail, and every later
+// snapshot tries again, so fixing the role and reloading metadata is enough.
+// A set-up that timed out is not tried again: each metadata change would
+// wait as long. w.mu is held.
+func (w *wal) startIfPossible(ctx context.Context, newWork bool) {
+	var err error
+	if !w.timedOut {
+		sctx, cancel := context.WithTimeout(ctx, autoStartTimeout)
+		err = w.startStream(sctx)
+		cancel()
+		if err == nil {
+			return
+		}
+	}
+	reason := w.reason
+	if err != nil {
+		reason = err.Error()
+	}
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		w.timedOut = true
+		reason = fmt.Sprintf("setting up the publication and the replication slot took over %s (creating a slot waits for the transactions running in the cluster to end: is one left open?); restart Graft to try again: %v", autoStartTimeout, err)
+	}
+	switch {
+	case reason != w.reason:
+		w.log.Warn("the WAL reader cannot run: "+w.offCost(), "reason", reason)
+	case newWork:
+		w.log.Warn("event triggers exist but the WAL reader cannot run: events are not delivered", "reason", reason)
+	}
+	w.reason = reason
+}
+
+// offCost says what running without the reader costs. w.mu is held.
+func (w *wal) offCost() string {
+	cost := fmt.Sprintf("writes not made through this Graft process reach live queries only at the fallback refetch every %s (HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL)", w.cfg.Fallback)
+	if w.hasWork {
+		cost += "; event triggers get no events"
+	}
+	return cost
 }
 
 // stop ends the reader first (no new events), then the workers.
@@ -269,10 +344,17 @@ func (w *wal) stop(ctx context.Context) {
 // health reports the WAL reader for /healthz?detail.
 func (w *wal) health(ctx context.Context) map[string]any {
 	w.mu.Lock()
-	stream, running := w.stream, w.running
+	stream, running, reason := w.stream, w.running, w.reason
 	w.mu.Unlock()
 	out := map[string]any{"mode": w.cfg.Mode, "slot": w.cfg.Slot, "running": running, "events": w.queue != nil}
-	if running {
+	if !running {
+		// What live queries are left with, and why.
+		if w.cfg.Mode == "off" {
+			reason = "HASURA_GRAPHQL_WAL_MODE is off"
+		}
+		out["reason"] = reason
+		out["fallback_refetch_interval_ms"] = w.cfg.Fallback.Milliseconds()
+	} else {
 		out["leader"] = stream.IsLeader()
 		if lag, err := stream.Lag(ctx); err != nil {
 			out["lag_error"] = err.Error()

@@ -61,8 +61,10 @@
 //
 // PostgreSQL 14 or later with wal_level=logical; the role needs
 // REPLICATION (or superuser), and must own the published tables for
-// SetTables. Slot names are cluster-wide: Grafts serving different
-// databases of one cluster need different SlotNames.
+// SetTables. Preflight (which Start runs too) checks the server's settings
+// and the role up front and returns ErrUnavailable naming what to change.
+// Slot names are cluster-wide: Grafts serving different databases of one
+// cluster need different SlotNames.
 //
 // A slot retains WAL until Graft acknowledges it. While Graft is stopped
 // (or its Sink keeps failing) WAL accumulates on the database server's

@@ -52,8 +52,9 @@ func New(cfg Config) (*Stream, error) {
 // Start connects, creates the publication and the slot when missing, and
 // starts consuming in the background: as the leader when this process takes
 // the slot's advisory lock, otherwise standing by until it can. It returns
-// an error only when the database cannot be prepared (unreachable,
-// wal_level is not logical, the role lacks REPLICATION...).
+// an error only when the database cannot be prepared: unreachable, unable
+// to replicate (ErrUnavailable, see Preflight), or the slot or publication
+// cannot be created (no free slot, no CREATE privilege...).
 func (s *Stream) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -74,7 +75,11 @@ func (s *Stream) Start(ctx context.Context) error {
 		pool.Close()
 		return fmt.Errorf("replication: connect: %w", err)
 	}
-	if err := s.ensureCatalog(ctx, pool); err != nil {
+	err = pool.AcquireFunc(ctx, func(c *pgxpool.Conn) error { return preflight(ctx, c.Conn()) })
+	if err == nil {
+		err = s.ensureCatalog(ctx, pool)
+	}
+	if err != nil {
 		pool.Close()
 		return err
 	}
