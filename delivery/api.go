@@ -164,6 +164,40 @@ func (q *Queue) EventLogs(ctx context.Context, trigger, status string, limit, of
 	return out, nil
 }
 
+// StatusAll selects every event in ListEvents.
+const StatusAll = "all"
+
+// ListEvents pages a trigger's events as pg_get_event_logs does, newest
+// created first. status is StatusAll (or ""), StatusPending,
+// StatusProcessed in Hasura's sense (delivered or failed for good: dead
+// events too) or, Graft's own, StatusDead. Delivered and dead events are
+// kept in completion order, so a page of them holds the ones completed
+// last, ranked by creation time.
+func (q *Queue) ListEvents(ctx context.Context, trigger, status string, limit, offset int) ([]*Event, error) {
+	limit, offset = page(limit, offset)
+	var kinds []string
+	switch status {
+	case "", StatusAll:
+		kinds = []string{StatusPending, StatusProcessed, StatusDead}
+	case StatusProcessed:
+		kinds = []string{StatusProcessed, StatusDead}
+	case StatusPending, StatusDead:
+		return q.EventLogs(ctx, trigger, status, limit, offset)
+	default:
+		return nil, fmt.Errorf("delivery: event status %q: want all, pending or processed", status)
+	}
+	var all []*Event
+	for _, k := range kinds {
+		evs, err := q.EventLogs(ctx, trigger, k, offset+limit, 0)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, evs...)
+	}
+	slices.SortStableFunc(all, func(a, b *Event) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	return all[min(offset, len(all)):min(offset+limit, len(all))], nil
+}
+
 // pendingEvents pages a trigger's pending events, newest first.
 func (q *Queue) pendingEvents(ctx context.Context, trigger string, limit, offset int) ([]*Event, error) {
 	v, err := scriptPendingOf.Run(ctx, q.rdb, nil, q.cfg.Prefix, q.cfg.Lanes, trigger, "0").Slice()

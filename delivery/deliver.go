@@ -19,7 +19,9 @@ const maxExcerpt = 1024
 // timeNow is the clock of manual events and invocation logs.
 var timeNow = time.Now
 
-// InvocationLog is one delivery attempt.
+// InvocationLog is one delivery attempt. Its json tags are how it is kept
+// in Redis (appendLog writes that form, decodeLogs reads it); MarshalJSON
+// renders it for the metadata API.
 type InvocationLog struct {
 	ID        string          `json:"id"`
 	EventID   string          `json:"event_id"`
@@ -31,6 +33,8 @@ type InvocationLog struct {
 	Error     string          `json:"error,omitempty"` // transport error, timeout, bad configuration
 	Duration  time.Duration   `json:"duration"`
 	CreatedAt time.Time       `json:"created_at"`
+
+	headers []Header // see SetRequestHeaders
 }
 
 // attempt is the result of one POST.

@@ -110,6 +110,9 @@ func (q *Queue) Invoke(ctx context.Context, t Trigger, row, session json.RawMess
 	if err := t.validate(); err != nil {
 		return "", fmt.Errorf("delivery: %w", err)
 	}
+	if len(session) == 0 {
+		session = adminSession
+	}
 	e, err := buildEvent(randomID(), &t, t.Table, "MANUAL", nil, row, session, nil, timeNow())
 	if err != nil {
 		return "", fmt.Errorf("delivery: trigger %s: %w", t.Name, err)

@@ -31,10 +31,16 @@
 //   - Webhooks go out over kept-alive HTTP/1.1 connections written and read
 //     in the delivering goroutine (webhookClient); proxies from the
 //     environment and credentials in URLs go through net/http.
-//   - Queue's API methods serve the metadata API: EventByID, EventLogs,
-//     InvocationLogs, Redeliver, Invoke (manual events) and
-//     CheckPersistence. Lookups by id scan inside Redis: cheap on the
-//     delivery path, slower for the API.
+//   - Queue's API methods serve the metadata API: EventByID, EventLogs and
+//     ListEvents, InvocationLogs, Redeliver, Invoke (manual events) and
+//     CheckPersistence; Event and InvocationLog marshal to Hasura's
+//     event_log and event_invocation_logs rows. Lookups by id scan inside
+//     Redis: cheap on the delivery path, slower for the API.
+//
+// event.session_variables is the session of the transaction's Graft
+// message (replication.Transaction.SessionVariables): the caller's for
+// mutations, the admin's for run_sql, null for changes made outside Graft,
+// as Hasura's trigger writes it when hasura.user is not set.
 //
 // Delivery is at least once: an event is attempted num_retries+1 times
 // (delivery_info.current_retry 0..num_retries) with interval_sec between

@@ -16,7 +16,8 @@ import (
 // zone suffix (event_log.created_at is a timestamp without time zone).
 const createdAtLayout = "2006-01-02T15:04:05.000000"
 
-// adminSession is the session of writes that did not come through Graft.
+// adminSession is the session of a manual invocation with none given
+// (pg_invoke_event_trigger runs as the admin calling it).
 var adminSession = json.RawMessage(`{"x-hasura-role":"admin"}`)
 
 // eventNamespace is the UUIDv5 namespace of event ids.
@@ -112,10 +113,9 @@ func walSeq(commitLSN uint64, change, trigger int) string {
 // buildEvent makes the event trigger t fires for one row. oldRow/newRow are
 // as row_to_json renders them (nil = null); the payload keeps the columns of
 // the trigger's payload spec, the ordering key comes from the whole row.
+// A nil session is written as null: a change made outside Graft carries no
+// session, as Hasura's trigger reads an unset hasura.user as NULL.
 func buildEvent(id string, t *Trigger, table Relation, op string, oldRow, newRow, session, trace json.RawMessage, at time.Time) (*newEvent, error) {
-	if len(session) == 0 || bytes.Equal(session, []byte("null")) {
-		session = adminSession
-	}
 	payloadCols := Columns{All: true}
 	if s := t.spec(op); s != nil {
 		payloadCols = s.Payload

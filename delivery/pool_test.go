@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -461,16 +460,5 @@ func TestRetentionCapsDoneEvents(t *testing.T) {
 	}
 	if gone, _ := q.EventLogs(ctx, "capped", StatusProcessed, 100, 0); len(gone) != 0 {
 		t.Fatalf("%d processed events left after they expired", len(gone))
-	}
-}
-
-func TestEventJSON(t *testing.T) {
-	e := &Event{ID: "i", Trigger: "t", Table: usersTable, Op: "INSERT", Status: StatusDead, Tries: 3,
-		CreatedAt: time.Date(2024, 1, 2, 3, 4, 5, 6000, time.UTC), body: json.RawMessage(`{"op":"INSERT","data":{"old":null,"new":{"id":1}}}`)}
-	b, err := json.Marshal(e)
-	want := `{"id":"i","schema_name":"public","table_name":"users","trigger_name":"t","payload":{"old":null,"new":{"id":1}},` +
-		`"delivered":false,"error":true,"tries":3,"created_at":"2024-01-02T03:04:05.000006","locked":null,"next_retry_at":null,"archived":false,"status":"dead"}`
-	if err != nil || string(b) != want {
-		t.Fatalf("event JSON\n got %s\nwant %s (%v)", b, want, err)
 	}
 }

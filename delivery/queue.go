@@ -123,7 +123,7 @@ type Event struct {
 // trace_context.
 func (e *Event) Body() json.RawMessage { return e.body }
 
-// Data is the event's {"old": ..., "new": ...} (event_log.payload in Hasura).
+// Data is the event's {"old": ..., "new": ...}, its body's "data".
 func (e *Event) Data() json.RawMessage {
 	var b struct {
 		Data json.RawMessage `json:"data"`
@@ -293,35 +293,4 @@ func msTime(s string) time.Time {
 func streamTime(id string) time.Time {
 	ms, _, _ := strings.Cut(id, "-")
 	return msTime(ms)
-}
-
-// MarshalJSON renders the event as a row of Hasura's hdb_catalog.event_log,
-// the shape pg_get_event_logs and pg_get_event_by_id return, plus "status".
-func (e *Event) MarshalJSON() ([]byte, error) {
-	ts := func(t time.Time) any {
-		if t.IsZero() {
-			return nil
-		}
-		return t.UTC().Format(createdAtLayout)
-	}
-	var next any
-	if e.Status == StatusPending {
-		next = ts(e.NextRetryAt)
-	}
-	return json.Marshal(struct {
-		ID          string          `json:"id"`
-		SchemaName  string          `json:"schema_name"`
-		TableName   string          `json:"table_name"`
-		TriggerName string          `json:"trigger_name"`
-		Payload     json.RawMessage `json:"payload"`
-		Delivered   bool            `json:"delivered"`
-		Error       bool            `json:"error"`
-		Tries       int             `json:"tries"`
-		CreatedAt   any             `json:"created_at"`
-		Locked      any             `json:"locked"`
-		NextRetryAt any             `json:"next_retry_at"`
-		Archived    bool            `json:"archived"`
-		Status      string          `json:"status"`
-	}{e.ID, e.Table.Schema, e.Table.Name, e.Trigger, e.Data(), e.Status == StatusProcessed, e.Status == StatusDead,
-		e.Tries, ts(e.CreatedAt), nil, next, false, e.Status})
 }

@@ -12,6 +12,14 @@ import (
 // read again and metadata consistency checked (that read costs milliseconds).
 var ddlWords = regexp.MustCompile(`(?i)\b(create|alter|drop|comment|rename|truncate|grant|revoke)\b`)
 
+// runSQLSession gives run_sql's writes the admin session, as Hasura runs
+// run_sql with hasura.user set to its caller's: user triggers see it, and
+// event payloads get it from the transaction's "graft" WAL message, the one
+// mutations emit (graphql.WALMessagePrefix); without it they would read as
+// written outside Graft (session_variables null).
+const runSQLSession = `SELECT set_config('hasura.user', '{"x-hasura-role":"admin"}', true),
+	pg_logical_emit_message(true, 'graft', '{"session_variables":{"x-hasura-role":"admin"},"trace_context":null}')`
+
 func opRunSQL(w *work, r *Request) (any, error) {
 	var a struct {
 		SQL                      string `json:"sql"`
@@ -26,10 +34,12 @@ func opRunSQL(w *work, r *Request) (any, error) {
 	if a.Source != "" && a.Source != "default" {
 		return w.runSQLOnSource(a.Source, a.SQL, a.ReadOnly)
 	}
+	setup := runSQLSession
 	if a.ReadOnly {
-		if _, err := w.tx.Exec(w.ctx, "SET TRANSACTION READ ONLY"); err != nil {
-			return nil, pgError(err)
-		}
+		setup = "SET TRANSACTION READ ONLY"
+	}
+	if _, err := w.tx.Exec(w.ctx, setup); err != nil {
+		return nil, pgError(err)
 	}
 	res, err := execSQL(w, w.tx.Conn().PgConn(), a.SQL)
 	if err != nil {

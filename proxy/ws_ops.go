@@ -149,6 +149,11 @@ func (c *wsConn) start(m *message) bool {
 	}
 	if res.RequestError {
 		c.sendError(id, res.Body)
+		if c.proto == protoTransport {
+			// graphql-ws: error ends the operation; no complete follows it
+			// (PROTOCOL.md, "Complete"). Apollo clients expect one.
+			return true
+		}
 	} else {
 		c.send(frame(dataType, id, res.Body))
 	}

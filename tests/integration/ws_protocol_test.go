@@ -236,3 +236,32 @@ func TestApolloReinitChangesSession(t *testing.T) {
 	c.expect("data", "member", `{"data":{"msg":[{"body":"for a"}]}}`)
 	c.expect("complete", "member", "")
 }
+
+// graphql-transport-ws: an error frame ends its operation, and nothing
+// follows it for that id — no complete (the protocol: "If the server
+// dispatched the Error message relative to the original Subscribe message,
+// no Complete message will be emitted"). The id is free again afterwards.
+func TestTransportErrorIsTheLastFrame(t *testing.T) {
+	t.Parallel()
+	s := startChat(t)
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(adminInit)
+	c.expect("connection_ack", "", "")
+	subscribe := func(id, query string) {
+		c.send(map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": query}})
+	}
+	for _, bad := range []string{`subscription { no_such_field }`, `query { no_such_field }`, `mutation { no_such_field }`} {
+		subscribe("bad", bad)
+		f := c.next()
+		if f.Type != "error" || f.ID != "bad" || !strings.Contains(string(f.Payload), "validation-failed") {
+			t.Fatalf("%s: want an error frame, got %s %q %s", bad, f.Type, f.ID, f.Payload)
+		}
+		// The next frame is the next operation's: a complete for "bad"
+		// would come before it.
+		subscribe("q", `query { msg_aggregate { aggregate { count } } }`)
+		c.expect("next", "q", `{"data":{"msg_aggregate":{"aggregate":{"count":0}}}}`)
+		c.expect("complete", "q", "")
+	}
+	subscribe("bad", `subscription { msg { body } }`)
+	c.expect("next", "bad", `{"data":{"msg":[]}}`)
+}
