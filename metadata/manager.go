@@ -59,6 +59,9 @@ func (m *Manager) Start(ctx context.Context) error {
 	for _, inc := range s.Inconsistent {
 		m.log.Warn("inconsistent metadata object", "name", inc.Name, "reason", inc.Reason)
 	}
+	for _, ns := range s.NotServed {
+		m.log.Warn(ns.Message, "type", "startup", "kind", "metadata", "object_type", ns.Type, "name", ns.Name, "code", ns.Code)
+	}
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopListen = cancel
 	m.listening.Add(1)

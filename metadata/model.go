@@ -21,8 +21,13 @@ type Metadata struct {
 	RestEndpoints    json.RawMessage `json:"rest_endpoints,omitempty"`
 	InheritedRoles   json.RawMessage `json:"inherited_roles,omitempty"`
 	APILimits        json.RawMessage `json:"api_limits,omitempty"`
+	MetricsConfig    json.RawMessage `json:"metrics_config,omitempty"`
 	Network          json.RawMessage `json:"network,omitempty"`
 	BackendConfigs   json.RawMessage `json:"backend_configs,omitempty"`
+	// Until these were declared, replace_metadata dropped them without a
+	// word; now they round-trip and NotServed names them.
+	GraphQLSchemaIntrospection json.RawMessage `json:"graphql_schema_introspection,omitempty"`
+	OpenTelemetry              json.RawMessage `json:"opentelemetry,omitempty"`
 }
 
 // Source is one database. Graft serves the "default" source; others are

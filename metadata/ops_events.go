@@ -44,6 +44,7 @@ type eventTriggerArgs struct {
 	Headers        json.RawMessage `json:"headers,omitempty"`
 	Replace        bool            `json:"replace"`
 	RequestTrans   json.RawMessage `json:"request_transform,omitempty"`
+	ResponseTrans  json.RawMessage `json:"response_transform,omitempty"`
 	CleanupConfig  json.RawMessage `json:"cleanup_config,omitempty"`
 }
 
@@ -56,7 +57,9 @@ type storedTrigger struct {
 	WebhookFromEnv   string          `json:"webhook_from_env,omitempty"`
 	Headers          json.RawMessage `json:"headers,omitempty"`
 	RequestTransform json.RawMessage `json:"request_transform,omitempty"`
-	CleanupConfig    json.RawMessage `json:"cleanup_config,omitempty"`
+	// Kept so export_metadata returns it (NotServed reports it unapplied).
+	ResponseTransform json.RawMessage `json:"response_transform,omitempty"`
+	CleanupConfig     json.RawMessage `json:"cleanup_config,omitempty"`
 }
 
 type triggerDef struct {
@@ -126,11 +129,11 @@ func opCreateEventTrigger(w *work, r *Request) (any, error) {
 	}
 	list, _ := tm.eventTriggers()
 	list = append(list, storedTrigger{Name: a.Name, RetryConf: retry, Webhook: a.Webhook, WebhookFromEnv: a.WebhookFromEnv,
-		Headers: a.Headers, RequestTransform: a.RequestTrans, CleanupConfig: a.CleanupConfig,
+		Headers: a.Headers, RequestTransform: a.RequestTrans, ResponseTransform: a.ResponseTrans, CleanupConfig: a.CleanupConfig,
 		Definition: triggerDef{EnableManual: a.EnableManual, Insert: a.Insert, Update: a.Update, Delete: a.Delete}})
 	tm.setEventTriggers(list)
 	w.changed = true
-	return success, nil
+	return successWith(w.notServed("event_trigger", "event_trigger "+a.Name+" in table "+a.Table.String()+" in source "+src.Name)), nil
 }
 
 func opDeleteEventTrigger(w *work, r *Request) (any, error) {

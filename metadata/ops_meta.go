@@ -42,12 +42,16 @@ func opReplaceMetadata(w *work, r *Request) (any, error) {
 			return nil, &APIError{Status: 400, Code: "unexpected", Path: "$.args",
 				Message: "cannot continue due to inconsistent metadata", Internal: s.Inconsistent}
 		}
-		return map[string]any{"is_consistent": false, "inconsistent_objects": s.Inconsistent}, nil
+		return withWarnings(map[string]any{"is_consistent": false, "inconsistent_objects": s.Inconsistent}, s.NotServed), nil
 	}
+	// Every object the new metadata holds but Graft does not serve is named,
+	// as Hasura names its metadata warnings. allow_warnings: false is not
+	// honoured: Hasura would have no warning for these objects and accept
+	// the request, so Graft accepts it too.
 	if r.Version == 2 {
-		return map[string]any{"is_consistent": true, "inconsistent_objects": []any{}}, nil
+		return withWarnings(map[string]any{"is_consistent": true, "inconsistent_objects": []any{}}, s.NotServed), nil
 	}
-	return success, nil
+	return successWith(s.NotServed), nil
 }
 
 func opReloadMetadata(w *work, r *Request) (any, error) {
@@ -164,7 +168,7 @@ func opAddSource(w *work, r *Request) (any, error) {
 		}
 		existing.Configuration = a.Configuration
 		w.changed = true
-		return success, nil
+		return successWith(w.notServed("source", "source "+a.Name)), nil
 	}
 	if _, err := sourceURL(a.Configuration); err != nil {
 		return nil, err
@@ -175,7 +179,7 @@ func opAddSource(w *work, r *Request) (any, error) {
 	if _, err := w.catalogOf(a.Name); err != nil {
 		return nil, err
 	}
-	return success, nil
+	return successWith(w.notServed("source", "source "+a.Name)), nil
 }
 
 func opDropSource(w *work, r *Request) (any, error) {

@@ -14,7 +14,10 @@ type Snapshot struct {
 	Tables       []*Table // tracked and consistent, in metadata order
 	Functions    []*Function
 	Inconsistent []InconsistentObject
-	tableByName  map[QualifiedName]*Table
+	// NotServed is what the metadata holds but Graft does not act on
+	// (NotServed), decided once here as the snapshot never changes.
+	NotServed   []Warning
+	tableByName map[QualifiedName]*Table
 }
 
 // Table returns a tracked, consistent table by name, or nil.
@@ -146,7 +149,7 @@ type EnumLoader func(t *CatalogTable) ([]EnumValue, error)
 // Resolve checks metadata against the catalog. Objects that do not match are
 // returned as inconsistencies and left out of the snapshot.
 func Resolve(md *Metadata, cat *Catalog, version int64, loadEnum EnumLoader) *Snapshot {
-	s := &Snapshot{Version: version, Metadata: md, Catalog: cat, tableByName: map[QualifiedName]*Table{}}
+	s := &Snapshot{Version: version, Metadata: md, Catalog: cat, NotServed: NotServed(md), tableByName: map[QualifiedName]*Table{}}
 	src := md.Source("default")
 	if src == nil {
 		return s

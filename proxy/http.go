@@ -279,14 +279,21 @@ func toLower(s string) string {
 }
 
 // healthDetail is /healthz?detail: Graft's own JSON status (plain /healthz
-// stays Hasura's "OK"): metadata consistency and the WAL reader's position,
+// stays Hasura's "OK"): metadata consistency, the metadata objects Graft
+// keeps but does not act on (not_served), and the WAL reader's position,
 // lag and retained WAL, so operators can alert before a stopped consumer
 // fills the disk.
 func (s *Server) healthDetail(w http.ResponseWriter, r *http.Request, snap *metadata.Snapshot) {
 	out := map[string]any{"status": "OK"}
 	if snap != nil {
+		// not_served does not make the status WARN: Graft runs as configured,
+		// it only keeps some objects without acting on them.
+		notServed := snap.NotServed
+		if notServed == nil {
+			notServed = []metadata.Warning{}
+		}
 		out["metadata"] = map[string]any{"resource_version": snap.Version, "consistent": len(snap.Inconsistent) == 0,
-			"inconsistent_objects": len(snap.Inconsistent)}
+			"inconsistent_objects": len(snap.Inconsistent), "not_served": notServed}
 		if len(snap.Inconsistent) > 0 {
 			out["status"] = "WARN"
 		}
