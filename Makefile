@@ -38,8 +38,11 @@ test: vet ## go vet + all tests, then the conformance suite, against the dev sta
 conformance: ## Run only the Hasura conformance suite (honours CONFORMANCE_DIR)
 	$(WITH_ENV) $(GO) test -count=1 -timeout 30m -v -run TestConformance ./tests/conformance
 
-run: ## Run graft on the example schema + metadata (configs/examples)
-	scripts/run-example.sh
+# The example metadata is applied only to a new example database, so what
+# you change through the API survives; RESET=1 recreates the database.
+RESET ?=
+run: ## Run graft on the example schema + metadata (configs/examples); RESET=1 starts over
+	RESET='$(RESET)' scripts/run-example.sh
 
 # tests/bench is a program, not a test: it seeds a fresh database, runs Graft
 # in-process and prints Graft over HTTP against the raw-SQL floor (about a

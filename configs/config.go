@@ -38,104 +38,146 @@ type Config struct {
 	EventsPoolSize   int
 }
 
-// setting is one option: its env variable, flag name, default and help.
+// kind is how a setting's flag is typed: `graft serve --help` shows the type
+// and default, and pflag rejects a malformed number or boolean naming the flag.
+type kind int
+
+const (
+	kindString kind = iota
+	kindInt
+	kindBool
+)
+
+// setting is one option: its env variable, flag name, kind, default and help.
 type setting struct {
-	env, flag, def, help string
+	env, flag string
+	kind      kind
+	def, help string
 }
 
 var settings = []setting{
-	{"HASURA_GRAPHQL_DATABASE_URL", "database-url", "", "Postgres connection URL"},
-	{"HASURA_GRAPHQL_ADMIN_SECRET", "admin-secret", "", "admin secret required for admin access"},
-	{"HASURA_GRAPHQL_ADMIN_SECRETS", "admin-secrets", "", "JSON list of accepted admin secrets (rotation)"},
-	{"HASURA_GRAPHQL_SERVER_PORT", "server-port", "8080", "HTTP port"},
-	{"HASURA_GRAPHQL_SERVER_HOST", "server-host", "*", "interface to listen on (* for all)"},
-	{"HASURA_GRAPHQL_PG_CONNECTIONS", "pg-connections", "50", "maximum Postgres connections"},
-	{"HASURA_GRAPHQL_DEV_MODE", "dev-mode", "false", "include internal error details in responses"},
-	{"HASURA_GRAPHQL_ENABLED_LOG_TYPES", "enabled-log-types", "startup,http-log,webhook-log,websocket-log", "comma-separated log types"},
-	{"HASURA_GRAPHQL_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
-	{"HASURA_GRAPHQL_UNAUTHORIZED_ROLE", "unauthorized-role", "", "role for requests without credentials"},
-	{"HASURA_GRAPHQL_REDIS_URL", "redis-url", "", "Redis URL (event queue, live-query fan-out)"},
-	{"HASURA_GRAPHQL_JWT_SECRET", "jwt-secret", "", "JWT configuration (JSON), as Hasura's"},
-	{"HASURA_GRAPHQL_WAL_MODE", "wal-mode", "auto", "read the WAL: auto (when event triggers exist and Redis is set), always, or off"},
-	{"HASURA_GRAPHQL_WAL_SLOT_NAME", "wal-slot-name", "graft_slot", "logical replication slot (cluster-wide name)"},
-	{"HASURA_GRAPHQL_WAL_PUBLICATION_NAME", "wal-publication-name", "graft_pub", "publication Graft manages"},
-	{"HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE", "events-http-pool-size", "100", "concurrent event webhook deliveries per process"},
-	{"HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL", "live-queries-fallback-refetch-interval", "5000", "milliseconds between refetches of every live query (covers what the WAL cannot show)"},
-	{"HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", "live-queries-multiplexed-batch-size", "100", "live queries refetched by one statement"},
-	{"HASURA_GRAPHQL_LIVE_QUERIES_DEBOUNCE", "live-queries-debounce", "5", "milliseconds a burst of changes is gathered before live queries refetch"},
-	{"HASURA_GRAPHQL_AUTH_HOOK", "auth-hook", "", "authentication webhook URL"},
-	{"HASURA_GRAPHQL_AUTH_HOOK_MODE", "auth-hook-mode", "GET", "authentication webhook method: GET or POST"},
+	{"HASURA_GRAPHQL_DATABASE_URL", "database-url", kindString, "", "Postgres connection URL"},
+	{"HASURA_GRAPHQL_ADMIN_SECRET", "admin-secret", kindString, "", "admin secret required for admin access"},
+	{"HASURA_GRAPHQL_ADMIN_SECRETS", "admin-secrets", kindString, "", "JSON list of accepted admin secrets (rotation)"},
+	{"HASURA_GRAPHQL_SERVER_PORT", "server-port", kindInt, "8080", "HTTP port"},
+	{"HASURA_GRAPHQL_SERVER_HOST", "server-host", kindString, "*", "interface to listen on (* for all)"},
+	{"HASURA_GRAPHQL_PG_CONNECTIONS", "pg-connections", kindInt, "50", "maximum Postgres connections"},
+	{"HASURA_GRAPHQL_DEV_MODE", "dev-mode", kindBool, "false", "include internal error details in responses"},
+	{"HASURA_GRAPHQL_ENABLED_LOG_TYPES", "enabled-log-types", kindString, "startup,http-log,webhook-log,websocket-log", "comma-separated log types"},
+	{"HASURA_GRAPHQL_LOG_LEVEL", "log-level", kindString, "info", "debug, info, warn or error"},
+	{"HASURA_GRAPHQL_UNAUTHORIZED_ROLE", "unauthorized-role", kindString, "", "role for requests without credentials"},
+	{"HASURA_GRAPHQL_REDIS_URL", "redis-url", kindString, "", "Redis URL (event queue, live-query fan-out)"},
+	{"HASURA_GRAPHQL_JWT_SECRET", "jwt-secret", kindString, "", "JWT configuration (JSON), as Hasura's"},
+	{"HASURA_GRAPHQL_WAL_MODE", "wal-mode", kindString, "auto", "read the WAL: auto (whenever the database allows logical replication; otherwise live queries fall back to refetching), always (fail start-up if it cannot), or off"},
+	{"HASURA_GRAPHQL_WAL_SLOT_NAME", "wal-slot-name", kindString, "graft_slot", "logical replication slot (cluster-wide name)"},
+	{"HASURA_GRAPHQL_WAL_PUBLICATION_NAME", "wal-publication-name", kindString, "graft_pub", "publication Graft manages"},
+	{"HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE", "events-http-pool-size", kindInt, "100", "concurrent event webhook deliveries per process"},
+	{"HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL", "live-queries-fallback-refetch-interval", kindInt, "5000", "milliseconds between refetches of every live query (covers what the WAL cannot show)"},
+	{"HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", "live-queries-multiplexed-batch-size", kindInt, "100", "live queries refetched by one statement"},
+	{"HASURA_GRAPHQL_LIVE_QUERIES_DEBOUNCE", "live-queries-debounce", kindInt, "5", "milliseconds a burst of changes is gathered before live queries refetch"},
+	{"HASURA_GRAPHQL_AUTH_HOOK", "auth-hook", kindString, "", "authentication webhook URL"},
+	{"HASURA_GRAPHQL_AUTH_HOOK_MODE", "auth-hook-mode", kindString, "GET", "authentication webhook method: GET or POST"},
 }
 
-// RegisterFlags adds one flag per setting.
+// RegisterFlags adds one typed flag per setting, with its default, so that
+// --help shows both.
 func RegisterFlags(fs *pflag.FlagSet) {
 	for _, s := range settings {
-		fs.String(s.flag, "", s.help+" (env "+s.env+")")
+		usage := s.help + " (env " + s.env + ")"
+		switch s.kind {
+		case kindInt:
+			n, err := strconv.Atoi(s.def)
+			if err != nil {
+				panic("configs: default of " + s.env + " is not an int") // a bug in the table
+			}
+			fs.Int(s.flag, n, usage)
+		case kindBool:
+			b, err := strconv.ParseBool(s.def)
+			if err != nil {
+				panic("configs: default of " + s.env + " is not a bool") // a bug in the table
+			}
+			fs.Bool(s.flag, b, usage)
+		default:
+			fs.String(s.flag, s.def, usage)
+		}
 	}
+}
+
+// values are the raw settings by env name, and how an error names each one:
+// the flag when the value came from a flag, else the env variable.
+type values struct {
+	val, name map[string]string
+}
+
+// read takes each setting from its flag (when set), then env, then default.
+func read(getenv func(string) string, fs *pflag.FlagSet) values {
+	v := values{val: map[string]string{}, name: map[string]string{}}
+	for _, s := range settings {
+		val, name := getenv(s.env), s.env
+		if fs != nil {
+			if f := fs.Lookup(s.flag); f != nil && f.Changed {
+				val, name = f.Value.String(), "--"+s.flag
+			}
+		}
+		if val == "" {
+			val = s.def
+		}
+		v.val[s.env], v.name[s.env] = val, name
+	}
+	return v
 }
 
 // Load reads settings from flags (when set), then env, then defaults. A bad
-// value is an error naming its variable.
+// value is an error naming where it came from: its flag or its variable.
 func Load(getenv func(string) string, fs *pflag.FlagSet) (*Config, error) {
-	val := map[string]string{}
-	for _, s := range settings {
-		v := getenv(s.env)
-		if fs != nil {
-			if f := fs.Lookup(s.flag); f != nil && f.Changed {
-				v = f.Value.String()
-			}
-		}
-		if v == "" {
-			v = s.def
-		}
-		val[s.env] = v
-	}
+	v := read(getenv, fs)
+	val, name := v.val, v.name
 	c := &Config{DatabaseURL: val["HASURA_GRAPHQL_DATABASE_URL"], Host: val["HASURA_GRAPHQL_SERVER_HOST"],
 		UnauthorizedRole: val["HASURA_GRAPHQL_UNAUTHORIZED_ROLE"], RedisURL: val["HASURA_GRAPHQL_REDIS_URL"],
 		EnabledLogTypes: map[string]bool{}}
 	if c.DatabaseURL == "" {
-		return nil, fmt.Errorf("HASURA_GRAPHQL_DATABASE_URL is required")
+		return nil, fmt.Errorf("HASURA_GRAPHQL_DATABASE_URL (or --database-url) is required")
 	}
 	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return nil, fmt.Errorf("HASURA_GRAPHQL_DATABASE_URL is not a postgres:// URL")
+		return nil, fmt.Errorf("%s is not a postgres:// URL", name["HASURA_GRAPHQL_DATABASE_URL"])
 	}
 	if c.RedisURL != "" {
 		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
-			return nil, fmt.Errorf("HASURA_GRAPHQL_REDIS_URL is not a redis:// URL")
+			return nil, fmt.Errorf("%s is not a redis:// URL", name["HASURA_GRAPHQL_REDIS_URL"])
 		}
 	}
 	var err error
-	if c.Port, err = intIn(val, "HASURA_GRAPHQL_SERVER_PORT", 1, 65535); err != nil {
+	if c.Port, err = v.intIn("HASURA_GRAPHQL_SERVER_PORT", 1, 65535); err != nil {
 		return nil, err
 	}
-	if c.PGConnections, err = intIn(val, "HASURA_GRAPHQL_PG_CONNECTIONS", 1, 10000); err != nil {
+	if c.PGConnections, err = v.intIn("HASURA_GRAPHQL_PG_CONNECTIONS", 1, 10000); err != nil {
 		return nil, err
 	}
-	ms, err := intIn(val, "HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL", 10, 86400000)
+	ms, err := v.intIn("HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL", 10, 86400000)
 	if err != nil {
 		return nil, err
 	}
 	c.LiveFallback = time.Duration(ms) * time.Millisecond
-	if c.LiveBatchSize, err = intIn(val, "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", 1, 10000); err != nil {
+	if c.LiveBatchSize, err = v.intIn("HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", 1, 10000); err != nil {
 		return nil, err
 	}
-	debounce, err := intIn(val, "HASURA_GRAPHQL_LIVE_QUERIES_DEBOUNCE", 0, 60000)
+	debounce, err := v.intIn("HASURA_GRAPHQL_LIVE_QUERIES_DEBOUNCE", 0, 60000)
 	if err != nil {
 		return nil, err
 	}
 	c.LiveDebounce = time.Duration(debounce) * time.Millisecond
 	c.WALMode, c.WALSlot, c.WALPublication = val["HASURA_GRAPHQL_WAL_MODE"], val["HASURA_GRAPHQL_WAL_SLOT_NAME"], val["HASURA_GRAPHQL_WAL_PUBLICATION_NAME"]
 	if c.WALMode != "auto" && c.WALMode != "always" && c.WALMode != "off" {
-		return nil, fmt.Errorf("HASURA_GRAPHQL_WAL_MODE must be auto, always or off, got %q", c.WALMode)
+		return nil, fmt.Errorf("%s must be auto, always or off, got %q", name["HASURA_GRAPHQL_WAL_MODE"], c.WALMode)
 	}
-	if c.EventsPoolSize, err = intIn(val, "HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE", 1, 10000); err != nil {
+	if c.EventsPoolSize, err = v.intIn("HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE", 1, 10000); err != nil {
 		return nil, err
 	}
 	if c.DevMode, err = strconv.ParseBool(val["HASURA_GRAPHQL_DEV_MODE"]); err != nil {
-		return nil, fmt.Errorf("HASURA_GRAPHQL_DEV_MODE must be true or false, got %q", val["HASURA_GRAPHQL_DEV_MODE"])
+		return nil, fmt.Errorf("%s must be true or false, got %q", name["HASURA_GRAPHQL_DEV_MODE"], val["HASURA_GRAPHQL_DEV_MODE"])
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(val["HASURA_GRAPHQL_LOG_LEVEL"])); err != nil {
-		return nil, fmt.Errorf("HASURA_GRAPHQL_LOG_LEVEL must be debug, info, warn or error, got %q", val["HASURA_GRAPHQL_LOG_LEVEL"])
+		return nil, fmt.Errorf("%s must be debug, info, warn or error, got %q", name["HASURA_GRAPHQL_LOG_LEVEL"], val["HASURA_GRAPHQL_LOG_LEVEL"])
 	}
 	for _, t := range strings.Split(val["HASURA_GRAPHQL_ENABLED_LOG_TYPES"], ",") {
 		if t = strings.TrimSpace(t); t != "" {
@@ -144,19 +186,19 @@ func Load(getenv func(string) string, fs *pflag.FlagSet) (*Config, error) {
 	}
 	if s := val["HASURA_GRAPHQL_JWT_SECRET"]; s != "" {
 		if c.JWT, err = authz.NewJWTVerifier(s); err != nil {
-			return nil, fmt.Errorf("HASURA_GRAPHQL_JWT_SECRET: %v", err)
+			return nil, fmt.Errorf("%s: %w", name["HASURA_GRAPHQL_JWT_SECRET"], err)
 		}
 	}
 	if hook := val["HASURA_GRAPHQL_AUTH_HOOK"]; hook != "" {
 		if c.JWT != nil {
-			return nil, fmt.Errorf("HASURA_GRAPHQL_AUTH_HOOK and HASURA_GRAPHQL_JWT_SECRET cannot both be set")
+			return nil, fmt.Errorf("%s and %s cannot both be set", name["HASURA_GRAPHQL_AUTH_HOOK"], name["HASURA_GRAPHQL_JWT_SECRET"])
 		}
 		if u, err := url.Parse(hook); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-			return nil, fmt.Errorf("HASURA_GRAPHQL_AUTH_HOOK is not an http(s) URL")
+			return nil, fmt.Errorf("%s is not an http(s) URL", name["HASURA_GRAPHQL_AUTH_HOOK"])
 		}
 		mode := strings.ToUpper(val["HASURA_GRAPHQL_AUTH_HOOK_MODE"])
 		if mode != "GET" && mode != "POST" {
-			return nil, fmt.Errorf("HASURA_GRAPHQL_AUTH_HOOK_MODE must be GET or POST, got %q", val["HASURA_GRAPHQL_AUTH_HOOK_MODE"])
+			return nil, fmt.Errorf("%s must be GET or POST, got %q", name["HASURA_GRAPHQL_AUTH_HOOK_MODE"], val["HASURA_GRAPHQL_AUTH_HOOK_MODE"])
 		}
 		c.AuthHook = authz.NewWebhook(hook, mode)
 	}
@@ -166,17 +208,17 @@ func Load(getenv func(string) string, fs *pflag.FlagSet) (*Config, error) {
 	if s := val["HASURA_GRAPHQL_ADMIN_SECRETS"]; s != "" {
 		list, err := parseList(s)
 		if err != nil {
-			return nil, fmt.Errorf("HASURA_GRAPHQL_ADMIN_SECRETS must be a JSON list of strings: %v", err)
+			return nil, fmt.Errorf("%s must be a JSON list of strings: %w", name["HASURA_GRAPHQL_ADMIN_SECRETS"], err)
 		}
 		c.AdminSecrets = append(c.AdminSecrets, list...)
 	}
 	return c, nil
 }
 
-func intIn(val map[string]string, name string, lo, hi int) (int, error) {
-	n, err := strconv.Atoi(val[name])
+func (v values) intIn(env string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v.val[env])
 	if err != nil || n < lo || n > hi {
-		return 0, fmt.Errorf("%s must be an integer from %d to %d, got %q", name, lo, hi, val[name])
+		return 0, fmt.Errorf("%s must be an integer from %d to %d, got %q", v.name[env], lo, hi, v.val[env])
 	}
 	return n, nil
 }

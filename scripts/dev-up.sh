@@ -5,9 +5,10 @@
 #
 # Usage: scripts/dev-up.sh [--quiet]
 #
-# Result: .graft/dev/env with two plain KEY=value lines
+# Result: .graft/dev/env with plain KEY=value lines (and # comments)
 #   DATABASE_URL=postgres://postgres@127.0.0.1:<port>/postgres?sslmode=disable
 #   REDIS_URL=redis://127.0.0.1:<port>/0
+#   GRAFT_EXAMPLE_DATABASE_URL=postgres://postgres@127.0.0.1:<port>/graft_example?sslmode=disable
 # usable with:  set -a; . .graft/dev/env; set +a
 #
 # Idempotent: when the instances are already running they are reused with the
@@ -15,7 +16,7 @@
 # the same ports, unless something else took them meanwhile).
 #
 # Layout (.graft/dev):
-#   env            the two URLs above
+#   env            the URLs above
 #   pg/            PostgreSQL data directory (owned by the postgres OS user)
 #   pgsock/        PostgreSQL unix socket directory
 #   pg.log         PostgreSQL server log
@@ -271,6 +272,9 @@ wal_level = logical
 max_replication_slots = 20
 max_wal_senders = 20
 max_connections = 300
+# make run keeps its slot while Graft is stopped; cap what it can hold back so
+# a forgotten dev slot never fills the disk (the slot is invalidated instead).
+max_slot_wal_keep_size = 1GB
 shared_buffers = 128MB
 timezone = 'UTC'
 log_timezone = 'UTC'
@@ -413,8 +417,21 @@ start_redis
 
 DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
 REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+# The example database is created by `make run` (scripts/run-example.sh), not
+# here; its URL is written anyway so that one file says where everything is.
+# It is not named HASURA_GRAPHQL_DATABASE_URL: run-example.sh takes that
+# variable as "serve my own database", and tests must not see it.
+EXAMPLE_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/graft_example?sslmode=disable"
 tmp="$(mktemp "$DEV_DIR/env.XXXXXX")"
-printf 'DATABASE_URL=%s\nREDIS_URL=%s\n' "$DATABASE_URL" "$REDIS_URL" >"$tmp"
+cat >"$tmp" <<EOF
+# Written by scripts/dev-up.sh. Load with: set -a; . .graft/dev/env; set +a
+# DATABASE_URL: the dev PostgreSQL as superuser; tests create their own databases through it.
+DATABASE_URL=$DATABASE_URL
+# REDIS_URL: the dev Redis.
+REDIS_URL=$REDIS_URL
+# GRAFT_EXAMPLE_DATABASE_URL: the database \`make run\` serves (configs/examples; created by make run).
+GRAFT_EXAMPLE_DATABASE_URL=$EXAMPLE_DATABASE_URL
+EOF
 chmod 0644 "$tmp"
 mv -f "$tmp" "$ENV_FILE"
 
