@@ -60,16 +60,16 @@ func (c *graftClient) post(ctx context.Context, path string, body []byte, header
 	return httpResult{status: resp.StatusCode, body: b}, nil
 }
 
-// postAdmin posts a fixture body with the admin secret and requires 200.
-func (c *graftClient) postAdmin(ctx context.Context, path string, body []byte) error {
+// postAdmin posts a body with the admin secret alone and requires status.
+func (c *graftClient) postAdmin(ctx context.Context, path string, body []byte, status int) (httpResult, error) {
 	res, err := c.post(ctx, path, body, map[string]string{adminSecretHdr: c.secret})
 	if err != nil {
-		return err
+		return res, err
 	}
-	if res.status != http.StatusOK {
-		return fmt.Errorf("%d %s", res.status, truncate(string(res.body), 500))
+	if res.status != status {
+		return res, fmt.Errorf("expected status %d, got %d %s", status, res.status, truncate(string(res.body), 500))
 	}
-	return nil
+	return res, nil
 }
 
 // isGraphQLURL tells which URLs report a missing admin secret inside a 200

@@ -10,22 +10,16 @@ import (
 // TestCorpusLoads loads every fixture and case file MANIFEST lists, without
 // a server, and checks each step is runnable.
 func TestCorpusLoads(t *testing.T) {
-	repoRoot, err := findRepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	corpus, err := locateCorpus(repoRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, corpus := requireCorpus(t, false)
 	m, err := loadManifest(corpus)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dirs, err := loadSuite(corpus, m, "")
+	s, err := loadSuite(corpus, m, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	dirs := s.dirs
 	if len(dirs) != m.Counts.Directories {
 		t.Errorf("loaded %d directories, MANIFEST counts %d", len(dirs), m.Counts.Directories)
 	}
@@ -51,7 +45,10 @@ func TestCorpusLoads(t *testing.T) {
 				if !strings.HasPrefix(s.URL, "/") || s.Status == 0 || !json.Valid(s.Query) {
 					t.Errorf("%s step %d: url %q, status %d, query valid %v", c.name(), i, s.URL, s.Status, json.Valid(s.Query))
 				}
-				if !slices.Contains(c.URLs, s.URL) {
+				if s.adminBody && c.AdminBody != nil && s.URL != c.AdminBody.Endpoint {
+					t.Errorf("%s: bare admin body goes to %s, admin_body says %s", c.name(), s.URL, c.AdminBody.Endpoint)
+				}
+				if !s.adminBody && !slices.Contains(c.URLs, s.URL) {
 					t.Errorf("%s step %d: url %s is not among MANIFEST urls %v", c.name(), i, s.URL, c.URLs)
 				}
 				if s.Response != nil && !json.Valid(s.Response) {
@@ -82,6 +79,9 @@ func TestYAMLToJSON(t *testing.T) {
 			`{"x":{"a":1},"y":{"a":2,"b":2},"z":{"a":1,"b":2}}`},
 		{"list document", "- url: /v1/graphql\n- url: /v1/query\n", `[{"url":"/v1/graphql"},{"url":"/v1/query"}]`},
 		{"empty document", "", `null`},
+		{"yaml 1.1 booleans, as PyYAML reads them", "a: yes\nb: Off\nc: 'yes'\nd: \"no\"\n", `{"a":true,"b":false,"c":"yes","d":"no"}`},
+		{"non-string keys become strings", "1: a\ntrue: b\n~: c\n0x1F: d\n'2': f\n", `{"1":"a","true":"b","null":"c","31":"d","2":"f"}`},
+		{"keys equal in Python merge", "true: a\non: b\n", `{"true":"b"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

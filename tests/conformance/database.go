@@ -2,10 +2,12 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -115,11 +117,35 @@ func (a *dbAdmin) recreate(ctx context.Context, name, template string) error {
 }
 
 // dropDatabase drops name, ending any sessions graft still holds on it.
+// Its replication slots go first: PostgreSQL refuses to drop a database
+// that still has one, and graft's WAL reader makes one by default.
 func (a *dbAdmin) dropDatabase(ctx context.Context, name string) error {
+	if err := a.dropSlots(ctx, name); err != nil {
+		return err
+	}
 	if _, err := a.conn.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", quoteIdent(name))); err != nil {
 		return fmt.Errorf("drop database %s: %w", name, err)
 	}
 	return nil
+}
+
+// dropSlots drops the replication slots of database name, ending the
+// walsender still holding one (a stopped graft's may still be exiting).
+func (a *dbAdmin) dropSlots(ctx context.Context, name string) error {
+	for {
+		var left int
+		err := a.conn.QueryRow(ctx, `SELECT count(*) FROM (
+			SELECT CASE WHEN active THEN pg_terminate_backend(active_pid) ELSE pg_drop_replication_slot(slot_name) IS NULL END
+			FROM pg_replication_slots WHERE database = $1) s`, name).Scan(&left)
+		if err == nil && left == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("drop replication slots of %s: %w", name, errors.Join(err, ctx.Err()))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func quoteIdent(name string) string { return pgx.Identifier{name}.Sanitize() }

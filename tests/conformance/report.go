@@ -1,13 +1,16 @@
 package conformance
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // reportBodyLimit bounds each body quoted in the report.
@@ -30,6 +33,23 @@ type summary struct {
 	areas          []areaCount
 	transports     []transportCount
 	passed, failed int
+	// core counts the cases outside helperDirs, the figure that does not
+	// depend on the helper servers.
+	core    areaCount
+	elapsed time.Duration
+}
+
+// helperDirs hold the cases that need the helper servers of HELPERS.md.
+var helperDirs = []string{"queries/actions", "queries/remote_schemas"}
+
+// isCoreDir reports whether dir lies outside helperDirs.
+func isCoreDir(dir string) bool {
+	for _, h := range helperDirs {
+		if dir == h || strings.HasPrefix(dir, h+"/") {
+			return false
+		}
+	}
+	return true
 }
 
 // summarize counts cases per area and steps per transport; every enabled
@@ -48,6 +68,12 @@ func summarize(results []caseResult, transports []string) summary {
 			s.areas = append(s.areas, areaCount{area: r.area})
 		}
 		s.areas[i].total++
+		if isCoreDir(r.c.dir) {
+			s.core.total++
+			if r.passed() {
+				s.core.passed++
+			}
+		}
 		if r.passed() {
 			s.areas[i].passed++
 			s.passed++
@@ -66,14 +92,19 @@ func summarize(results []caseResult, transports []string) summary {
 	return s
 }
 
-// printSummary writes one line per feature area, one per transport and the
-// closing line `conformance: N passed, M failed` that CI reads.
+// printSummary writes one line per feature area, one per transport, the
+// total outside helperDirs, and the closing line `conformance: N passed,
+// M failed` that CI reads (no other line has that shape).
 func printSummary(w io.Writer, s summary) {
 	for _, a := range s.areas {
-		fmt.Fprintf(w, "conformance %s: %d/%d passed\n", a.area, a.passed, a.total)
+		fmt.Fprintf(w, "conformance: %s %d/%d\n", a.area, a.passed, a.total)
 	}
 	for _, t := range s.transports {
 		fmt.Fprintf(w, "conformance transport %s: %d/%d steps passed\n", t.transport, t.passed, t.total)
+	}
+	fmt.Fprintf(w, "conformance outside %s: %d/%d passed\n", strings.Join(helperDirs, " and "), s.core.passed, s.core.total)
+	if s.elapsed > 0 {
+		fmt.Fprintf(w, "conformance run time: %s\n", s.elapsed.Round(time.Second))
 	}
 	fmt.Fprintf(w, "conformance: %d passed, %d failed\n", s.passed, s.failed)
 }
@@ -117,6 +148,7 @@ func writeReport(path string, h reportHeader, s summary, results []caseResult, s
 			b.WriteString(failureText(r, secret))
 		}
 	}
+	writeSlowest(&b, results)
 	b.WriteString("\n==================== WARNINGS ====================\n")
 	for _, r := range results {
 		for _, w := range r.warnings {
@@ -127,6 +159,24 @@ func writeReport(path string, h reportHeader, s summary, results []caseResult, s
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// slowestShown is how many cases the report lists by run time.
+const slowestShown = 15
+
+// writeSlowest lists the slowest cases, so a case waiting on a timeout (a
+// helper server that is not there, say) shows up before it slows the suite.
+func writeSlowest(b *strings.Builder, results []caseResult) {
+	sorted := slices.Clone(results)
+	slices.SortStableFunc(sorted, func(x, y caseResult) int { return cmp.Compare(y.elapsed, x.elapsed) })
+	fmt.Fprintf(b, "\n==================== SLOWEST CASES ====================\n")
+	for _, r := range sorted[:min(slowestShown, len(sorted))] {
+		verdict := "passed"
+		if !r.passed() {
+			verdict = "failed"
+		}
+		fmt.Fprintf(b, "%8s %s (%s)\n", r.elapsed.Round(time.Millisecond), r.c.name(), verdict)
+	}
 }
 
 // failureText describes one failed case: the reason and, for each failed

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// runner runs the corpus directory by directory against fresh graft processes.
+// runner runs the corpus entry by entry against fresh graft processes.
 type runner struct {
 	db          *dbAdmin
 	bin         string
@@ -16,7 +16,8 @@ type runner struct {
 	redisURL    string
 	logDir      string
 	strictOrder bool
-	transports  []string // enabled transports, in supportedTransports order
+	transports  []string    // enabled transports, in supportedTransports order
+	clearDB     fixtureBody // posted after every database reset
 }
 
 // caseResult is the verdict on one case: it passes only if it passed over
@@ -28,6 +29,7 @@ type caseResult struct {
 	runs     []transportRun
 	warnings []string
 	logPath  string
+	elapsed  time.Duration // every run of the case, its setup and teardown included
 }
 
 func (r caseResult) passed() bool { return r.reason == "" }
@@ -58,11 +60,15 @@ type testEnv struct {
 	proc    *graftProcess
 	client  *graftClient
 	dbNames []string
+	mainURL string // the default source, for SQL the Python tests run directly
+	// isolated: the environment serves one case and is thrown away after
+	// it, so a failing per-case teardown cannot harm another case.
+	isolated bool
 }
 
 // runDirectory runs every case of d that has a transport to run over and
-// returns one result per such case; a directory without any starts nothing.
-func (r *runner) runDirectory(ctx context.Context, n int, d suiteDir) []caseResult {
+// returns one result per such case; an entry without any starts nothing.
+func (r *runner) runDirectory(ctx context.Context, d suiteDir) []caseResult {
 	var runnable []suiteCase
 	for _, c := range d.cases {
 		if len(caseTransports(c, r.transports)) > 0 {
@@ -74,14 +80,14 @@ func (r *runner) runDirectory(ctx context.Context, n int, d suiteDir) []caseResu
 	}
 	if d.SetupScope == setupScopePerCase {
 		results := make([]caseResult, 0, len(runnable))
-		for i, c := range d.cases {
-			if len(caseTransports(c, r.transports)) > 0 {
-				results = append(results, r.runIsolatedCase(ctx, fmt.Sprintf("%d_%d", n, i), d, c))
-			}
+		for i, c := range runnable {
+			results = append(results, r.runIsolatedCase(ctx, fmt.Sprintf("%d_%d", d.index, i), d, c))
 		}
 		return results
 	}
-	env, err := r.startEnv(ctx, fmt.Sprint(n))
+	// One graft process for the whole entry, as the per-class fixtures
+	// keep one database state for the class.
+	env, err := r.startEnv(ctx, fmt.Sprint(d.index), d)
 	if err != nil {
 		return r.failAll(d, runnable, startFailure(d.Dir, err), "")
 	}
@@ -90,7 +96,7 @@ func (r *runner) runDirectory(ctx context.Context, n int, d suiteDir) []caseResu
 		return r.failAll(d, runnable, "setup failed: "+err.Error(), env.proc.logPath)
 	}
 	cases := runnable
-	if len(d.perCaseSetup) == 0 {
+	if !anyPerCaseSetup(cases) {
 		cases = statefulLast(cases)
 	}
 	results := make([]caseResult, 0, len(cases))
@@ -103,6 +109,15 @@ func (r *runner) runDirectory(ctx context.Context, n int, d suiteDir) []caseResu
 	// Teardown failures do not matter: the database is dropped next (FORMAT.md §9).
 	_ = postFixtures(ctx, env.client, d.teardown)
 	return results
+}
+
+func anyPerCaseSetup(cases []suiteCase) bool {
+	for _, c := range cases {
+		if len(c.setup) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // statefulLast moves cases that change the database behind the others, as
@@ -123,132 +138,29 @@ func statefulLast(cases []suiteCase) []suiteCase {
 	return out
 }
 
-// runIsolatedCase gives a per_case directory's case its own databases and
-// graft process, with the directory setup before it and teardown after it.
+// runIsolatedCase gives a per_case entry's case its own databases and graft
+// process: its teardowns do not undo everything (FORMAT.md §9), so only a
+// fresh database gives the next case what its setup expects.
 func (r *runner) runIsolatedCase(ctx context.Context, label string, d suiteDir, c suiteCase) caseResult {
-	env, err := r.startEnv(ctx, label)
+	start := time.Now()
+	env, err := r.startEnv(ctx, label, d)
 	if err != nil {
 		return r.failAll(d, []suiteCase{c}, startFailure(c.name(), err), "")[0]
 	}
+	env.isolated = true
 	defer r.stopEnv(ctx, env)
 	if err := postFixtures(ctx, env.client, d.setup); err != nil {
 		return r.failAll(d, []suiteCase{c}, "setup failed: "+err.Error(), env.proc.logPath)[0]
 	}
 	res := r.runCase(ctx, env, d, c)
-	_ = postFixtures(ctx, env.client, d.teardown)
+	res.elapsed = time.Since(start) // the start of graft is part of this case's cost
 	return res
-}
-
-// runCase runs one case over each of its transports, each run between the
-// per-case setup and teardown: the harness parametrizes a test by transport,
-// so every transport starts from the same rows (FORMAT.md §3 C).
-func (r *runner) runCase(ctx context.Context, env *testEnv, d suiteDir, c suiteCase) caseResult {
-	res := caseResult{c: c, area: d.FeatureArea, logPath: env.proc.logPath}
-	for _, t := range caseTransports(c, r.transports) {
-		run := transportRun{transport: t, stepsTotal: len(c.steps)}
-		if err := postFixtures(ctx, env.client, d.perCaseSetup); err != nil {
-			run.reason = "per-case setup failed: " + err.Error()
-		} else {
-			r.runSteps(ctx, env.client, &res, &run)
-			// The harness requires 200 here too; a failing values teardown
-			// would also leave the next run with the wrong rows.
-			if err := postFixtures(ctx, env.client, d.perCaseTeardown); err != nil && run.passed() {
-				run.reason = "per-case teardown failed: " + err.Error()
-			}
-		}
-		if env.proc.exited() {
-			run.reason = strings.TrimPrefix(run.reason+"; graft exited", "; ")
-		}
-		res.runs = append(res.runs, run)
-	}
-	res.setRunsReason()
-	return res
-}
-
-// stepHeaders is the intended session of a step (FORMAT.md §5), before the
-// admin secret is added.
-func stepHeaders(c suiteCase, step Step) map[string]string {
-	headers := cloneHeaders(step.Headers)
-	if len(headers) == 0 && c.index%2 == 1 {
-		// The harness adds this at random half the time; alternating
-		// keeps runs reproducible while still covering both forms.
-		headers["X-Hasura-Role"] = "admin"
-	}
-	return headers
-}
-
-// runSteps runs the steps in order over run.transport and stops at the
-// first failing one, as the harness's assertion does; later steps build on
-// earlier ones.
-func (r *runner) runSteps(ctx context.Context, client *graftClient, res *caseResult, run *transportRun) {
-	strict := r.strictOrder && !res.c.oldKeyOrder()
-	for i, step := range res.c.steps {
-		headers := stepHeaders(res.c, step)
-		f := stepFailure{index: i, transport: run.transport, step: step, headers: headers}
-		var comparable bool
-		if run.transport == transportHTTP {
-			f.reasons = client.checkSecretRequired(ctx, step)
-			headers[adminSecretHdr] = client.secret
-			got, err := client.post(ctx, step.URL, step.Query, headers)
-			if err != nil {
-				f.reasons = append(f.reasons, err.Error())
-			} else {
-				f.actualStatus, f.actualBody = got.status, got.body
-				if got.status != step.Status {
-					f.reasons = append(f.reasons, fmt.Sprintf("status: expected %d, got %d", step.Status, got.status))
-				}
-				comparable = true
-			}
-		} else {
-			// Over a socket the status is not checked (FORMAT.md §6).
-			headers[adminSecretHdr] = client.secret
-			got, problems := client.socketStep(ctx, step, headers,
-				run.transport == transportSubscription, expectsError(step.Response))
-			f.frameType, f.actualBody, comparable = got.frameType, got.body, got.compare
-			f.reasons = append(f.reasons, problems...)
-		}
-		if comparable && step.Response != nil {
-			cmp := compareResponse(step.Response, f.actualBody, strict)
-			f.reasons = append(f.reasons, cmp.failures...)
-			for _, w := range cmp.warnings {
-				res.warnings = append(res.warnings, fmt.Sprintf("%s step %d: %s", run.transport, i, w))
-			}
-		}
-		if len(f.reasons) > 0 {
-			run.steps = append(run.steps, f)
-			run.reason = fmt.Sprintf("step %d: %s", i, f.reasons[0])
-			return
-		}
-		run.stepsPassed++
-	}
-}
-
-// expectsError reports whether an expected body is an error response, for
-// which a socket may answer with an error frame instead of data.
-func expectsError(response []byte) bool {
-	if response == nil {
-		return false
-	}
-	v, err := decodeJSON(response)
-	return err == nil && isErrorBody(v)
-}
-
-// stepFailure records one failed step for the report.
-type stepFailure struct {
-	index        int
-	transport    string
-	frameType    string // over a socket: the first frame for the operation
-	step         Step
-	headers      map[string]string // as sent, admin secret included
-	actualStatus int
-	actualBody   []byte
-	reasons      []string
 }
 
 func postFixtures(ctx context.Context, client *graftClient, fixtures []fixtureBody) error {
 	for _, f := range fixtures {
-		if err := client.postAdmin(ctx, f.endpoint, f.body); err != nil {
-			return fmt.Errorf("%s: %w", f.file, err)
+		if _, err := client.postAdmin(ctx, f.endpoint, f.body, f.status); err != nil {
+			return fmt.Errorf("%s (POST %s): %w", f.file, f.endpoint, err)
 		}
 	}
 	return nil
@@ -280,8 +192,10 @@ func (r *runner) failAll(d suiteDir, cases []suiteCase, reason, logPath string) 
 }
 
 // startEnv creates the databases graft_conf_<label> (main, with PostGIS) and
-// graft_conf_<label>_src1 (the second source) and starts graft on them.
-func (r *runner) startEnv(ctx context.Context, label string) (*testEnv, error) {
+// graft_conf_<label>_src1 (the second source, HASURA_GRAPHQL_PG_SOURCE_URL_1),
+// starts graft on them with the helper settings d needs, and resets the
+// database as the Python suite does when it starts (clear_db.yaml).
+func (r *runner) startEnv(ctx context.Context, label string, d suiteDir) (*testEnv, error) {
 	env := &testEnv{}
 	mainDB, srcDB := dbPrefix+label, dbPrefix+label+"_src1"
 	env.dbNames = []string{mainDB, srcDB}
@@ -289,6 +203,7 @@ func (r *runner) startEnv(ctx context.Context, label string) (*testEnv, error) {
 	if err != nil {
 		return nil, err
 	}
+	env.mainURL = mainURL
 	srcURL, err := r.db.createDatabase(ctx, srcDB, false)
 	if err != nil {
 		r.dropDatabases(ctx, env.dbNames)
@@ -298,9 +213,11 @@ func (r *runner) startEnv(ctx context.Context, label string) (*testEnv, error) {
 		bin:       r.bin,
 		dbURL:     mainURL,
 		sourceURL: srcURL,
+		slot:      mainDB,
 		secret:    r.secret,
 		redisURL:  r.redisURL,
 		logPath:   filepath.Join(r.logDir, "graft-"+label+".log"),
+		extraEnv:  helperEnv(d.Directory),
 	})
 	if err != nil {
 		r.dropDatabases(ctx, env.dbNames)
@@ -308,6 +225,10 @@ func (r *runner) startEnv(ctx context.Context, label string) (*testEnv, error) {
 	}
 	env.proc = proc
 	env.client = newGraftClient(proc.baseURL, r.secret)
+	if err := postFixtures(ctx, env.client, []fixtureBody{r.clearDB}); err != nil {
+		r.stopEnv(ctx, env)
+		return nil, fmt.Errorf("database reset: %w (log %s)", err, proc.logPath)
+	}
 	return env, nil
 }
 

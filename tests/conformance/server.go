@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,7 +42,9 @@ type graftConfig struct {
 	sourceURL string // HASURA_GRAPHQL_PG_SOURCE_URL_1, the second source
 	secret    string // HASURA_GRAPHQL_ADMIN_SECRET
 	redisURL  string // HASURA_GRAPHQL_REDIS_URL when non-empty
+	slot      string // replication slot and publication name, unique per process
 	logPath   string // stdout and stderr go here
+	extraEnv  []string
 }
 
 // graftProcess is a running `graft serve`.
@@ -66,14 +69,19 @@ func startGraft(ctx context.Context, cfg graftConfig) (*graftProcess, error) {
 		return nil, fmt.Errorf("create graft log: %w", err)
 	}
 	cmd := exec.Command(cfg.bin, "serve")
-	cmd.Env = append(environWithoutHasura(),
+	cmd.Env = append(environWithoutOurs(),
 		"HASURA_GRAPHQL_DATABASE_URL="+cfg.dbURL,
 		"HASURA_GRAPHQL_PG_SOURCE_URL_1="+cfg.sourceURL,
 		"HASURA_GRAPHQL_ADMIN_SECRET="+cfg.secret,
 		"HASURA_GRAPHQL_SERVER_PORT="+strconv.Itoa(port),
 		"HASURA_GRAPHQL_SERVER_HOST=127.0.0.1",
 		"HASURA_GRAPHQL_ENABLED_LOG_TYPES=startup",
+		// Slots are cluster-wide: each process reads the WAL (on by
+		// default) through its own, dropped with its database.
+		"HASURA_GRAPHQL_WAL_SLOT_NAME="+cfg.slot,
+		"HASURA_GRAPHQL_WAL_PUBLICATION_NAME="+cfg.slot,
 	)
+	cmd.Env = append(cmd.Env, cfg.extraEnv...)
 	if cfg.redisURL != "" {
 		cmd.Env = append(cmd.Env, "HASURA_GRAPHQL_REDIS_URL="+cfg.redisURL)
 	}
@@ -100,12 +108,14 @@ func startGraft(ctx context.Context, cfg graftConfig) (*graftProcess, error) {
 	return p, nil
 }
 
-// environWithoutHasura drops inherited HASURA_GRAPHQL_* settings so a
-// developer's shell cannot change what the corpus runs against.
-func environWithoutHasura() []string {
+// environWithoutOurs drops inherited HASURA_GRAPHQL_* settings and the
+// helper addresses so a developer's shell cannot change what the corpus
+// runs against.
+func environWithoutOurs() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HASURA_GRAPHQL_") {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "HASURA_GRAPHQL_") && !slices.Contains(helperEnvNames, name) {
 			env = append(env, kv)
 		}
 	}

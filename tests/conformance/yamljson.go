@@ -114,7 +114,7 @@ func flattenMapping(n *yaml.Node, depth int) ([]mappingEntry, error) {
 			merged = append(merged, m...)
 			continue
 		}
-		own = append(own, mappingEntry{key: k.Value, value: v})
+		own = append(own, mappingEntry{key: keyText(k), value: v})
 	}
 	var out []mappingEntry
 	index := map[string]int{}
@@ -174,6 +174,10 @@ func writeScalarJSON(buf *bytes.Buffer, n *yaml.Node) error {
 			return fmt.Errorf("decode scalar %q at line %d: %w", n.Value, n.Line, err)
 		}
 	case "!!str", "!!timestamp", "!!binary":
+		if b, ok := yaml11Bool(n); ok {
+			v = b
+			break
+		}
 		// Timestamps stay text: the corpus quotes dates, and a JSON body
 		// can only carry them as strings anyway.
 		v = n.Value
@@ -191,6 +195,50 @@ func writeScalarJSON(buf *bytes.Buffer, n *yaml.Node) error {
 	}
 	buf.Write(b)
 	return nil
+}
+
+// yaml11Bools are the plain scalars PyYAML (YAML 1.1) reads as booleans
+// beyond true/false, which yaml.v3 (YAML 1.2) keeps as strings. The corpus
+// has `Touchscreen: yes`, which the Python harness sends as true.
+var yaml11Bools = map[string]bool{
+	"yes": true, "Yes": true, "YES": true, "on": true, "On": true, "ON": true,
+	"no": false, "No": false, "NO": false, "off": false, "Off": false, "OFF": false,
+}
+
+// yaml11Bool reports whether n is a plain YAML 1.1 boolean, and its value.
+func yaml11Bool(n *yaml.Node) (value, ok bool) {
+	if n.Kind != yaml.ScalarNode || n.Style != 0 { // quoted, block or explicitly tagged
+		return false, false
+	}
+	value, ok = yaml11Bools[n.Value]
+	return value, ok
+}
+
+// keyText is a mapping key as it reaches the wire: PyYAML loads plain keys
+// such as `1:`, `true:` or `~:` as numbers, booleans and None, and json.dumps
+// writes them as the strings "1", "true" and "null".
+func keyText(k *yaml.Node) string {
+	if k.Kind != yaml.ScalarNode || k.Style != 0 {
+		return k.Value
+	}
+	if b, ok := yaml11Bool(k); ok {
+		return fmt.Sprint(b)
+	}
+	switch k.ShortTag() {
+	case "!!null":
+		return "null"
+	case "!!bool":
+		var b bool
+		if k.Decode(&b) == nil {
+			return fmt.Sprint(b)
+		}
+	case "!!int":
+		var i int64 // 0x1F: Python's str(31)
+		if k.Decode(&i) == nil {
+			return fmt.Sprint(i)
+		}
+	}
+	return k.Value
 }
 
 // isJSONNumber reports whether s is a number literal in JSON syntax.
