@@ -31,8 +31,11 @@ var success = map[string]string{"message": "success"}
 // pg_ prefix resolve to the same entry on /v1/metadata.
 var ops map[string]opFunc
 
-// dataOps are the operations /v2/query accepts.
-var dataOps = map[string]bool{"run_sql": true, "select": true, "insert": true, "update": true, "delete": true, "count": true, "bulk": true}
+// dataOps are the operations /v2/query accepts. The catalog state ops are a
+// Graft extension there: a bulk of run_sql and set_catalog_state applies a
+// migration and records it in one transaction (the CLI probes for it).
+var dataOps = map[string]bool{"run_sql": true, "select": true, "insert": true, "update": true, "delete": true, "count": true, "bulk": true,
+	"get_catalog_state": true, "set_catalog_state": true}
 
 func init() {
 	ops = map[string]opFunc{
@@ -56,8 +59,9 @@ func init() {
 		"create_event_trigger": opCreateEventTrigger, "delete_event_trigger": opDeleteEventTrigger,
 		"redeliver_event": eventOp("redeliver_event"), "invoke_event_trigger": eventOp("invoke_event_trigger"),
 		"get_event_logs": eventOp("get_event_logs"), "get_event_invocation_logs": eventOp("get_event_invocation_logs"),
-		"get_event_by_id": eventOp("get_event_by_id"),
-		"run_sql":         opRunSQL, "insert": opInsert, "select": opSelect, "count": opCount,
+		"get_event_by_id":   eventOp("get_event_by_id"),
+		"get_catalog_state": opGetCatalogState, "set_catalog_state": opSetCatalogState,
+		"run_sql": opRunSQL, "insert": opInsert, "select": opSelect, "count": opCount,
 		"update": opUpdate, "delete": opDelete,
 	}
 }

@@ -1,6 +1,7 @@
 // Command graft is the Graft server and CLI: `graft serve` runs the
 // Hasura-compatible GraphQL server; `graft jwt` and `graft subscribe` help
-// try it as a user; `graft version` prints the version.
+// try it as a user; init, migrate, metadata, seed and deploy are Hasura's
+// project CLI (package cli); `graft version` prints the version.
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/graftql/graft/cli"
 	"github.com/graftql/graft/proxy"
 	"github.com/spf13/cobra"
 )
@@ -20,6 +22,7 @@ func main() {
 		fmt.Println("graft", proxy.Version)
 	}}
 	root.AddCommand(newServeCmd(), newJWTCmd(os.Getenv), newSubscribeCmd(), version)
+	root.AddCommand(cli.Commands()...)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := root.ExecuteContext(ctx); err != nil {

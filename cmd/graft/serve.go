@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/graftql/graft/cli"
 	"github.com/graftql/graft/configs"
 	"github.com/graftql/graft/proxy"
 	"github.com/spf13/cobra"
@@ -30,9 +31,26 @@ func run(ctx context.Context, cfg *configs.Config) error {
 	if err := app.Start(ctx); err != nil {
 		return err
 	}
+	// As Hasura's cli-migrations image: pending migrations, then the
+	// metadata, through the admin API of the server just started; a failure
+	// stops start-up (main prints the one line and exits 1).
+	if err := cli.AutoApply(ctx, cli.AutoApplyOptions{Endpoint: app.Server.ListenAddr(), AdminSecret: firstOf(cfg.AdminSecrets),
+		MigrationsDir: os.Getenv("HASURA_GRAPHQL_MIGRATIONS_DIR"), MetadataDir: os.Getenv("HASURA_GRAPHQL_METADATA_DIR"), Out: os.Stdout}); err != nil {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = app.Stop(stopCtx)
+		return err
+	}
 	<-ctx.Done()
 	app.Log.Info("shutting down", "type", "startup")
 	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return app.Stop(stopCtx)
+}
+
+func firstOf(secrets []string) string {
+	if len(secrets) == 0 {
+		return ""
+	}
+	return secrets[0]
 }

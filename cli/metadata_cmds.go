@@ -1,0 +1,221 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+func newMetadataCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "metadata", Aliases: []string{"md"}, Short: "Manage Hasura metadata on the server", SilenceUsage: true}
+	g.addServerFlags(cmd.PersistentFlags())
+	run := func(use, short string, fn func(ctx context.Context, p *Project, out io.Writer, args []string) error, args cobra.PositionalArgs) *cobra.Command {
+		return &cobra.Command{Use: use, Short: short, Args: args, RunE: func(cmd *cobra.Command, a []string) error {
+			p, err := g.load()
+			if err != nil {
+				return err
+			}
+			return fn(cmd.Context(), p, cmd.OutOrStdout(), a)
+		}}
+	}
+	ic := &cobra.Command{Use: "inconsistency", Aliases: []string{"ic", "inconsistencies"}, Short: "Manage inconsistent objects in metadata"}
+	ic.AddCommand(
+		run("list", "List all inconsistent objects from the metadata", inconsistencyList, cobra.NoArgs),
+		run("status", "Check if the metadata is inconsistent or not", inconsistencyStatus, cobra.NoArgs),
+		run("drop", "Drop inconsistent objects from the metadata", inconsistencyDrop, cobra.NoArgs),
+	)
+	cmd.AddCommand(
+		run("export", "Export Hasura metadata from the server to the project", exportCmd, cobra.NoArgs),
+		run("apply", "Apply Hasura metadata of the project on the server", applyCmd, cobra.NoArgs),
+		run("reload", "Reload Hasura metadata on the server", reloadCmd, cobra.NoArgs),
+		run("clear", "Clear Hasura metadata on the server", clearCmd, cobra.NoArgs),
+		run("diff [dir] [dir]", "Show changes between the server's metadata and the project's (or between two directories)", diffCmd, cobra.MaximumNArgs(2)),
+		ic,
+	)
+	return cmd
+}
+
+// ExportMetadata fetches the server's metadata as the files of its directory.
+func ExportMetadata(ctx context.Context, c *Client) (map[string][]byte, error) {
+	var raw json.RawMessage // raw keeps the server's key order
+	if err := c.Metadata(ctx, op("export_metadata", nil), &raw); err != nil {
+		return nil, fmt.Errorf("export metadata: %w", err)
+	}
+	return MetadataFiles(raw)
+}
+
+// ApplyMetadata builds dir and replaces the server's metadata with it, in
+// one request: the server keeps its old metadata when anything is wrong.
+func ApplyMetadata(ctx context.Context, c *Client, dir string) error {
+	md, err := BuildMetadata(dir)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"type": "replace_metadata", "version": 2,
+		"args": map[string]any{"allow_inconsistent_metadata": false, "metadata": json.RawMessage(md)}}
+	if err := c.Metadata(ctx, body, nil); err != nil {
+		return fmt.Errorf("apply metadata: %w", err)
+	}
+	return nil
+}
+
+// ReloadMetadata reloads the server's metadata and reports whether it is consistent.
+func ReloadMetadata(ctx context.Context, c *Client) (bool, error) {
+	var res struct {
+		IsConsistent *bool `json:"is_consistent"`
+	}
+	if err := c.Metadata(ctx, op("reload_metadata", map[string]any{}), &res); err != nil {
+		return false, fmt.Errorf("reload metadata: %w", err)
+	}
+	return res.IsConsistent == nil || *res.IsConsistent, nil
+}
+
+func exportCmd(ctx context.Context, p *Project, out io.Writer, _ []string) error {
+	files, err := ExportMetadata(ctx, p.Client())
+	if err != nil {
+		return err
+	}
+	if err := WriteMetadataDir(p.MetadataDir(), files); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "Metadata exported")
+	return nil
+}
+
+func applyCmd(ctx context.Context, p *Project, out io.Writer, _ []string) error {
+	if err := ApplyMetadata(ctx, p.Client(), p.MetadataDir()); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "Metadata applied")
+	return nil
+}
+
+func reloadCmd(ctx context.Context, p *Project, out io.Writer, _ []string) error {
+	ok, err := ReloadMetadata(ctx, p.Client())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "Metadata reloaded")
+	if !ok {
+		fmt.Fprintln(out, "Metadata is inconsistent, use 'graft metadata ic list' command to see the inconsistent objects")
+	}
+	return nil
+}
+
+func clearCmd(ctx context.Context, p *Project, out io.Writer, _ []string) error {
+	if err := p.Client().Metadata(ctx, op("clear_metadata", nil), nil); err != nil {
+		return fmt.Errorf("clear metadata: %w", err)
+	}
+	fmt.Fprintln(out, "Metadata cleared")
+	return nil
+}
+
+// diffCmd compares the server with the project (no argument), the server
+// with a directory (one), or two directories.
+func diffCmd(ctx context.Context, p *Project, out io.Writer, args []string) error {
+	var from, to map[string][]byte
+	var err error
+	fromName, toName := "server", p.MetadataDir()
+	switch len(args) {
+	case 2:
+		fromName, toName = args[0], args[1]
+		if from, err = readMetadataDir(args[0]); err != nil {
+			return err
+		}
+	case 1:
+		toName = args[0]
+		fallthrough
+	default:
+		if from, err = ExportMetadata(ctx, p.Client()); err != nil {
+			return err
+		}
+	}
+	if to, err = readMetadataDir(toName); err != nil {
+		return err
+	}
+	writeDiff(out, fromName, toName, from, to)
+	return nil
+}
+
+// readMetadataDir reads every file under dir by slash path.
+func readMetadataDir(dir string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		files[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read metadata directory: %w", err)
+	}
+	return files, nil
+}
+
+type inconsistentObject struct {
+	Type       string          `json:"type"`
+	Name       string          `json:"name"`
+	Reason     string          `json:"reason"`
+	Definition json.RawMessage `json:"definition"`
+}
+
+func inconsistencies(ctx context.Context, c *Client) (bool, []inconsistentObject, error) {
+	var res struct {
+		IsConsistent        bool                 `json:"is_consistent"`
+		InconsistentObjects []inconsistentObject `json:"inconsistent_objects"`
+	}
+	if err := c.Metadata(ctx, op("get_inconsistent_metadata", nil), &res); err != nil {
+		return false, nil, fmt.Errorf("get inconsistent metadata: %w", err)
+	}
+	return res.IsConsistent, res.InconsistentObjects, nil
+}
+
+func inconsistencyList(ctx context.Context, p *Project, out io.Writer, _ []string) error {
+	ok, objs, err := inconsistencies(ctx, p.Client())
+	if err != nil {
+		return err
+	}
+	if ok {
+		fmt.Fprintln(out, "metadata is consistent")
+		return nil
+	}
+	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tTYPE\tDESCRIPTION\tREASON")
+	for _, o := range objs {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", o.Name, o.Type, string(o.Definition), o.Reason)
+	}
+	return w.Flush()
+}
+
+func inconsistencyStatus(ctx context.Context, p *Project, out io.Writer, _ []string) error {
+	ok, _, err := inconsistencies(ctx, p.Client())
+	if err != nil {
+		return err
+	}
+	if ok {
+		fmt.Fprintln(out, "metadata is consistent")
+		return nil
+	}
+	fmt.Fprintln(out, "metadata is inconsistent, use 'graft metadata ic list' command to see the inconsistent objects")
+	return nil
+}
+
+func inconsistencyDrop(ctx context.Context, p *Project, out io.Writer, _ []string) error {
+	if err := p.Client().Metadata(ctx, op("drop_inconsistent_metadata", nil), nil); err != nil {
+		return fmt.Errorf("drop inconsistent metadata: %w", err)
+	}
+	fmt.Fprintln(out, "all inconsistent objects removed from metadata")
+	return nil
+}
