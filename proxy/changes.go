@@ -97,3 +97,13 @@ func (r *changeRelay) stop() {
 	close(r.done)
 	<-r.stopped
 }
+
+// relayChanges feeds another process's WAL notices to our live queries.
+func (w *wal) relayChanges(ps *redis.PubSub) {
+	for msg := range ps.Channel() {
+		var names []metadata.QualifiedName
+		if json.Unmarshal([]byte(msg.Payload), &names) == nil {
+			w.live.Invalidate(names)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -46,6 +45,13 @@ type wal struct {
 	names    map[string]bool // the event triggers of the last snapshot, nil before the first
 	reason   string          // why the reader is not running (auto mode), as last logged
 	timedOut bool            // auto mode gave up on a set-up that took too long: no more attempts
+	swept    bool            // a persistent slot left by an earlier run was looked for
+	stopOnce sync.Once       // App.Stop may run twice (a test stopping a server early)
+	stopped  bool            // a snapshot arriving during App.Stop must not start a reader again
+	// every tracked table (views too): what a temporary slot's Resync
+	// refetches. Read from the replication goroutine, which must not wait
+	// for mu (stop holds it while the stream stops).
+	all atomic.Pointer[[]metadata.QualifiedName]
 }
 
 type walConfig struct {
@@ -74,9 +80,13 @@ func (w *wal) HandleTransaction(ctx context.Context, tx *replication.Transaction
 }
 
 // HandleTransactions takes the transactions decoded while the previous call
-// ran: one Redis script call queues all their events.
+// ran: one Redis script call queues all their events. Those read from a
+// temporary slot queue none, even once triggers exist: only the persistent
+// slot, which resumes after a failure, may take events, and it delivers
+// everything committed since its creation (see persistentSlot). They are
+// acknowledged as soon as live queries are told.
 func (w *wal) HandleTransactions(ctx context.Context, txs []*replication.Transaction) error {
-	if w.sink != nil {
+	if w.sink != nil && !txs[0].Temporary { // one session's: all alike
 		if err := w.sink.HandleTransactions(ctx, txs); err != nil {
 			return err
 		}
@@ -91,11 +101,7 @@ func (w *wal) HandleTransactions(ctx context.Context, txs []*replication.Transac
 			}
 		}
 	}
-	if w.changes != nil {
-		w.changes.add(names) // every process (this one too) invalidates from the channel
-	} else {
-		w.live.Invalidate(names)
-	}
+	w.invalidate(names)
 	return nil
 }
 
@@ -123,16 +129,6 @@ func (w *wal) start(ctx context.Context, snap *metadata.Snapshot) error {
 	return w.update(ctx, snap)
 }
 
-// relayChanges feeds another process's WAL notices to our live queries.
-func (w *wal) relayChanges(ps *redis.PubSub) {
-	for msg := range ps.Channel() {
-		var names []metadata.QualifiedName
-		if json.Unmarshal([]byte(msg.Payload), &names) == nil {
-			w.live.Invalidate(names)
-		}
-	}
-}
-
 // update follows a new snapshot: trigger cache, publication membership, and
 // starting the reader. The publication holds every tracked table, as live
 // queries may read any of them; only tables with update or delete triggers
@@ -140,7 +136,9 @@ func (w *wal) relayChanges(ps *redis.PubSub) {
 func (w *wal) update(ctx context.Context, snap *metadata.Snapshot) error {
 	byTable := map[replication.Relation][]delivery.Trigger{}
 	var tables, full []replication.Relation
+	all := make([]metadata.QualifiedName, 0, len(snap.Tables))
 	for _, t := range snap.Tables {
+		all = append(all, t.Name)
 		rel := replication.Relation{Schema: t.Name.Schema, Name: t.Name.Name}
 		if publishable(t) {
 			tables = append(tables, rel)
@@ -171,8 +169,12 @@ func (w *wal) update(ctx context.Context, snap *metadata.Snapshot) error {
 		}
 	}
 	w.triggers.Store(&byTable)
+	w.all.Store(&all)
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.stopped {
+		return nil
+	}
 	w.archiveDeleted(triggerNames(snap.Metadata))
 	w.tables, w.full = tables, full
 	newWork := len(byTable) > 0 && !w.hasWork
@@ -182,7 +184,19 @@ func (w *wal) update(ctx context.Context, snap *metadata.Snapshot) error {
 	}
 	switch {
 	case w.running:
-		return w.stream.SetTables(ctx, w.tables, w.full)
+		if err := w.stream.SetTables(ctx, w.tables, w.full); err != nil {
+			return err
+		}
+		if !w.persistentSlot() {
+			return nil
+		}
+		// Creating the slot waits for running transactions, as at start.
+		sctx, cancel := context.WithTimeout(ctx, autoStartTimeout)
+		defer cancel()
+		if err := w.stream.UsePersistent(sctx); err != nil {
+			return fmt.Errorf("move to the persistent replication slot (event triggers get no events until it succeeds, at a later metadata change or restart): %w", err)
+		}
+		return nil
 	case w.cfg.Mode == "off":
 		if newWork && w.queue != nil {
 			w.log.Warn("event triggers exist but HASURA_GRAPHQL_WAL_MODE is off: events are not delivered")
@@ -200,28 +214,6 @@ func (w *wal) update(ctx context.Context, snap *metadata.Snapshot) error {
 // fallback refetch), and one of them would make the whole publication fail.
 func publishable(t *metadata.Table) bool {
 	return t.Info != nil && (t.Info.Kind == "r" || t.Info.Kind == "p")
-}
-
-// triggerNames lists the event triggers in metadata, those of inconsistent
-// tables included: a table missing for a while is not a deleted trigger.
-func triggerNames(md *metadata.Metadata) map[string]bool {
-	names := map[string]bool{}
-	if md == nil {
-		return names
-	}
-	for _, src := range md.Sources {
-		for _, t := range src.Tables {
-			var trs []struct {
-				Name string `json:"name"`
-			}
-			if json.Unmarshal(t.EventTriggers, &trs) == nil {
-				for _, tr := range trs {
-					names[tr.Name] = true
-				}
-			}
-		}
-	}
-	return names
 }
 
 // archiveDeleted stops the delivery of the pending events of triggers the
@@ -253,8 +245,12 @@ func (w *wal) archiveDeleted(names map[string]bool) {
 // startStream sets up the publication and the slot and starts reading.
 // w.mu is held.
 func (w *wal) startStream(ctx context.Context) error {
+	temporary := !w.persistentSlot()
+	// Without Redis no process hears another's reader: each reads its own
+	// temporary slot. With it, one leader reads for all and fans out.
 	s, err := replication.New(replication.Config{ConnString: w.cfg.DatabaseURL, SlotName: w.cfg.Slot,
-		PublicationName: w.cfg.Publication, Sink: w, Logger: w.log.With("type", "replication-log")})
+		PublicationName: w.cfg.Publication, Sink: w, Logger: w.log.With("type", "replication-log"),
+		Temporary: temporary, Independent: temporary && w.redis == nil})
 	if err != nil {
 		return err
 	}
@@ -266,11 +262,16 @@ func (w *wal) startStream(ctx context.Context) error {
 	if err := s.SetTables(ctx, w.tables, w.full); err != nil {
 		return fmt.Errorf("set up the publication: %w", err)
 	}
+	if temporary && !w.swept {
+		w.dropLeftoverSlot(ctx, s)
+		w.swept = true
+	}
 	if err := s.Start(ctx); err != nil {
 		return fmt.Errorf("start reading the WAL: %w", err)
 	}
 	w.stream, w.running, w.reason = s, true, ""
-	w.log.Info("reading committed changes from the WAL", "type", "startup", "slot", w.cfg.Slot, "tables", len(w.tables))
+	kind, _ := s.Slot()
+	w.log.Info("reading committed changes from the WAL", "type", "startup", "slot", w.cfg.Slot, "slot_kind", kind, "tables", len(w.tables))
 	return nil
 }
 
@@ -322,9 +323,15 @@ func (w *wal) offCost() string {
 	return cost
 }
 
-// stop ends the reader first (no new events), then the workers.
+// stop ends the reader first (no new events), then the workers; only the
+// first call does anything.
 func (w *wal) stop(ctx context.Context) {
+	w.stopOnce.Do(func() { w.stopNow(ctx) })
+}
+
+func (w *wal) stopNow(ctx context.Context) {
 	w.mu.Lock()
+	w.stopped = true
 	if w.running {
 		w.stream.Stop(ctx)
 		w.running = false
@@ -356,7 +363,11 @@ func (w *wal) health(ctx context.Context) map[string]any {
 		out["fallback_refetch_interval_ms"] = w.cfg.Fallback.Milliseconds()
 	} else {
 		out["leader"] = stream.IsLeader()
-		if lag, err := stream.Lag(ctx); err != nil {
+		kind, name := stream.Slot()
+		out["slot_kind"], out["slot_name"] = kind, name
+		if lag, err := stream.Lag(ctx); errors.Is(err, replication.ErrNoSlot) {
+			// A standby on temporary slots has none; the leader's is its own.
+		} else if err != nil {
 			out["lag_error"] = err.Error()
 		} else {
 			out["lag_bytes"], out["retained_bytes"], out["slot_active"] = lag.LagBytes, lag.RetainedBytes, lag.Active

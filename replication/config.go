@@ -22,8 +22,19 @@ type Config struct {
 	ConnString string
 	// SlotName is the persistent logical slot; default "graft_slot". Slot
 	// names are cluster-wide: Grafts serving different databases of one
-	// cluster need different names.
+	// cluster need different names. Temporary slots are named after it
+	// (SlotName_tmp_<random>), and the leader lock is derived from it.
 	SlotName string
+	// Temporary starts reading through temporary slots, which PostgreSQL
+	// drops when their connection ends: nothing is retained while the
+	// process is stopped, and nothing resumes (see ResyncSink).
+	// UsePersistent moves to SlotName.
+	Temporary bool
+	// Independent (with Temporary) has every process read a temporary slot
+	// of its own instead of one leader reading for all: for consumers that
+	// cannot share what the leader reads. It costs a slot and a WAL sender
+	// per process.
+	Independent bool
 	// PublicationName is the publication streamed; default "graft_pub".
 	PublicationName string
 	// Sink receives committed transactions. Required.
@@ -112,6 +123,9 @@ func (c *Config) validate() error {
 	}
 	if c.Sink == nil {
 		return errors.New("replication: Sink is required")
+	}
+	if c.Independent && !c.Temporary {
+		return errors.New("replication: Independent needs Temporary: one process at a time reads the persistent slot")
 	}
 	if !slotNameRE.MatchString(c.SlotName) {
 		return fmt.Errorf("replication: slot name %q: use 1-63 lower-case letters, digits and underscores", c.SlotName)

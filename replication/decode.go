@@ -227,3 +227,31 @@ func (d *decoder) value(ctx context.Context, buf []byte, oid uint32, text []byte
 	}
 	return append(buf, js...), nil
 }
+
+// parseWAL decodes a pgoutput message; pglogrepl indexes without bounds
+// checks, so a malformed message panics there and becomes an error here.
+func parseWAL(data []byte) (m pglogrepl.Message, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("pgoutput: malformed message: %v", r)
+		}
+	}()
+	if len(data) == 0 {
+		return nil, errors.New("pgoutput: empty message")
+	}
+	if m, err = pglogrepl.ParseV2(data, false); err != nil {
+		return nil, fmt.Errorf("pgoutput: %c message: %w", data[0], err)
+	}
+	return m, nil
+}
+
+func escapeQuotes(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			out = append(out, '"')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}

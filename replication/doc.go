@@ -5,8 +5,7 @@
 //
 // # How it works
 //
-// A Stream owns a persistent logical slot (default "graft_slot", plugin
-// pgoutput) and a publication (default "graft_pub", created empty; SetTables
+// A Stream reads a logical slot (plugin pgoutput) and owns a publication (default "graft_pub", created empty; SetTables
 // chooses its tables). It streams with protocol version 2 and messages on,
 // without in-progress streaming: each transaction arrives whole at commit,
 // is decoded into a Transaction (every row rendered exactly as row_to_json
@@ -25,12 +24,29 @@
 // the position reached the server) is delivered again, so Sinks should be
 // idempotent per (CommitLSN, change index).
 //
+// # Slots
+//
+// The persistent slot (SlotName, default "graft_slot") survives restarts,
+// and so retains WAL while Graft is stopped. A Stream with Temporary reads
+// through temporary slots instead, created on the replication connection
+// (CREATE_REPLICATION_SLOT ... TEMPORARY) and dropped by PostgreSQL when it
+// ends: nothing is retained, nothing resumes. Each session creates a new
+// one at the current position, and a ResyncSink is told so, to catch up by
+// other means (live queries refetch). Transactions from a temporary slot
+// carry Temporary. UsePersistent creates the persistent slot and moves to
+// it: the next session resumes from that slot's own position, so nothing
+// committed after its creation is missed. DropPersistentSlot removes a
+// persistent slot left behind, under the same lock UsePersistent creates
+// it under, after a caller's check that nothing needs it.
+//
 // One process consumes a slot at a time: the leader holds a session-level
 // advisory lock (pg_try_advisory_lock, key derived from the slot name) on a
 // dedicated connection; other processes stand by and retry every
 // LeaderPollInterval, taking over when the leader stops or dies (its lock
 // goes with its connection). PostgreSQL itself also refuses a second
-// walsender on an active slot.
+// walsender on an active slot. The lock is the same with temporary slots,
+// so one process reads for all; with Independent every process reads a
+// temporary slot of its own, without the lock.
 //
 // # Rendering
 //
@@ -66,7 +82,7 @@
 // Slot names are cluster-wide: Grafts serving different databases of one
 // cluster need different SlotNames.
 //
-// A slot retains WAL until Graft acknowledges it. While Graft is stopped
+// The persistent slot retains WAL until Graft acknowledges it. While Graft is stopped
 // (or its Sink keeps failing) WAL accumulates on the database server's
 // disk without bound. Set max_slot_wal_keep_size (for example '20GB', sized
 // for the longest outage to ride out) so that PostgreSQL invalidates the

@@ -29,13 +29,21 @@ type LagInfo struct {
 	WALStatus string
 }
 
-// Lag reads the slot's lag from pg_replication_slots. It works in standby
-// processes too: the slot is shared.
+// ErrNoSlot is returned (wrapped) by Lag for a Stream on temporary slots
+// that is not streaming: it has no slot (the leader's is its own).
+var ErrNoSlot = errors.New("no slot")
+
+// Lag reads the slot's lag from pg_replication_slots. On the persistent
+// slot it works in standby processes too: the slot is shared.
 func (s *Stream) Lag(ctx context.Context) (LagInfo, error) {
 	var info LagInfo
+	_, slot := s.Slot()
+	if slot == "" {
+		return info, fmt.Errorf("replication: %w: not streaming from a temporary slot", ErrNoSlot)
+	}
 	err := s.withConn(ctx, func(conn *pgx.Conn) error {
 		var err error
-		info, err = readLag(ctx, conn, s.cfg.SlotName)
+		info, err = readLag(ctx, conn, slot)
 		return err
 	})
 	return info, err
@@ -43,9 +51,13 @@ func (s *Stream) Lag(ctx context.Context) (LagInfo, error) {
 
 func (s *Stream) lag(ctx context.Context, pool *pgxpool.Pool) (LagInfo, error) {
 	var info LagInfo
+	_, slot := s.Slot()
+	if slot == "" {
+		return info, fmt.Errorf("replication: %w: not streaming from a temporary slot", ErrNoSlot)
+	}
 	err := pool.AcquireFunc(ctx, func(c *pgxpool.Conn) error {
 		var err error
-		info, err = readLag(ctx, c.Conn(), s.cfg.SlotName)
+		info, err = readLag(ctx, c.Conn(), slot)
 		return err
 	})
 	return info, err

@@ -17,10 +17,9 @@ import (
 // max_slot_wal_keep_size. See the package documentation.
 var ErrSlotInvalidated = errors.New("replication slot invalidated")
 
-// ensureCatalog creates the publication and the slot when missing, and
-// makes sure the confirmed position is not behind the slot's, so status
-// updates never move the slot backwards.
-func (s *Stream) ensureCatalog(ctx context.Context, pool *pgxpool.Pool) error {
+// ensureCatalog creates the publication, and the persistent slot when
+// that is what the session reads, when missing.
+func (s *Stream) ensureCatalog(ctx context.Context, pool *pgxpool.Pool, persistent bool) error {
 	var pubExists bool
 	if err := pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1)",
 		s.cfg.PublicationName).Scan(&pubExists); err != nil {
@@ -36,16 +35,32 @@ func (s *Stream) ensureCatalog(ctx context.Context, pool *pgxpool.Pool) error {
 			s.log.Info("replication: created publication", "publication", s.cfg.PublicationName)
 		}
 	}
+	if !persistent {
+		return nil
+	}
+	return s.ensureSlot(ctx, pool)
+}
+
+// querier is a pool or a connection.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// ensureSlot creates the persistent slot when missing, and makes sure the
+// confirmed position is not behind the slot's, so status updates never
+// move the slot backwards.
+func (s *Stream) ensureSlot(ctx context.Context, q querier) error {
 	for created := false; ; created = true {
 		// wal_status (PostgreSQL 13+) is read through to_jsonb so the query
 		// runs on older servers too.
 		var plugin, database, walStatus, confirmed, current string
-		err := pool.QueryRow(ctx, `
+		err := q.QueryRow(ctx, `
 			SELECT coalesce(plugin, ''), coalesce(database::text, ''), coalesce(to_jsonb(s) ->> 'wal_status', ''),
 			       coalesce(confirmed_flush_lsn::text, '0/0'), current_database()::text
 			FROM pg_replication_slots s WHERE slot_name = $1`, s.cfg.SlotName).Scan(&plugin, &database, &walStatus, &confirmed, &current)
 		if errors.Is(err, pgx.ErrNoRows) && !created {
-			if err := s.createSlot(ctx, pool); err != nil {
+			if err := s.createSlot(ctx, q); err != nil {
 				return err
 			}
 			continue
@@ -72,8 +87,8 @@ func (s *Stream) ensureCatalog(ctx context.Context, pool *pgxpool.Pool) error {
 
 // createSlot creates the persistent pgoutput slot. It waits for running
 // transactions to end (the slot needs a consistent starting point).
-func (s *Stream) createSlot(ctx context.Context, pool *pgxpool.Pool) error {
-	_, err := pool.Exec(ctx, "SELECT pg_create_logical_replication_slot($1, 'pgoutput')", s.cfg.SlotName)
+func (s *Stream) createSlot(ctx context.Context, q querier) error {
+	_, err := q.Exec(ctx, "SELECT pg_create_logical_replication_slot($1, 'pgoutput')", s.cfg.SlotName)
 	if err != nil && !isCode(err, "42710") {
 		return fmt.Errorf("replication: create slot %s: %w", s.cfg.SlotName, err)
 	}

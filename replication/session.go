@@ -34,7 +34,9 @@ type session struct {
 	dec     *decoder
 	queue   chan *pendingTx
 	waker   waker
-	sinkCtx context.Context // ends on Stop or when leadership is lost, not on a dropped connection
+	sinkCtx context.Context // ends on Stop, a switch of slot or when leadership is lost, not on a dropped connection
+
+	temporary bool // reading a temporary slot
 
 	tx         *Transaction // being received, between Begin and Commit
 	skip       bool         // tx was acknowledged before: do not decode it again
@@ -55,31 +57,60 @@ type session struct {
 // connection fails. progressed reports whether it got anywhere, which
 // resets the reconnection backoff.
 func (s *Stream) session(ctx context.Context, pool *pgxpool.Pool) (progressed bool, err error) {
-	if err := s.ensureCatalog(ctx, pool); err != nil {
+	persistent := s.persistent.Load()
+	var tmp *tempSlot
+	if !persistent {
+		tmp = s.takeFirst()
+	} else if !s.onPersistent {
+		// The position so far was temporary slots': the persistent slot
+		// resumes from its own (ensureCatalog), not past what they read.
+		s.confirmed.Store(0)
+		s.onPersistent = true
+	}
+	if err := s.ensureCatalog(ctx, pool, persistent); err != nil {
+		if tmp != nil {
+			tmp.close()
+		}
 		return false, err
 	}
-	conn, err := pgconn.ConnectConfig(ctx, s.replCfg)
-	if err != nil {
-		return false, fmt.Errorf("connect for replication: %w", err)
+	slot := s.cfg.SlotName
+	var conn *pgconn.PgConn
+	if persistent {
+		if conn, err = pgconn.ConnectConfig(ctx, s.replCfg); err != nil {
+			return false, fmt.Errorf("connect for replication: %w", err)
+		}
+	} else {
+		if tmp == nil {
+			if tmp, err = s.openTemporary(ctx); err != nil {
+				return false, err
+			}
+		}
+		conn, slot = tmp.conn, tmp.name
+		s.advance(tmp.lsn)
+		s.tempName.Store(&slot)
+		defer s.tempName.Store(nil)
 	}
 	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		cctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 		defer cancel()
 		conn.Close(cctx)
 	}()
 	start := s.confirmed.Load()
 	pub := quoteLiteral(`"` + escapeQuotes(s.cfg.PublicationName) + `"`)
-	err = pglogrepl.StartReplication(ctx, conn, s.cfg.SlotName, pglogrepl.LSN(start), pglogrepl.StartReplicationOptions{
+	err = pglogrepl.StartReplication(ctx, conn, slot, pglogrepl.LSN(start), pglogrepl.StartReplicationOptions{
 		Mode: pglogrepl.LogicalReplication,
 		// No "streaming": whole transactions arrive at commit.
 		PluginArgs: []string{"proto_version '2'", "publication_names " + pub, "messages 'true'"},
 	})
 	if err != nil {
-		return false, fmt.Errorf("start replication on slot %s: %w", s.cfg.SlotName, err)
+		return false, fmt.Errorf("start replication on slot %s: %w", slot, err)
 	}
-	s.log.Info("replication: streaming", "from_lsn", lsnString(start))
+	s.log.Info("replication: streaming", "from_lsn", lsnString(start), "slot_kind", kindName(persistent), "slot_name", slot)
+	if r, ok := s.cfg.Sink.(ResyncSink); ok && !persistent {
+		r.Resync(ctx)
+	}
 	ss := &session{
-		s: s, conn: conn, queue: make(chan *pendingTx, s.cfg.QueueSize), sinkCtx: ctx,
+		s: s, conn: conn, queue: make(chan *pendingTx, s.cfg.QueueSize), sinkCtx: ctx, temporary: !persistent,
 		dec:   newDecoder(newTypeCache(pool), serverRender(pool)),
 		waker: waker{ch: make(chan struct{}, 1)},
 	}
@@ -187,7 +218,7 @@ func (ss *session) walMessage(ctx context.Context, data []byte) error {
 		if ss.tx != nil {
 			return errors.New("pgoutput: Begin inside a transaction")
 		}
-		ss.tx = &Transaction{XID: m.Xid, CommitTime: m.CommitTime}
+		ss.tx = &Transaction{XID: m.Xid, CommitTime: m.CommitTime, Temporary: ss.temporary}
 		// FinalLSN is the commit's LSN: a transaction committed before the
 		// confirmed position was acknowledged already (the server resends
 		// from the slot's position after a reconnection).
@@ -227,23 +258,6 @@ func (ss *session) walMessage(ctx context.Context, data []byte) error {
 		return fmt.Errorf("pgoutput: unexpected %s message (streaming was not requested)", msg.Type())
 	}
 	return nil
-}
-
-// parseWAL decodes a pgoutput message; pglogrepl indexes without bounds
-// checks, so a malformed message panics there and becomes an error here.
-func parseWAL(data []byte) (m pglogrepl.Message, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			m, err = nil, fmt.Errorf("pgoutput: malformed message: %v", r)
-		}
-	}()
-	if len(data) == 0 {
-		return nil, errors.New("pgoutput: empty message")
-	}
-	if m, err = pglogrepl.ParseV2(data, false); err != nil {
-		return nil, fmt.Errorf("pgoutput: %c message: %w", data[0], err)
-	}
-	return m, nil
 }
 
 func (ss *session) change(decode func() (Change, error)) error {
@@ -368,14 +382,3 @@ func (ss *session) sendStatus(ctx context.Context, pos uint64, now time.Time) er
 }
 
 func lsnString(lsn uint64) string { return pglogrepl.LSN(lsn).String() }
-
-func escapeQuotes(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			out = append(out, '"')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}

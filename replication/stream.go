@@ -27,6 +27,15 @@ type Stream struct {
 	pool   *pgxpool.Pool // catalog queries, server-side rendering, Lag
 	cancel context.CancelFunc
 	done   chan struct{}
+	first  *tempSlot // created by Start, for the first session
+
+	persistent atomic.Bool            // sessions read SlotName, not temporary slots
+	tempName   atomic.Pointer[string] // the temporary slot being streamed
+	// onPersistent is set once a session read the persistent slot (the
+	// run goroutine's own state).
+	onPersistent bool
+	sessMu       sync.Mutex
+	endSession   context.CancelFunc // ends the current session (UsePersistent)
 
 	leader atomic.Bool
 	// confirmed is the end LSN up to which every transaction has been
@@ -46,15 +55,19 @@ func New(cfg Config) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Stream{cfg: cfg, log: cfg.Logger.With("slot", cfg.SlotName), replCfg: repl, normalCfg: normal}, nil
+	s := &Stream{cfg: cfg, log: cfg.Logger.With("slot", cfg.SlotName), replCfg: repl, normalCfg: normal}
+	s.persistent.Store(!cfg.Temporary)
+	return s, nil
 }
 
-// Start connects, creates the publication and the slot when missing, and
-// starts consuming in the background: as the leader when this process takes
-// the slot's advisory lock, otherwise standing by until it can. It returns
-// an error only when the database cannot be prepared: unreachable, unable
-// to replicate (ErrUnavailable, see Preflight), or the slot or publication
-// cannot be created (no free slot, no CREATE privilege...).
+// Start connects, creates the publication and the slot when missing (a
+// temporary slot in Temporary mode), and starts consuming in the
+// background: as the leader when this process takes the slot's advisory
+// lock (or in Independent mode), otherwise standing by until it can. It
+// returns an error only when the database cannot be prepared: unreachable,
+// unable to replicate (ErrUnavailable, see Preflight), or the slot or
+// publication cannot be created (no free slot or WAL sender, no CREATE
+// privilege...).
 func (s *Stream) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -76,15 +89,22 @@ func (s *Stream) Start(ctx context.Context) error {
 		return fmt.Errorf("replication: connect: %w", err)
 	}
 	err = pool.AcquireFunc(ctx, func(c *pgxpool.Conn) error { return preflight(ctx, c.Conn()) })
+	persistent := s.persistent.Load()
 	if err == nil {
-		err = s.ensureCatalog(ctx, pool)
+		err = s.ensureCatalog(ctx, pool, persistent)
+	}
+	var first *tempSlot
+	if err == nil && !persistent {
+		// Created here, so that a database without a free slot or WAL
+		// sender fails Start, as creating the persistent slot would.
+		first, err = s.openTemporary(ctx)
 	}
 	if err != nil {
 		pool.Close()
 		return err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	s.pool, s.cancel, s.done = pool, cancel, make(chan struct{})
+	s.pool, s.cancel, s.done, s.first = pool, cancel, make(chan struct{}), first
 	go s.run(runCtx, pool, s.done)
 	return nil
 }
@@ -110,12 +130,13 @@ func (s *Stream) Stop(ctx context.Context) error {
 		s.pool, s.cancel, s.done = nil, nil, nil
 	}
 	s.mu.Unlock()
+	s.discardFirst() // when stopped before a session took it
 	pool.Close()
 	return nil
 }
 
 // IsLeader reports whether this process currently holds the slot's lock and
-// streams from it.
+// streams from it (in Independent mode: whether it streams).
 func (s *Stream) IsLeader() bool { return s.leader.Load() }
 
 // advance moves the confirmed position forward (never back).
@@ -153,6 +174,9 @@ func (s *Stream) run(ctx context.Context, pool *pgxpool.Pool, done chan struct{}
 // or the lock connection is lost. A second process thus takes over when the
 // first one dies: its session, and with it the lock, ends with it.
 func (s *Stream) lead(ctx context.Context, pool *pgxpool.Pool, bo *backoff) error {
+	if s.cfg.Independent {
+		return s.leadAlone(ctx, pool, bo)
+	}
 	conn, err := pgx.ConnectConfig(ctx, s.normalCfg.Copy())
 	if err != nil {
 		return fmt.Errorf("connect for the leader lock: %w", err)
@@ -172,6 +196,7 @@ func (s *Stream) lead(ctx context.Context, pool *pgxpool.Pool, bo *backoff) erro
 			break
 		}
 		if !announced {
+			s.discardFirst() // a standby must not hold a slot
 			s.log.Info("replication: another process consumes the slot; standing by")
 		}
 		if !sleep(ctx, s.cfg.LeaderPollInterval) {
@@ -218,7 +243,7 @@ func (s *Stream) lead(ctx context.Context, pool *pgxpool.Pool, bo *backoff) erro
 	defer cancel() // stop the watchdog before wg.Wait and the lock connection's Close
 
 	for {
-		progressed, err := s.session(leadCtx, pool)
+		progressed, switched, err := s.runSession(leadCtx, pool)
 		select {
 		case lerr := <-lost:
 			return fmt.Errorf("leader lock connection lost: %w", lerr)
@@ -226,6 +251,10 @@ func (s *Stream) lead(ctx context.Context, pool *pgxpool.Pool, bo *backoff) erro
 		}
 		if ctx.Err() != nil {
 			return nil
+		}
+		if switched {
+			bo.reset()
+			continue
 		}
 		if progressed {
 			bo.reset()
@@ -261,6 +290,48 @@ func (s *Stream) lead(ctx context.Context, pool *pgxpool.Pool, bo *backoff) erro
 			}
 		}
 	}
+}
+
+// leadAlone streams without the leader lock (Independent mode) until ctx
+// ends: every process reads a temporary slot of its own.
+func (s *Stream) leadAlone(ctx context.Context, pool *pgxpool.Pool, bo *backoff) error {
+	s.leader.Store(true)
+	defer s.leader.Store(false)
+	for {
+		progressed, _, err := s.runSession(ctx, pool)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if progressed {
+			bo.reset()
+		}
+		delay := bo.next()
+		s.log.Warn("replication: stream interrupted; reconnecting", "error", err, "retry_in", delay.String())
+		if !sleep(ctx, delay) {
+			return nil
+		}
+	}
+}
+
+// runSession runs one session under a context UsePersistent can end, so
+// that a switch to the persistent slot takes effect at once; switched
+// reports that it did.
+func (s *Stream) runSession(ctx context.Context, pool *pgxpool.Pool) (progressed, switched bool, err error) {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Registered before session reads which slot to use: UsePersistent
+	// sets the kind first, then ends the session registered, so a session
+	// is either started on the persistent slot or ended.
+	s.sessMu.Lock()
+	s.endSession = cancel
+	s.sessMu.Unlock()
+	defer func() {
+		s.sessMu.Lock()
+		s.endSession = nil
+		s.sessMu.Unlock()
+	}()
+	progressed, err = s.session(sctx, pool)
+	return progressed, sctx.Err() != nil && ctx.Err() == nil, err
 }
 
 // sleep waits d or until ctx ends; it reports whether the full delay passed.

@@ -26,6 +26,10 @@ type Transaction struct {
 	SessionVariables json.RawMessage // session_variables of Graft's logical message (prefix "graft"); nil when the write did not come through Graft
 	TraceContext     json.RawMessage // trace_context of that message; nil when absent
 	Changes          []Change
+	// Temporary: read from a temporary slot, which nothing resumes from.
+	// Acknowledging it commits to nothing durable; a Sink queueing work
+	// from it could not rely on seeing it again after a failure.
+	Temporary bool
 }
 
 // Sink takes committed transactions in commit order. Returning nil means the

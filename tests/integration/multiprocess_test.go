@@ -46,38 +46,47 @@ func TestLiveQueriesAcrossProcesses(t *testing.T) {
 	if strings.Contains(logsB.String(), "replication: leading the slot") {
 		t.Fatalf("B took the slot too:\n%s", logsB.String())
 	}
-	// Both run a WAL reader on the one slot; A's leads, B's stands by.
+	// Both run a WAL reader of the one deployment (slot name); A's leads,
+	// B's stands by. Without event triggers the leader reads a temporary
+	// slot of its own, named after the deployment's.
+	var leaderSlot string
 	for _, c := range []struct {
 		s      *testenv.Server
 		leader bool
 	}{{a, true}, {b, false}} {
 		var h struct {
 			WAL struct {
-				Running bool   `json:"running"`
-				Leader  bool   `json:"leader"`
-				Slot    string `json:"slot"`
+				Running  bool   `json:"running"`
+				Leader   bool   `json:"leader"`
+				Slot     string `json:"slot"`
+				SlotKind string `json:"slot_kind"`
+				SlotName string `json:"slot_name"`
 			} `json:"wal"`
 		}
 		if err := json.Unmarshal(c.s.Get("/healthz?detail").Body, &h); err != nil || !h.WAL.Running ||
-			h.WAL.Leader != c.leader || h.WAL.Slot != a.Slot {
-			t.Fatalf("%s /healthz?detail: %+v (%v), want leader %v on slot %s", c.s.URL, h, err, c.leader, a.Slot)
+			h.WAL.Leader != c.leader || h.WAL.Slot != a.Slot || h.WAL.SlotKind != "temporary" ||
+			(c.leader && !strings.HasPrefix(h.WAL.SlotName, a.Slot+"_tmp_")) || (!c.leader && h.WAL.SlotName != "") {
+			t.Fatalf("%s /healthz?detail: %+v (%v), want leader %v of slot %s", c.s.URL, h, err, c.leader, a.Slot)
+		}
+		if c.leader {
+			leaderSlot = h.WAL.SlotName
 		}
 	}
 	// One walsender for this database (the tests' databases are private),
-	// and it is the one holding the shared slot.
+	// and it is the one holding the leader's slot.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	pool := testenv.Pool(t, db)
-	var senders, active int
-	if err := pool.QueryRow(ctx, `SELECT
-	    (SELECT count(*) FROM pg_stat_replication r JOIN pg_stat_activity a USING (pid) WHERE a.datname = current_database()),
-	    (SELECT count(*) FROM pg_replication_slots s JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = $1)`,
-		a.Slot).Scan(&senders, &active); err != nil {
-		t.Fatal(err)
-	}
-	if senders != 1 || active != 1 {
-		t.Fatalf("%d replication connections on the database, %d streaming the shared slot; want 1 and 1", senders, active)
-	}
+	// B checked at start that it could create a slot: polled, as its
+	// walsender takes a moment to exit once B let go of it.
+	waitFor(t, "one replication connection, streaming the leader's slot", func() (bool, error) {
+		var senders, active int
+		err := pool.QueryRow(ctx, `SELECT
+		    (SELECT count(*) FROM pg_stat_replication r JOIN pg_stat_activity a USING (pid) WHERE a.datname = current_database()),
+		    (SELECT count(*) FROM pg_replication_slots s JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = $1)`,
+			leaderSlot).Scan(&senders, &active)
+		return err == nil && senders == 1 && active == 1, err
+	})
 }
 
 // logWatch collects a server's log lines and lets a test wait for one.
