@@ -2,12 +2,22 @@
 #   docker build -t graft .
 #   docker run -p 8080:8080 -e HASURA_GRAPHQL_DATABASE_URL=... graft
 
+# --- console -------------------------------------------------------------------
+# The /console GraphiQL bundle (make console): npm is needed at build time only.
+FROM node:20-bookworm-slim AS console
+WORKDIR /src/proxy/console/web
+COPY proxy/console/web/package.json proxy/console/web/package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+COPY proxy/console/web/ ./
+RUN node build.mjs
+
 # --- build ---------------------------------------------------------------------
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+COPY --from=console /src/proxy/console/static/build proxy/console/static/build
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/graft ./cmd/graft
 
 # --- runtime -------------------------------------------------------------------

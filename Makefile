@@ -11,15 +11,31 @@ SHELL := /bin/bash
 GO       ?= go
 WITH_ENV := scripts/with-env.sh
 
-.PHONY: help build dev-up dev-down test conformance run bench bench-events bench-subs fmt vet clean
+.PHONY: help build console dev-up dev-down test conformance run bench bench-events bench-subs fmt vet clean
 
 help: ## List the targets
 	@echo "Graft make targets:"
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
-build: ## Build bin/graft
+build: console ## Build bin/graft (with the console bundle)
 	$(GO) build -o bin/graft ./cmd/graft
+
+# The console's GraphiQL bundle comes from npm at build time and is embedded
+# in the binary (proxy/console/static/build, git-ignored; without it /console
+# says to run this). npm ci runs only when package-lock.json changed, the
+# esbuild step only when the sources did: a no-op make console is instant.
+CONSOLE_WEB   := proxy/console/web
+CONSOLE_STAMP := proxy/console/static/build/.built
+
+console: $(CONSOLE_STAMP) ## Build the /console GraphiQL bundle (npm ci + esbuild, embedded by go build)
+
+$(CONSOLE_WEB)/node_modules/.package-lock.json: $(CONSOLE_WEB)/package.json $(CONSOLE_WEB)/package-lock.json
+	cd $(CONSOLE_WEB) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+$(CONSOLE_STAMP): $(CONSOLE_WEB)/node_modules/.package-lock.json $(CONSOLE_WEB)/build.mjs $(wildcard $(CONSOLE_WEB)/src/*)
+	cd $(CONSOLE_WEB) && node build.mjs
+	touch $@
 
 dev-up: ## Start the private PostgreSQL + Redis (.graft/dev/env has the URLs)
 	scripts/dev-up.sh
@@ -29,7 +45,10 @@ dev-down: ## Stop the private PostgreSQL + Redis (data kept; --purge via scripts
 
 # The conformance package runs with -v so its per-area lines and the final
 # "conformance: N passed, M failed" line show even when it passes.
-test: vet ## go vet + all tests, then the conformance suite, against the dev stack
+# The console test drives Debian's chromium, installed when missing (as root
+# or through sudo; otherwise it skips loudly, or fails under CI=true).
+test: vet console ## go vet + all tests, then the conformance suite, against the dev stack
+	scripts/ensure-chromium.sh
 	$(WITH_ENV) $(GO) test -count=1 -timeout 30m -p 2 $$($(GO) list ./... | grep -v /tests/conformance)
 	$(WITH_ENV) $(GO) test -count=1 -timeout 30m -v ./tests/conformance
 
@@ -41,7 +60,7 @@ conformance: ## Run only the Hasura conformance suite (honours CONFORMANCE_DIR)
 # The example metadata is applied only to a new example database, so what
 # you change through the API survives; RESET=1 recreates the database.
 RESET ?=
-run: ## Run graft on the example schema + metadata (configs/examples); RESET=1 starts over
+run: console ## Run graft on the example schema + metadata (configs/examples); RESET=1 starts over
 	RESET='$(RESET)' scripts/run-example.sh
 
 # tests/bench is a program, not a test: it seeds a fresh database, runs Graft
@@ -74,5 +93,5 @@ fmt: ## gofmt all Go files
 vet: ## go vet ./...
 	$(GO) vet ./...
 
-clean: ## Remove build output
-	rm -rf bin
+clean: ## Remove build output (and the console bundle)
+	rm -rf bin proxy/console/static/build

@@ -80,9 +80,9 @@ func (r *Resolver) ResolveRequest(ctx context.Context, h http.Header, body []byt
 		if role == "" {
 			role = AdminRole
 		}
-		backend := strings.EqualFold(headerValue(h, "X-Hasura-Use-Backend-Only-Permissions"), "true")
+		backend, err := backendOnlyHeader(h)
 		delete(vars, "x-hasura-use-backend-only-permissions")
-		return Session{Role: role, Vars: vars, BackendOnly: backend}, nil
+		return Session{Role: role, Vars: vars, BackendOnly: backend}, err
 	}
 	if given != "" {
 		if !r.secretMatches(given) {
@@ -92,9 +92,9 @@ func (r *Resolver) ResolveRequest(ctx context.Context, h http.Header, body []byt
 		if role == "" {
 			role = AdminRole
 		}
-		backend := strings.EqualFold(headerValue(h, "X-Hasura-Use-Backend-Only-Permissions"), "true")
+		backend, err := backendOnlyHeader(h)
 		delete(vars, "x-hasura-use-backend-only-permissions")
-		return Session{Role: role, Vars: vars, BackendOnly: backend}, nil
+		return Session{Role: role, Vars: vars, BackendOnly: backend}, err
 	}
 	switch {
 	case r.JWT != nil:
@@ -158,4 +158,19 @@ func sessionVars(h http.Header) map[string]string {
 		vars[strings.ToLower(k)] = vs[0]
 	}
 	return vars
+}
+
+// backendOnlyHeader reads X-Hasura-Use-Backend-Only-Permissions as Hasura
+// parses a boolean header: a value that is not one is a bad request.
+func backendOnlyHeader(h http.Header) (bool, error) {
+	v := strings.ToLower(headerValue(h, "X-Hasura-Use-Backend-Only-Permissions"))
+	switch v {
+	case "", "false", "f", "no", "n":
+		return false, nil
+	case "true", "t", "yes", "y":
+		return true, nil
+	}
+	return false, &Error{Status: http.StatusBadRequest, Code: "bad-request",
+		Message: "x-hasura-use-backend-only-permissions:  Not a valid boolean text. True values are " +
+			`["true","t","yes","y"] and  False values are ["false","f","no","n"]. All values are case insensitive`}
 }

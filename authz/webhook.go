@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -19,8 +21,11 @@ import (
 // answer is the session, 401 denies. Answers are cached as their
 // Cache-Control max-age or Expires allow.
 type Webhook struct {
-	URL    string
-	Mode   string // GET or POST
+	URL  string
+	Mode string // GET or POST
+	// Log, when set, gets a webhook-log line for every call of the hook
+	// (not for answers served from the cache).
+	Log    *slog.Logger
 	client *http.Client
 
 	mu    sync.Mutex
@@ -89,10 +94,12 @@ func (w *Webhook) resolve(ctx context.Context, h http.Header, body []byte) (Sess
 	}
 	resp, err := w.client.Do(req)
 	if err != nil {
+		w.logCall(ctx, 0, err, nil)
 		return Session{}, &Error{Status: 500, Code: "unexpected", Message: "authorization hook unreachable"}
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	w.logCall(ctx, resp.StatusCode, nil, raw)
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusUnauthorized:
@@ -149,4 +156,35 @@ func cacheKey(h map[string]string, withBody bool, body []byte) [32]byte {
 	var out [32]byte
 	copy(out[:], d.Sum(nil))
 	return out
+}
+
+// logCall writes the webhook-log line of one call, in Hasura's shape: info
+// with the status on 200; error with the status, the transport error and
+// the start of the response otherwise (a 200 answer holds the session, not
+// logged). The URL is logged without credentials or query string.
+func (w *Webhook) logCall(ctx context.Context, status int, callErr error, body []byte) {
+	if w.Log == nil {
+		return
+	}
+	level := slog.LevelInfo
+	var code, httpErr, response any // null when absent, as Hasura
+	if status != 0 {
+		code = status
+	}
+	if status != http.StatusOK {
+		level = slog.LevelError
+		if callErr != nil {
+			httpErr = callErr.Error()
+		}
+		if len(body) > 0 {
+			response = strings.ToValidUTF8(string(body[:min(len(body), 1024)]), "\uFFFD")
+		}
+	}
+	target := "(unparsable URL)"
+	if u, err := url.Parse(w.URL); err == nil {
+		u.User, u.RawQuery, u.ForceQuery = nil, "", false
+		target = u.String()
+	}
+	w.Log.Log(ctx, level, "authentication webhook", "type", "webhook-log", "url", target, "method", w.Mode,
+		"status_code", code, "http_error", httpErr, "response", response)
 }

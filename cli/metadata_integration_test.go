@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/graftql/graft/tests/helpers/remotegql"
 	"github.com/graftql/graft/tests/testenv"
 )
 
@@ -18,6 +19,9 @@ CREATE SCHEMA shop;
 CREATE TABLE shop.item (id serial PRIMARY KEY, price numeric NOT NULL);
 CREATE FUNCTION search_articles(q text) RETURNS SETOF article AS $$ SELECT * FROM article WHERE title ILIKE '%' || q || '%' $$ LANGUAGE sql STABLE;
 CREATE FUNCTION author_article_count(a author) RETURNS bigint AS $$ SELECT count(*) FROM article WHERE author_id = a.id $$ LANGUAGE sql STABLE;`
+
+// remoteURLPlaceholder stands for the test's remote GraphQL server.
+const remoteURLPlaceholder = "http://remote.invalid/graphql"
 
 // roundTripMetadata uses every kind of object the v3 directory has a file for.
 const roundTripMetadata = `{"version": 3, "sources": [{"name": "default", "kind": "postgres",
@@ -34,7 +38,7 @@ const roundTripMetadata = `{"version": 3, "sources": [{"name": "default", "kind"
   ],
   "functions": [{"function": {"schema": "public", "name": "search_articles"}}],
   "configuration": {"connection_info": {"database_url": {"from_env": "HASURA_GRAPHQL_DATABASE_URL"}, "isolation_level": "read-committed", "pool_settings": {"connection_lifetime": 600, "idle_timeout": 180, "max_connections": 50, "retries": 1}, "use_prepared_statements": true}}}],
-  "remote_schemas": [{"name": "countries", "definition": {"url": "http://127.0.0.1:1/graphql", "timeout_seconds": 60}, "comment": ""}],
+  "remote_schemas": [{"name": "countries", "definition": {"url": "` + remoteURLPlaceholder + `", "timeout_seconds": 60}, "comment": ""}],
   "query_collections": [{"name": "allowed-queries", "definition": {"queries": [{"name": "authors", "query": "query authors {\n  author {\n    id\n    name\n  }\n}"}]}}],
   "allowlist": [{"collection": "allowed-queries", "scope": {"global": true}}],
   "actions": [{"name": "login", "definition": {"handler": "http://127.0.0.1:1/login", "output_type": "LoginOutput", "arguments": [{"name": "username", "type": "String!"}], "type": "mutation", "kind": "synchronous"}}],
@@ -63,7 +67,15 @@ func TestCLIMetadataRoundTrip(t *testing.T) {
 	srv, dir, env := project(t)
 	p := []string{"--project", dir}
 	srv.RunSQL(roundTripSchema)
-	srv.Metadata(map[string]any{"type": "replace_metadata", "args": json.RawMessage(roundTripMetadata)})
+	// The remote schema must answer: Graft introspects it when the metadata
+	// is applied, as Hasura does, and refuses an unreachable one.
+	remote, err := remotegql.StartPython(t.Context(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(remote.Stop)
+	md := strings.Replace(roundTripMetadata, remoteURLPlaceholder, remote.URL+"/country-graphql", 1)
+	srv.Metadata(map[string]any{"type": "replace_metadata", "args": json.RawMessage(md)})
 	before := srv.Metadata(map[string]any{"type": "export_metadata", "args": map[string]any{}}).Body
 
 	if out := mustCLI(t, env, append([]string{"metadata", "export"}, p...)...); !strings.Contains(out, "Metadata exported") {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/graftql/graft/authz"
+	"github.com/graftql/graft/proxy/cors"
 	"github.com/spf13/pflag"
 )
 
@@ -36,7 +37,32 @@ type Config struct {
 	WALSlot          string
 	WALPublication   string
 	EventsPoolSize   int
+	// CORS is HASURA_GRAPHQL_CORS_DOMAIN, HASURA_GRAPHQL_DISABLE_CORS and
+	// HASURA_GRAPHQL_WS_READ_COOKIE.
+	CORS *cors.Policy
+	// EnabledAPIs are the API groups served (HASURA_GRAPHQL_ENABLED_APIS).
+	EnabledAPIs map[string]bool
+	// EnableAllowlist refuses non-admin operations outside the allow list.
+	EnableAllowlist bool
+	// RemoteSchemaPermissions: a role sees a remote schema only through its
+	// permission on it (HASURA_GRAPHQL_ENABLE_REMOTE_SCHEMA_PERMISSIONS).
+	RemoteSchemaPermissions bool
+	// StringifyNumeric writes numeric and double precision values as JSON
+	// strings, as Hasura's --stringify-numeric-types does (bigint always is).
+	StringifyNumeric bool
+	// MetricsSecret is the bearer token /v1/metrics requires
+	// (HASURA_GRAPHQL_METRICS_SECRET); "" serves it to anyone.
+	MetricsSecret string
+	// EnableConsole serves the web console at /console
+	// (HASURA_GRAPHQL_ENABLE_CONSOLE; off by default, as Hasura's).
+	EnableConsole bool
 }
+
+// APIs are the names HASURA_GRAPHQL_ENABLED_APIS accepts, as Hasura's.
+// Graft serves graphql, metadata and metrics (not in the default list, as
+// Hasura's); the others name Hasura endpoints it does not have, accepted
+// so that a Hasura configuration loads.
+var APIs = []string{"metadata", "graphql", "pgdump", "developer", "config", "metrics"}
 
 // kind is how a setting's flag is typed: `graft serve --help` shows the type
 // and default, and pflag rejects a malformed number or boolean naming the flag.
@@ -77,6 +103,15 @@ var settings = []setting{
 	{"HASURA_GRAPHQL_LIVE_QUERIES_DEBOUNCE", "live-queries-debounce", kindInt, "5", "milliseconds a burst of changes is gathered before live queries refetch"},
 	{"HASURA_GRAPHQL_AUTH_HOOK", "auth-hook", kindString, "", "authentication webhook URL"},
 	{"HASURA_GRAPHQL_AUTH_HOOK_MODE", "auth-hook-mode", kindString, "GET", "authentication webhook method: GET or POST"},
+	{"HASURA_GRAPHQL_CORS_DOMAIN", "cors-domain", kindString, "*", "origins allowed by CORS: * or a comma-separated list of scheme://host[:port], host may start with *."},
+	{"HASURA_GRAPHQL_DISABLE_CORS", "disable-cors", kindBool, "false", "send no CORS headers (and ignore cookies on WebSocket handshakes)"},
+	{"HASURA_GRAPHQL_WS_READ_COOKIE", "ws-read-cookie", kindBool, "false", "with CORS disabled, still pass WebSocket handshake cookies to authentication"},
+	{"HASURA_GRAPHQL_ENABLED_APIS", "enabled-apis", kindString, "metadata,graphql,pgdump,config", "comma-separated APIs to serve: graphql, metadata, metrics (and Hasura's pgdump, config, developer)"},
+	{"HASURA_GRAPHQL_ENABLE_ALLOWLIST", "enable-allowlist", kindBool, "false", "run only the operations of the allow list (admin excepted)"},
+	{"HASURA_GRAPHQL_ENABLE_REMOTE_SCHEMA_PERMISSIONS", "enable-remote-schema-permissions", kindBool, "false", "roles see only the part of a remote schema their remote schema permission names"},
+	{"HASURA_GRAPHQL_METRICS_SECRET", "metrics-secret", kindString, "", "bearer token required by /v1/metrics (served when enabled-apis has metrics)"},
+	{"HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES", "stringify-numeric-types", kindBool, "false", "return numeric and double precision values as JSON strings"},
+	{"HASURA_GRAPHQL_ENABLE_CONSOLE", "enable-console", kindBool, "false", "serve the web console (GraphiQL, tables, events, inconsistent metadata) at /console"},
 }
 
 // RegisterFlags adds one typed flag per setting, with its default, so that
@@ -134,7 +169,7 @@ func Load(getenv func(string) string, fs *pflag.FlagSet) (*Config, error) {
 	val, name := v.val, v.name
 	c := &Config{DatabaseURL: val["HASURA_GRAPHQL_DATABASE_URL"], Host: val["HASURA_GRAPHQL_SERVER_HOST"],
 		UnauthorizedRole: val["HASURA_GRAPHQL_UNAUTHORIZED_ROLE"], RedisURL: val["HASURA_GRAPHQL_REDIS_URL"],
-		EnabledLogTypes: map[string]bool{}}
+		MetricsSecret: val["HASURA_GRAPHQL_METRICS_SECRET"], EnabledLogTypes: map[string]bool{}}
 	if c.DatabaseURL == "" {
 		return nil, fmt.Errorf("HASURA_GRAPHQL_DATABASE_URL (or --database-url) is required")
 	}
@@ -171,6 +206,9 @@ func Load(getenv func(string) string, fs *pflag.FlagSet) (*Config, error) {
 		return nil, fmt.Errorf("%s must be auto, always or off, got %q", name["HASURA_GRAPHQL_WAL_MODE"], c.WALMode)
 	}
 	if c.EventsPoolSize, err = v.intIn("HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE", 1, 10000); err != nil {
+		return nil, err
+	}
+	if err := v.security(c); err != nil {
 		return nil, err
 	}
 	if c.DevMode, err = strconv.ParseBool(val["HASURA_GRAPHQL_DEV_MODE"]); err != nil {
@@ -238,4 +276,55 @@ func parseList(s string) ([]string, error) {
 		return nil, err
 	}
 	return list, nil
+}
+
+func (v values) boolean(env string) (bool, error) {
+	b, err := strconv.ParseBool(v.val[env])
+	if err != nil {
+		return false, fmt.Errorf("%s must be true or false, got %q", v.name[env], v.val[env])
+	}
+	return b, nil
+}
+
+// security reads the CORS, enabled APIs and allow list settings.
+func (v values) security(c *Config) error {
+	var err error
+	if c.CORS, err = cors.Parse(v.val["HASURA_GRAPHQL_CORS_DOMAIN"]); err != nil {
+		return fmt.Errorf("%s: %w", v.name["HASURA_GRAPHQL_CORS_DOMAIN"], err)
+	}
+	if c.CORS.Disabled, err = v.boolean("HASURA_GRAPHQL_DISABLE_CORS"); err != nil {
+		return err
+	}
+	if c.CORS.ReadCookie, err = v.boolean("HASURA_GRAPHQL_WS_READ_COOKIE"); err != nil {
+		return err
+	}
+	if c.EnableAllowlist, err = v.boolean("HASURA_GRAPHQL_ENABLE_ALLOWLIST"); err != nil {
+		return err
+	}
+	if c.RemoteSchemaPermissions, err = v.boolean("HASURA_GRAPHQL_ENABLE_REMOTE_SCHEMA_PERMISSIONS"); err != nil {
+		return err
+	}
+	if c.StringifyNumeric, err = v.boolean("HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES"); err != nil {
+		return err
+	}
+	if c.EnableConsole, err = v.boolean("HASURA_GRAPHQL_ENABLE_CONSOLE"); err != nil {
+		return err
+	}
+	c.EnabledAPIs = map[string]bool{}
+	for _, api := range strings.Split(v.val["HASURA_GRAPHQL_ENABLED_APIS"], ",") {
+		api = strings.ToLower(strings.TrimSpace(api))
+		if api == "" {
+			continue
+		}
+		known := false
+		for _, a := range APIs {
+			known = known || a == api
+		}
+		if !known {
+			return fmt.Errorf("%s: Only expecting list of comma separated API types %s, got %q",
+				v.name["HASURA_GRAPHQL_ENABLED_APIS"], strings.Join(APIs, ","), api)
+		}
+		c.EnabledAPIs[api] = true
+	}
+	return nil
 }

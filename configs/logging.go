@@ -86,6 +86,15 @@ func (h *hasuraHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h *hasuraHandler) WithGroup(string) slog.Handler { return h }
 
+// LogTypeEnabled tells whether l writes lines of type typ at info level:
+// callers skip building the lines of a disabled type (and its error
+// lines too, as Hasura drops every line of a disabled type). A logger that
+// is not Graft's writes every type.
+func LogTypeEnabled(l *slog.Logger, typ string) bool {
+	h, ok := l.Handler().(*hasuraHandler)
+	return !ok || h.enabled[typ] && h.level <= slog.LevelInfo
+}
+
 // LineWriter returns a function writing one log line of type typ whose
 // detail is already JSON, or nil when that type is disabled (or the logger
 // is not Graft's). The per-request http-log uses it: building a map and

@@ -35,10 +35,12 @@ type InvocationLog struct {
 	CreatedAt time.Time       `json:"created_at"`
 
 	headers []Header // see SetRequestHeaders
+	url     string   // the webhook requested, for the webhook-log line
 }
 
 // attempt is the result of one POST.
 type attempt struct {
+	url        string // resolved, "" when it could not be
 	status     int
 	body       string
 	err        error
@@ -59,6 +61,7 @@ func (p *WorkerPool) attempt(e *entry) {
 	ev, tries := e.ev, e.ev.Tries
 	p.mu.Unlock()
 	defer cancel()
+	picked := time.Now()
 	p.posting.Add(1)
 	outcome, delay, log := p.deliver(ctx, ev, tries)
 	p.posting.Add(-1)
@@ -66,6 +69,7 @@ func (p *WorkerPool) attempt(e *entry) {
 		p.abandon(e) // cancelled: stopping or the lane was lost; the event stays pending in its lane
 		return
 	}
+	p.observe(ev, outcome, log, picked)
 	logID, err := p.fin.record(p.jobCtx, finishItem{ev: ev, outcome: outcome, tries: tries + 1, delay: delay, log: log})
 	if err != nil {
 		p.abandon(e) // stopping without Redis: the next holder of the lane attempts it again
@@ -103,7 +107,7 @@ func (p *WorkerPool) deliver(ctx context.Context, ev *Event, tries int) (string,
 	a := p.post(ctx, t, body)
 	log := &InvocationLog{
 		EventID: ev.ID, Trigger: ev.Trigger, Attempt: tries, Status: a.status, Request: body,
-		Response: a.body, Duration: time.Since(start),
+		Response: a.body, Duration: time.Since(start), url: a.url,
 	}
 	if a.err != nil {
 		if ctx.Err() != nil {
@@ -170,9 +174,9 @@ func (p *WorkerPool) post(ctx context.Context, t *Trigger, body []byte) attempt 
 	}
 	r, err := p.http.post(ctx, url, headers, body, time.Duration(t.Retry.TimeoutSec)*time.Second)
 	if err != nil {
-		return attempt{err: err}
+		return attempt{url: url, err: err}
 	}
-	a := attempt{status: r.status, body: strings.ToValidUTF8(string(r.excerpt), "\uFFFD")}
+	a := attempt{url: url, status: r.status, body: strings.ToValidUTF8(string(r.excerpt), "\uFFFD")}
 	if n, err := strconv.Atoi(strings.TrimSpace(r.retryAfter)); err == nil && n > 0 {
 		a.retryAfter = time.Duration(n) * time.Second
 	}

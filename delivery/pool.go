@@ -51,6 +51,11 @@ type PoolConfig struct {
 	LookupEnv func(string) (string, bool)
 	// Logger (default slog.Default()).
 	Logger *slog.Logger
+	// WebhookLog, when set, gets a webhook-log line for every webhook
+	// request (HASURA_GRAPHQL_ENABLED_LOG_TYPES has webhook-log).
+	WebhookLog *slog.Logger
+	// Observer hears of every attempt, for metrics; nil: none.
+	Observer Observer
 }
 
 // WorkerPool delivers queued events to their webhooks. Any number of pools,

@@ -77,6 +77,14 @@ func accessFor(t *metadata.Table, role string) *tableAccess {
 		for _, c := range sp.ComputedFields {
 			a.Computed[c] = true
 		}
+		// A computed field returning rows of a table is not listed in the
+		// permission (metadata refuses that): Hasura derives it from the
+		// role's select permission on that table, which the schema checks.
+		for _, cf := range t.ComputedFields {
+			if cf.ReturnsTable != nil {
+				a.Computed[cf.Name] = true
+			}
+		}
 		if sp.SubRootFields != nil {
 			a.SubRoots = map[string]bool{}
 			for _, f := range sp.SubRootFields {

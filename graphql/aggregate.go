@@ -85,9 +85,15 @@ func (c *compiler) aggregateFields(t *metadata.Table, x string, g *fieldGroup, p
 				if col == nil {
 					return "", validationErr(path+".selectionSet."+f.Key, "field %q not found in type: '%s_%s_fields'", s.Name, t.GQLName, op)
 				}
-				expr := aggFunc(op) + "(" + x + "." + quoteIdent(col.Name) + ")"
+				// An inherited role reads NULL where no parent granting the
+				// column sees the row, and aggregates what it reads.
+				ref, err := c.columnValue(t, c.rs.access[t], x, col)
+				if err != nil {
+					return "", err
+				}
+				expr := aggFunc(op) + "(" + ref + ")"
 				if op == "max" || op == "min" {
-					expr = outputExpr(expr, col.Info.TypeName)
+					expr = c.output(expr, col.Info.TypeName)
 				}
 				sv = append(sv, expr)
 			}
@@ -106,7 +112,11 @@ func (c *compiler) countExpr(t *metadata.Table, x string, g *fieldGroup) (string
 			if col == nil {
 				return "", validationErr("$", "unexpected column %q", s)
 			}
-			cols = append(cols, x+"."+quoteIdent(col.Name))
+			ref, err := c.columnValue(t, c.rs.access[t], x, col)
+			if err != nil {
+				return "", err
+			}
+			cols = append(cols, ref)
 		}
 	}
 	distinct := false

@@ -1,6 +1,7 @@
 package graphql
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/graftql/graft/metadata"
@@ -31,10 +32,10 @@ func (c *compiler) boolField(t *metadata.Table, alias, name string, v any) (stri
 	switch name {
 	case "_and", "_or":
 		var subs []string
-		for _, item := range asList(v) {
+		for i, item := range asList(v) {
 			s, err := c.boolExp(t, alias, asObject(item))
 			if err != nil {
-				return "", err
+				return "", atExpr(err, "."+name+"["+strconv.Itoa(i)+"]")
 			}
 			subs = append(subs, "("+s+")")
 		}
@@ -55,7 +56,7 @@ func (c *compiler) boolField(t *metadata.Table, alias, name string, v any) (stri
 		}
 		s, err := c.boolExp(t, alias, asObject(v))
 		if err != nil {
-			return "", err
+			return "", atExpr(err, "._not")
 		}
 		return "NOT (" + s + ")", nil
 	case "_exists":
@@ -67,7 +68,8 @@ func (c *compiler) boolField(t *metadata.Table, alias, name string, v any) (stri
 			ops = object{{Name: "_eq", Value: v}} // permission shorthand {col: value}
 		}
 		c.cmpTable, c.cmpAlias = t, alias
-		return c.comparisons(col, col.EnumRef, alias+"."+quoteIdent(col.Name), columnType(col), ops)
+		p, err := c.comparisons(col, col.EnumRef, alias+"."+quoteIdent(col.Name), columnType(col), ops)
+		return p, atExpr(err, "."+name)
 	}
 	if r := t.Relationship(name); r != nil {
 		// Permission filters may traverse tables the role cannot read.
@@ -78,7 +80,7 @@ func (c *compiler) boolField(t *metadata.Table, alias, name string, v any) (stri
 		c.touch(r.Target)
 		sub, err := c.boolExp(r.Target, x, asObject(v))
 		if err != nil {
-			return "", err
+			return "", atExpr(err, "."+name)
 		}
 		conds := []string{joinCond(alias, x, r.Mapping), sub}
 		if pf, err := c.permFilter(r.Target, x); err != nil {
@@ -168,7 +170,7 @@ func (c *compiler) comparisons(column *metadata.Column, enumRef *metadata.Table,
 	for _, op := range ops {
 		p, err := c.comparison(lhs, typ, op.Name, op.Value)
 		if err != nil {
-			return "", err
+			return "", atExpr(err, "."+op.Name)
 		}
 		if p != "" {
 			parts = append(parts, p)
@@ -204,6 +206,9 @@ func (c *compiler) comparison(lhs string, typ pgType, op string, v any) (string,
 	}
 	if fn, ok := stFuncs[op]; ok {
 		return fn + "(" + lhs + ", " + c.geoParam(v, typ) + ")", nil
+	}
+	if sql, ok, err := c.extensionComparison(lhs, typ, op, v); ok {
+		return sql, err
 	}
 	switch op {
 	case "_in", "_nin":
@@ -246,24 +251,32 @@ func (c *compiler) comparison(lhs string, typ pgType, op string, v any) (string,
 		t, _ := textOf(v)
 		return lhs + " ? " + c.param(t) + "::text", nil
 	case "_has_keys_any", "_has_keys_all":
+		sqlOp := "?|"
+		if op == "_has_keys_all" {
+			sqlOp = "?&"
+		}
+		if s, ok := v.(string); ok && strings.HasPrefix(s, "{") {
+			// An array session variable in Postgres array literal form.
+			return lhs + " " + sqlOp + " " + c.param(s) + "::text[]", nil
+		}
 		var keys []string
 		for _, k := range asList(v) {
 			s, _ := textOf(k)
 			ks, _ := s.(string)
 			keys = append(keys, ks)
 		}
-		sqlOp := "?|"
-		if op == "_has_keys_all" {
-			sqlOp = "?&"
-		}
 		return lhs + " " + sqlOp + " " + c.param(keys) + "::text[]", nil
 	case "_cast":
 		var parts []string
 		for _, f := range asObject(v) {
-			if f.Name != "String" {
+			to := pgType{Name: "text"}
+			switch {
+			case isGeoType(f.Name) && isGeoType(typ.Name):
+				to = pgType{Schema: typ.Schema, Name: f.Name} // PostGIS's schema
+			case f.Name != "String" && f.Name != "text": // text: the legacy query API's name
 				return "", validationErr("$", "cannot cast to %q", f.Name)
 			}
-			p, err := c.comparisons(nil, nil, "("+lhs+")::text", pgType{Name: "text"}, asObject(f.Value))
+			p, err := c.comparisons(nil, nil, "("+lhs+")::"+to.sql(), to, asObject(f.Value))
 			if err != nil {
 				return "", err
 			}

@@ -24,8 +24,20 @@ type Engine struct {
 	// LogQueries writes a query-log line (operation and generated SQL) per
 	// request, as Hasura does when query-log is an enabled log type.
 	LogQueries bool
+	// StringifyNumeric: numeric and float8 values are JSON strings
+	// (HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES).
+	StringifyNumeric bool
 	// Live runs subscriptions; Graft's own mutations invalidate it.
 	Live *Live
+	// Guard vets operations first (allow list, API limits); nil: none.
+	Guard Guard
+	// relay: this engine serves the Relay API; relayEngine is the main
+	// engine's Relay sibling, made on first use (relay.go).
+	relay       bool
+	relayOnce   sync.Once
+	relayEngine *Engine
+	// sources serve root fields outside SQL (rootsource.go).
+	sources []RootSource
 
 	mu      sync.Mutex
 	version int64 // snapshot version the caches below belong to
@@ -131,10 +143,17 @@ func (e *Engine) roleSchema(sess Session) (*roleSchema, error) {
 	if rs := e.schemas[key]; rs != nil {
 		return rs, nil
 	}
-	rs, err := buildRoleSchema(snap, role, sess.BackendOnly)
+	build := func(snap *metadata.Snapshot, role string, backendOnly bool) (*roleSchema, error) {
+		return e.buildWithSources(snap, role, backendOnly)
+	}
+	if e.relay {
+		build = buildRelaySchema
+	}
+	rs, err := build(snap, role, sess.BackendOnly)
 	if err != nil {
 		return nil, err
 	}
+	rs.stringifyNumeric = e.StringifyNumeric
 	e.schemas[key] = rs
 	return rs, nil
 }

@@ -78,7 +78,7 @@ func collectFields(sets []*ast.SelectionSet, typeName string, frags fragments, v
 				if !included(s.Directives, vars) {
 					continue
 				}
-				if typeName != "" && s.TypeCondition != nil && s.TypeCondition.Name.Value != typeName {
+				if typeName != "" && s.TypeCondition != nil && !typeMatches(s.TypeCondition.Name.Value, typeName) {
 					continue
 				}
 				walk(s.SelectionSet)
@@ -89,7 +89,7 @@ func collectFields(sets []*ast.SelectionSet, typeName string, frags fragments, v
 				}
 				visited[name] = true
 				fd := frags[name]
-				if fd == nil || (typeName != "" && fd.TypeCondition != nil && fd.TypeCondition.Name.Value != typeName) {
+				if fd == nil || (typeName != "" && fd.TypeCondition != nil && !typeMatches(fd.TypeCondition.Name.Value, typeName)) {
 					continue
 				}
 				walk(fd.SelectionSet)
@@ -121,4 +121,12 @@ func included(dirs []*ast.Directive, vars map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// typeMatches reports whether a fragment on cond applies to an object of
+// type typeName. Besides the type itself that is the Relay schema's Node
+// interface, which every row type there implements; validation rejects a
+// fragment on Node anywhere else.
+func typeMatches(cond, typeName string) bool {
+	return cond == typeName || cond == "Node"
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/graftql/graft/metadata"
+	"github.com/graphql-go/graphql"
 )
 
 // callArgs renders a function call's arguments: the row (rowIdx), the
@@ -76,7 +77,11 @@ func (c *compiler) computedCall(cf *metadata.ComputedField, alias string, args o
 	if err != nil {
 		return "", err
 	}
-	return funcSQL(cf.Function.Name) + "(" + a + ")", nil
+	call := funcSQL(cf.Function.Name) + "(" + a + ")"
+	if cf.ReturnsTable != nil {
+		return call, nil // a FROM item: its rows follow the returned table's permissions
+	}
+	return c.inheritedGuard(t, c.rs.access[t], alias, call, func(pa *tableAccess) bool { return pa.Computed[cf.Name] })
 }
 
 func (c *compiler) tableOfComputed(cf *metadata.ComputedField) *metadata.Table {
@@ -91,4 +96,42 @@ func (c *compiler) functionFrom(f *metadata.Function, g *fieldGroup) (string, er
 		return "", err
 	}
 	return funcSQL(f.Name) + "(" + a + ")", nil
+}
+
+// addFunctionMutations adds the mutation_root fields of the tracked
+// functions that return t's rows and are exposed as mutations (VOLATILE
+// functions by default, or exposed_as: mutation). As for query functions,
+// a role may call one when it may select from the returned table, and sees
+// only the rows that select permission lets through. Hasura exposes no
+// aggregate field for them.
+func (b *schemaBuilder) addFunctionMutations(t *metadata.Table, fields graphql.Fields) {
+	if b.rs.access[t] == nil {
+		return
+	}
+	for _, f := range b.rs.Snapshot.Functions {
+		if f.ReturnsTable != t || !f.ExposedAsMutation {
+			continue
+		}
+		fields[f.RootFields.Function] = b.functionField(f, false)
+		b.rs.mroots[f.RootFields.Function] = mutationField{Kind: mutFunction, Table: t, Function: f}
+	}
+}
+
+// callFunction runs a function mutation in the mutation's transaction, so
+// that its writes commit or roll back with the other root fields.
+func (m *mutator) callFunction(f *metadata.Function, g *fieldGroup, path string) ([]byte, error) {
+	// A volatile function may write any table: every live query re-runs.
+	for _, t := range m.rs.Snapshot.Tables {
+		m.written[t.Name] = true
+	}
+	c := m.compiler()
+	from, err := c.functionFrom(f, g)
+	if err != nil {
+		return nil, err
+	}
+	sql, err := c.listSQL(f.ReturnsTable, from, "", g, path)
+	if err != nil {
+		return nil, err
+	}
+	return m.queryOne(sql, c.args, false)
 }

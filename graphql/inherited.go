@@ -60,6 +60,16 @@ func roleAccess(t *metadata.Table, role string, inherited map[string][]string) *
 func (c *compiler) inheritedFilter(parents []*tableAccess, t *metadata.Table, alias string) (string, error) {
 	var parts []string
 	for _, pa := range parents {
+		if len(pa.Parents) > 0 {
+			// A parent that is itself inherited lets through what any of
+			// its own parents does.
+			f, err := c.inheritedFilter(pa.Parents, t, alias)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, f)
+			continue
+		}
 		if pa.Unlimited || len(pa.Filter) == 0 {
 			return "true", nil
 		}
@@ -76,21 +86,28 @@ func (c *compiler) inheritedFilter(parents []*tableAccess, t *metadata.Table, al
 // through inherited parents that do not grant the column.
 func (c *compiler) columnValue(t *metadata.Table, a *tableAccess, alias string, col *metadata.Column) (string, error) {
 	ref := alias + "." + quoteIdent(col.Name)
+	return c.inheritedGuard(t, a, alias, ref, func(pa *tableAccess) bool { return pa.Columns[col.Name] })
+}
+
+// inheritedGuard makes expr NULL on the rows that only parents without the
+// field (grants false) let an inherited role see; expr is unchanged for
+// other roles. Scalar computed fields are guarded like columns.
+func (c *compiler) inheritedGuard(t *metadata.Table, a *tableAccess, alias, expr string, grants func(*tableAccess) bool) (string, error) {
 	if a == nil || len(a.Parents) == 0 {
-		return ref, nil
+		return expr, nil
 	}
 	var granting []*tableAccess
 	for _, pa := range a.Parents {
-		if pa.Columns[col.Name] {
+		if grants(pa) {
 			granting = append(granting, pa)
 		}
 	}
 	if len(granting) == len(a.Parents) {
-		return ref, nil
+		return expr, nil
 	}
 	cond, err := c.inheritedFilter(granting, t, alias)
 	if err != nil {
 		return "", err
 	}
-	return "CASE WHEN " + cond + " THEN " + ref + " END", nil
+	return "CASE WHEN " + cond + " THEN " + expr + " END", nil
 }

@@ -37,6 +37,7 @@ type Live struct {
 type liveKey struct {
 	role, query, operation, variables, session string
 	backendOnly                                bool
+	relay                                      bool // the Relay API's schema
 }
 
 type cohort struct {

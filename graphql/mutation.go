@@ -107,6 +107,8 @@ func (m *mutator) run(mf mutationField, g *fieldGroup) ([]byte, error) {
 	path := "$.selectionSet." + g.Key
 	m.written[mf.Table.Name] = true
 	switch mf.Kind {
+	case mutFunction:
+		return m.callFunction(mf.Function, g, path)
 	case mutInsert, mutInsertOne:
 		return m.insert(mf.Table, g, mf.Kind == mutInsertOne, path)
 	case mutUpdate, mutUpdateByPk:

@@ -58,6 +58,11 @@ func writeAccessFor(t *metadata.Table, role, kind string) *writeAccess {
 	case "delete":
 		perms = t.Meta.DeletePermissions
 	}
+	if p, ok := t.InheritedPermissions[kind][role]; ok {
+		// A copy: the snapshot's slice is shared by concurrent requests.
+		// Appended after the role's own, which it never coexists with.
+		perms = append(perms[:len(perms):len(perms)], p)
+	}
 	for _, p := range perms {
 		if p.Role != role {
 			continue

@@ -3,6 +3,8 @@ package graphql
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,6 +16,7 @@ import (
 // each in its own statement, and the response is read back by ctid.
 func (m *mutator) insert(t *metadata.Table, g *fieldGroup, one bool, path string) ([]byte, error) {
 	c := m.compiler()
+	c.insertOutput = true
 	var objs []object
 	if one {
 		v, _ := c.arg(g, "object")
@@ -145,16 +148,29 @@ func (c *compiler) onConflict(t *metadata.Table, alias string, oc object) (strin
 	cv, _ := oc.get("constraint")
 	constraint, _ := cv.(string)
 	uv, _ := oc.get("update_columns")
+	// The update permission's presets apply to the rows an upsert updates.
+	presets := c.presets(t, c.rs.updates[t])
 	var sets []string
 	for _, u := range asList(uv) {
 		name, _ := u.(string)
 		if col := t.ColumnByGQL(name); col != nil {
-			sets = append(sets, quoteIdent(col.Name)+" = EXCLUDED."+quoteIdent(col.Name))
+			if _, preset := presets[col.Name]; !preset {
+				sets = append(sets, quoteIdent(col.Name)+" = EXCLUDED."+quoteIdent(col.Name))
+			}
 		}
 	}
 	sql := " ON CONFLICT ON CONSTRAINT " + quoteIdent(constraint)
-	if len(sets) == 0 {
+	if len(sets) == 0 && (len(asList(uv)) == 0 || len(presets) == 0) {
 		return sql + " DO NOTHING", nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(presets)) {
+		if col := t.Column(name); col != nil {
+			p, err := c.typed(presets[name], columnType(col))
+			if err != nil {
+				return "", err
+			}
+			sets = append(sets, quoteIdent(col.Name)+" = "+p)
+		}
 	}
 	sql += " DO UPDATE SET " + strings.Join(sets, ", ")
 	var conds []string
@@ -203,8 +219,12 @@ func (c *compiler) checkExpr(t *metadata.Table, a *writeAccess, rows string) (st
 // mutationOutput renders a mutation's response from the affected rows:
 // <t>_mutation_response, or the single row for _one/_by_pk fields.
 func (c *compiler) mutationOutput(t *metadata.Table, g *fieldGroup, rows, affected string, single bool, path string) (string, error) {
-	// Returned rows obey the role's select permission, as any read does.
+	// Rows an update or delete returns obey the role's select filter;
+	// an insert's do not (insertOutput).
 	visible := func(x string) (string, error) {
+		if c.insertOutput {
+			return "", nil
+		}
 		pf, err := c.permFilter(t, x)
 		if err != nil || pf == "" {
 			return "", err
@@ -273,6 +293,7 @@ func (m *mutator) insertNested(t *metadata.Table, objs []object, oc any, g *fiel
 		}
 	}
 	c := m.compiler()
+	c.insertOutput = true
 	rows := "(SELECT _t.* FROM unnest(" + c.param(tids) + "::text[]::tid[]) WITH ORDINALITY AS _u(tid, ord) JOIN " +
 		t.Name.SQL() + " AS _t ON _t.ctid = _u.tid ORDER BY _u.ord)"
 	// affected is our own count, not input: it can be written into the SQL.

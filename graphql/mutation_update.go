@@ -1,6 +1,7 @@
 package graphql
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/graftql/graft/metadata"
@@ -22,9 +23,8 @@ func (m *mutator) update(c *compiler, t *metadata.Table, g *fieldGroup, entry ob
 	}
 	access := m.rs.updates[t]
 	x := c.alias()
-	// Operators on the same column compose in Hasura's order:
-	// _set, _inc, _append, _prepend, _delete_key, _delete_elem, _delete_at_path.
-	var setCols []string
+	// A column may be named by one operator only, as in Hasura.
+	var setCols, repeated []string
 	newValue := map[string]string{}
 	updateOps := []string{"_set", "_inc", "_append", "_prepend", "_delete_key", "_delete_elem", "_delete_at_path"}
 	for _, op := range updateOps {
@@ -33,17 +33,22 @@ func (m *mutator) update(c *compiler, t *metadata.Table, g *fieldGroup, entry ob
 			if col == nil {
 				return nil, validationErr(path, "field %q not found in type: '%s%s_input'", f.Name, t.GQLName, op)
 			}
-			cur, seen := newValue[col.Name]
-			if !seen {
-				cur = x + "." + quoteIdent(col.Name)
-				setCols = append(setCols, col.Name)
+			if _, seen := newValue[col.Name]; seen {
+				if !slices.Contains(repeated, f.Name) {
+					repeated = append(repeated, f.Name)
+				}
+				continue
 			}
-			expr, err := c.updateExpr(op, "("+cur+")", col, f.Value)
+			setCols = append(setCols, col.Name)
+			expr, err := c.updateExpr(op, x+"."+quoteIdent(col.Name), col, f.Value)
 			if err != nil {
 				return nil, err
 			}
 			newValue[col.Name] = expr
 		}
+	}
+	if len(repeated) > 0 {
+		return nil, validationErr(path+".args", "Column found in multiple operators: ['%s'].", strings.Join(repeated, "', '"))
 	}
 	var sets []string
 	for _, name := range setCols {

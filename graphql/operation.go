@@ -19,6 +19,12 @@ type OperationResult struct {
 // joins (or starts) its live-query cohort; push receives every result,
 // starting with the current one. Stop it with Live.Unsubscribe.
 func (e *Engine) StartOperation(ctx context.Context, sess Session, req *Request, push func([]byte)) OperationResult {
+	// The Guard first (a subscription gets no time limit: it keeps ctx).
+	run, release, err := e.admit(ctx, sess, req)
+	if err != nil {
+		return OperationResult{Body: errorBody(err), RequestError: true}
+	}
+	defer release()
 	rs, err := e.roleSchema(sess)
 	if err != nil {
 		return OperationResult{Body: errorBody(err), RequestError: true}
@@ -28,11 +34,14 @@ func (e *Engine) StartOperation(ctx context.Context, sess Session, req *Request,
 		return OperationResult{Body: errorBody(err), RequestError: true}
 	}
 	if prep.op.Operation != ast.OperationTypeSubscription {
-		res := e.Execute(ctx, sess, req)
+		res := timedOut(ctx, run, e.executeAdmitted(run, sess, req, nil, false))
 		return OperationResult{Body: res.Body, RequestError: res.RequestError}
 	}
 	vars, err := coerceVariables(prep, req.Variables)
 	if err != nil {
+		return OperationResult{Body: errorBody(err), RequestError: true}
+	}
+	if err := rs.refusedSubscription(prep, vars); err != nil {
 		return OperationResult{Body: errorBody(err), RequestError: true}
 	}
 	groups := collectFields([]*ast.SelectionSet{prep.op.SelectionSet}, "subscription_root", prep.frags, vars)
@@ -54,7 +63,7 @@ func (e *Engine) StartOperation(ctx context.Context, sess Session, req *Request,
 	if err != nil {
 		return OperationResult{Body: errorBody(err), RequestError: true}
 	}
-	key := liveKey{role: sess.Role, backendOnly: sess.BackendOnly, query: req.Query, operation: req.OperationName,
+	key := liveKey{role: sess.Role, backendOnly: sess.BackendOnly, relay: e.relay, query: req.Query, operation: req.OperationName,
 		variables: string(bytes.TrimSpace(req.Variables)), session: sess.JSON()}
 	sub, err := e.Live.subscribe(ctx, key, fields, push)
 	if err != nil {

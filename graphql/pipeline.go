@@ -47,8 +47,19 @@ func (e *Engine) Execute(ctx context.Context, sess Session, req *Request) Result
 }
 
 // execute is Execute; with decoded, vars is req.Variables already decoded
-// (decodeRequest), which coerceVariables then does not decode again.
+// (decodeRequest), which coerceVariables then does not decode again. The
+// Guard sees the operation first, and a time limit it sets ends it.
 func (e *Engine) execute(ctx context.Context, sess Session, req *Request, vars any, decoded bool) Result {
+	run, release, err := e.admit(ctx, sess, req)
+	if err != nil {
+		return Result{Body: errorBody(err), RequestError: true}
+	}
+	defer release()
+	return timedOut(ctx, run, e.executeAdmitted(run, sess, req, vars, decoded))
+}
+
+// executeAdmitted is execute once the Guard admitted the operation.
+func (e *Engine) executeAdmitted(ctx context.Context, sess Session, req *Request, vars any, decoded bool) Result {
 	rs, err := e.roleSchema(sess)
 	if err != nil {
 		return Result{Body: errorBody(&queryError{Code: "unexpected", Path: "$", Message: err.Error()})}
@@ -65,6 +76,12 @@ func (e *Engine) execute(ctx context.Context, sess Session, req *Request, vars a
 	coerced, err := coerceDecoded(prep, vars)
 	if err != nil {
 		return Result{Body: errorBody(err), RequestError: true}
+	}
+	if err := rs.refusedSubscription(prep, coerced); err != nil {
+		return Result{Body: errorBody(err)}
+	}
+	if res, ok := e.runWithSources(ctx, rs, prep, coerced, sess, req); ok {
+		return res
 	}
 	switch prep.op.Operation {
 	case ast.OperationTypeMutation:
@@ -97,6 +114,9 @@ func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
 	if vr := graphql.ValidateDocument(&rs.Schema, doc, validationRules); !vr.IsValid {
 		return nil, validationError(doc, vr.Errors[0])
 	}
+	if err := checkRepeatedDirectives(doc); err != nil {
+		return nil, err
+	}
 	p := &preparedOp{doc: doc, frags: fragments{}, nulls: nulls}
 	var ops []*ast.OperationDefinition
 	for _, d := range doc.Definitions {
@@ -121,6 +141,9 @@ func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
 		p.op = ops[0]
 	default:
 		return nil, &queryError{Code: "validation-failed", Path: "$", Message: "exactly one operation has to be present in the document when operationName is not specified"}
+	}
+	if err := checkIntLiterals(&rs.Schema, p.op, p.frags); err != nil {
+		return nil, err
 	}
 	p.varTypes = variableTypes(&rs.Schema, p.op.VariableDefinitions)
 	p.reuse = analyzeReuse(rs, p.op, p.frags)
@@ -197,6 +220,8 @@ func (c *compiler) root(g *fieldGroup) (string, error) {
 		return c.listSQL(t, t.Name.SQL(), "", g, path)
 	case rootAggregate:
 		return c.aggregateSQL(t, t.Name.SQL(), "", g, path)
+	case rootConnection, rootFunctionConnection, rootNode:
+		return c.relayRoot(rf, g, path)
 	case rootFunction, rootFunctionAggregate:
 		from, err := c.functionFrom(rf.Function, g)
 		if err != nil {
@@ -238,7 +263,11 @@ func joinAnd(parts []string) string {
 // errorBody renders errors in Hasura's GraphQL shape.
 func errorBody(err error) []byte {
 	var qe *queryError
-	if !errors.As(err, &qe) {
+	var refusal *Refusal
+	switch {
+	case errors.As(err, &refusal):
+		qe = &queryError{Code: refusal.Code, Path: "$", Message: refusal.Message}
+	case !errors.As(err, &qe):
 		qe = &queryError{Code: "unexpected", Path: "$", Message: err.Error()}
 	}
 	b, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{

@@ -194,6 +194,8 @@ func dbError(err error) error {
 	}
 	code := "unexpected"
 	switch {
+	case pe.Code == "22025": // invalid_escape_sequence: a bad LIKE pattern is the request's fault
+		code = "bad-request"
 	case strings.HasPrefix(pe.Code, "22"):
 		code = "data-exception"
 	case strings.HasPrefix(pe.Code, "23"):
@@ -328,6 +330,7 @@ func selectionOrder(sets []*ast.SelectionSet, frags fragments, vars map[string]a
 func sortIntrospection(v any) {
 	switch v := v.(type) {
 	case map[string]any:
+		nullEmptyDescription(v)
 		for k, x := range v {
 			if list, ok := x.([]any); ok && (k == "fields" || k == "inputFields" || k == "enumValues" || k == "args") {
 				sort.SliceStable(list, func(i, j int) bool { return nameOf(list[i]) < nameOf(list[j]) })

@@ -24,6 +24,17 @@ type roleSchema struct {
 	inserts     map[*metadata.Table]*writeAccess
 	updates     map[*metadata.Table]*writeAccess
 	deletes     map[*metadata.Table]*writeAccess
+	// relay: this is the Relay API schema (relay_schema.go): rows have a
+	// global id, and array relationships a connection field too.
+	relay bool
+	// stringifyNumeric: numeric and float8 output is text (Engine.StringifyNumeric).
+	stringifyNumeric bool
+	// qsources and msources own the query_root and mutation_root fields
+	// a RootSource serves (rootsource.go).
+	qsources, msources map[string]RootSource
+	// refusedSubs are sources' subscription_root fields, refused with
+	// these messages when run (rootsource_types.go).
+	refusedSubs map[string]string
 }
 
 type rootKind int
@@ -54,38 +65,21 @@ type schemaBuilder struct {
 	cursorOrdering *graphql.Enum
 	// objectsByName holds output objects that are not a table's row type.
 	objectsByName map[string]*graphql.Object
+	// node is the Relay schema's Node interface; nil in the GraphQL schema.
+	node *graphql.Interface
+	// extraTypes and refusedSubs are what RootSources add besides root
+	// fields (rootsource_types.go).
+	extraTypes  []graphql.Type
+	refusedSubs graphql.Fields
 }
 
 // buildRoleSchema builds the schema a role sees: only tables, columns and
 // root fields it may read exist in it.
-func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool) (*roleSchema, error) {
-	rs := &roleSchema{Role: role, backendOnly: backendOnly, Snapshot: snap, roots: map[string]rootField{},
-		access: map[*metadata.Table]*tableAccess{}, byType: map[string]*metadata.Table{},
-		mroots: map[string]mutationField{}, streams: map[string]*metadata.Table{}, inserts: map[*metadata.Table]*writeAccess{},
-		updates: map[*metadata.Table]*writeAccess{}, deletes: map[*metadata.Table]*writeAccess{}}
-	inherited := map[string][]string{}
-	for _, ir := range snap.Metadata.InheritedRoleList() {
-		inherited[ir.RoleName] = ir.RoleSet
-	}
-	for _, t := range snap.Tables {
-		if a := roleAccess(t, role, inherited); a != nil {
-			rs.access[t] = a
-		}
-	}
-	b := &schemaBuilder{rs: rs, scalars: map[string]graphql.Type{
-		"Int": graphql.Int, "Float": graphql.Float, "String": graphql.String, "Boolean": graphql.Boolean,
-	}, objects: map[*metadata.Table]*graphql.Object{}, aggregates: map[*metadata.Table]*graphql.Object{},
-		inputs: map[string]*graphql.InputObject{}, enums: map[string]*graphql.Enum{}, objectsByName: map[string]*graphql.Object{}}
-	b.orderByEnum = graphql.NewEnum(graphql.EnumConfig{Name: "order_by", Description: "column ordering options",
-		Values: graphql.EnumValueConfigMap{
-			"asc":              {Value: "asc", Description: "in ascending order, nulls last"},
-			"asc_nulls_first":  {Value: "asc_nulls_first", Description: "in ascending order, nulls first"},
-			"asc_nulls_last":   {Value: "asc_nulls_last", Description: "in ascending order, nulls last"},
-			"desc":             {Value: "desc", Description: "in descending order, nulls first"},
-			"desc_nulls_first": {Value: "desc_nulls_first", Description: "in descending order, nulls first"},
-			"desc_nulls_last":  {Value: "desc_nulls_last", Description: "in descending order, nulls last"},
-		}})
+func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool, sources ...RootSource) (*roleSchema, error) {
+	b := newSchemaBuilder(snap, role, backendOnly)
+	rs := b.rs
 	query := graphql.Fields{}
+	sourceQuery, sourceMutation := b.sourceFields(sources)
 	for _, t := range snap.Tables {
 		a := rs.access[t]
 		if a == nil {
@@ -116,6 +110,8 @@ func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool) (*r
 			rs.roots[f.RootFields.Aggregate] = rootField{Kind: rootFunctionAggregate, Table: f.ReturnsTable, Function: f}
 		}
 	}
+	applyRootFieldComments(snap.Tables, query)
+	mergeFields(query, sourceQuery)
 	if len(query) == 0 {
 		query["no_queries_available"] = &graphql.Field{Type: graphql.NewNonNull(graphql.String)}
 	}
@@ -124,6 +120,8 @@ func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool) (*r
 	for _, t := range snap.Tables {
 		b.addMutations(t, mutation)
 	}
+	mergeFields(mutation, sourceMutation)
+	applyRootFieldComments(snap.Tables, mutation)
 	if len(mutation) > 0 {
 		cfg.Mutation = graphql.NewObject(graphql.ObjectConfig{Name: "mutation_root", Fields: mutation})
 	}
@@ -142,11 +140,13 @@ func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool) (*r
 			}
 		}
 	}
+	mergeFields(subscription, b.refusedSubs)
 	if len(subscription) == 0 {
 		subscription["no_subscriptions_available"] = &graphql.Field{Type: graphql.NewNonNull(graphql.String)}
 	}
 	cfg.Subscription = graphql.NewObject(graphql.ObjectConfig{Name: "subscription_root", Fields: subscription})
 	cfg.Directives = append(append([]*graphql.Directive{}, graphql.SpecifiedDirectives...), multipleTopLevelFields)
+	cfg.Types = b.extraTypes
 	s, err := graphql.NewSchema(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("build schema for role %q: %w", role, err)
@@ -154,6 +154,38 @@ func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool) (*r
 	rs.Schema = s
 	warmEnums(&rs.Schema)
 	return rs, nil
+}
+
+// newSchemaBuilder starts a role's schema: its read access to every table
+// and the types every schema shares. The Relay schema starts the same way.
+func newSchemaBuilder(snap *metadata.Snapshot, role string, backendOnly bool) *schemaBuilder {
+	rs := &roleSchema{Role: role, backendOnly: backendOnly, Snapshot: snap, roots: map[string]rootField{},
+		access: map[*metadata.Table]*tableAccess{}, byType: map[string]*metadata.Table{},
+		mroots: map[string]mutationField{}, streams: map[string]*metadata.Table{}, inserts: map[*metadata.Table]*writeAccess{},
+		updates: map[*metadata.Table]*writeAccess{}, deletes: map[*metadata.Table]*writeAccess{}}
+	inherited := map[string][]string{}
+	for _, ir := range snap.Metadata.InheritedRoleList() {
+		inherited[ir.RoleName] = ir.RoleSet
+	}
+	for _, t := range snap.Tables {
+		if a := roleAccess(t, role, inherited); a != nil {
+			rs.access[t] = a
+		}
+	}
+	b := &schemaBuilder{rs: rs, scalars: map[string]graphql.Type{
+		"Int": graphql.Int, "Float": graphql.Float, "String": graphql.String, "Boolean": graphql.Boolean,
+	}, objects: map[*metadata.Table]*graphql.Object{}, aggregates: map[*metadata.Table]*graphql.Object{},
+		inputs: map[string]*graphql.InputObject{}, enums: map[string]*graphql.Enum{}, objectsByName: map[string]*graphql.Object{}}
+	b.orderByEnum = graphql.NewEnum(graphql.EnumConfig{Name: "order_by", Description: "column ordering options",
+		Values: graphql.EnumValueConfigMap{
+			"asc":              {Value: "asc", Description: "in ascending order, nulls last"},
+			"asc_nulls_first":  {Value: "asc_nulls_first", Description: "in ascending order, nulls first"},
+			"asc_nulls_last":   {Value: "asc_nulls_last", Description: "in ascending order, nulls last"},
+			"desc":             {Value: "desc", Description: "in descending order, nulls first"},
+			"desc_nulls_first": {Value: "desc_nulls_first", Description: "in descending order, nulls first"},
+			"desc_nulls_last":  {Value: "desc_nulls_last", Description: "in descending order, nulls last"},
+		}})
+	return b
 }
 
 // warmEnums fills graphql-go's lazily built enum lookups now: the schema is
@@ -270,7 +302,7 @@ func (b *schemaBuilder) functionField(f *metadata.Function, aggregate bool) *gra
 			Description: "execute function \"" + f.GQLName + "\" and query aggregates on result of table type \"" + f.ReturnsTable.GQLName + "\""}
 	}
 	return &graphql.Field{Type: graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(b.object(f.ReturnsTable)))), Args: args,
-		Description: "execute function \"" + f.GQLName + "\" which returns \"" + f.ReturnsTable.GQLName + "\""}
+		Description: functionDescription(f)}
 }
 
 type functionInput struct {
@@ -337,6 +369,9 @@ var multipleTopLevelFields = graphql.NewDirective(graphql.DirectiveConfig{
 
 // subscribable applies a select permission's subscription_root_fields.
 func (rs *roleSchema) subscribable(root string) bool {
+	if rs.qsources[root] != nil {
+		return false // a source's query field is not a live query
+	}
 	rf, ok := rs.roots[root]
 	if !ok {
 		return true

@@ -86,7 +86,6 @@ func (b *schemaBuilder) scalarComparison(typname string) *graphql.InputObject {
 		fields["_has_key"] = &graphql.InputObjectFieldConfig{Type: graphql.String}
 		fields["_has_keys_any"] = &graphql.InputObjectFieldConfig{Type: strList}
 		fields["_has_keys_all"] = &graphql.InputObjectFieldConfig{Type: strList}
-		fields["_cast"] = &graphql.InputObjectFieldConfig{Type: b.jsonbCast()}
 	case typname == "geometry" || typname == "geography":
 		ops := []string{"_st_intersects", "_st_d_within"}
 		if typname == "geometry" {
@@ -100,21 +99,35 @@ func (b *schemaBuilder) scalarComparison(typname string) *graphql.InputObject {
 			fields["_st_3d_d_within"] = &graphql.InputObjectFieldConfig{Type: b.dWithin(typname, st)}
 		}
 	}
+	if st.Name() != "String" {
+		fields["_cast"] = &graphql.InputObjectFieldConfig{Type: b.castExp(typname, st)}
+	}
+	b.extensionComparisons(typname, st, fields)
 	in := graphql.NewInputObject(graphql.InputObjectConfig{Name: name, Fields: fields,
 		Description: "Boolean expression to compare columns of type \"" + st.Name() + "\". All fields are combined with logical 'AND'."})
 	b.inputs[name] = in
 	return in
 }
 
-func (b *schemaBuilder) jsonbCast() *graphql.InputObject {
-	if in, ok := b.inputs["jsonb_cast_exp"]; ok {
+// castExp builds <Scalar>_cast_exp: comparisons after casting to String,
+// and between geometry and geography.
+func (b *schemaBuilder) castExp(typname string, st graphql.Type) *graphql.InputObject {
+	name := st.Name() + "_cast_exp"
+	if in, ok := b.inputs[name]; ok {
 		return in
 	}
-	in := graphql.NewInputObject(graphql.InputObjectConfig{Name: "jsonb_cast_exp",
+	in := graphql.NewInputObject(graphql.InputObjectConfig{Name: name,
 		Fields: graphql.InputObjectConfigFieldMapThunk(func() graphql.InputObjectConfigFieldMap {
-			return graphql.InputObjectConfigFieldMap{"String": {Type: b.scalarComparison("text")}}
+			fields := graphql.InputObjectConfigFieldMap{"String": {Type: b.scalarComparison("text")}}
+			switch typname {
+			case "geometry":
+				fields["geography"] = &graphql.InputObjectFieldConfig{Type: b.scalarComparison("geography")}
+			case "geography":
+				fields["geometry"] = &graphql.InputObjectFieldConfig{Type: b.scalarComparison("geometry")}
+			}
+			return fields
 		})})
-	b.inputs["jsonb_cast_exp"] = in
+	b.inputs[name] = in
 	return in
 }
 

@@ -15,15 +15,18 @@ const (
 	mutUpdateMany
 	mutDelete
 	mutDeleteByPk
+	mutFunction // a tracked function exposed as a mutation
 )
 
 type mutationField struct {
-	Kind  mutationKind
-	Table *metadata.Table
+	Kind     mutationKind
+	Table    *metadata.Table
+	Function *metadata.Function // for mutFunction
 }
 
 // addMutations adds a table's insert/update/delete root fields the role may use.
 func (b *schemaBuilder) addMutations(t *metadata.Table, fields graphql.Fields) {
+	b.addFunctionMutations(t, fields)
 	rs := b.rs
 	canSelect := rs.access[t] != nil
 	if ins := rs.writeAccess(t, "insert"); ins != nil {
@@ -36,7 +39,7 @@ func (b *schemaBuilder) addMutations(t *metadata.Table, fields graphql.Fields) {
 		}
 		fields[t.RootFields.Insert] = &graphql.Field{Type: b.mutationResponse(t), Args: args,
 			Description: "insert data into the table: \"" + t.Name.Name + "\""}
-		rs.mroots[t.RootFields.Insert] = mutationField{mutInsert, t}
+		rs.mroots[t.RootFields.Insert] = mutationField{Kind: mutInsert, Table: t}
 		if canSelect {
 			oneArgs := graphql.FieldConfigArgument{"object": {Type: graphql.NewNonNull(b.insertInput(t))}}
 			if oc := b.onConflict(t); oc != nil {
@@ -44,7 +47,7 @@ func (b *schemaBuilder) addMutations(t *metadata.Table, fields graphql.Fields) {
 			}
 			fields[t.RootFields.InsertOne] = &graphql.Field{Type: b.object(t), Args: oneArgs,
 				Description: "insert a single row into the table: \"" + t.Name.Name + "\""}
-			rs.mroots[t.RootFields.InsertOne] = mutationField{mutInsertOne, t}
+			rs.mroots[t.RootFields.InsertOne] = mutationField{Kind: mutInsertOne, Table: t}
 		}
 	}
 	if upd := rs.writeAccess(t, "update"); upd != nil {
@@ -56,7 +59,7 @@ func (b *schemaBuilder) addMutations(t *metadata.Table, fields graphql.Fields) {
 		}
 		fields[t.RootFields.Update] = &graphql.Field{Type: b.mutationResponse(t), Args: args,
 			Description: "update data of the table: \"" + t.Name.Name + "\""}
-		rs.mroots[t.RootFields.Update] = mutationField{mutUpdate, t}
+		rs.mroots[t.RootFields.Update] = mutationField{Kind: mutUpdate, Table: t}
 		if pk := b.pkColumnsInput(t); pk != nil && canSelect {
 			pkArgs := graphql.FieldConfigArgument{"pk_columns": {Type: graphql.NewNonNull(pk)}}
 			for k, v := range ops {
@@ -64,7 +67,7 @@ func (b *schemaBuilder) addMutations(t *metadata.Table, fields graphql.Fields) {
 			}
 			fields[t.RootFields.UpdateByPk] = &graphql.Field{Type: b.object(t), Args: pkArgs,
 				Description: "update single row of the table: \"" + t.Name.Name + "\""}
-			rs.mroots[t.RootFields.UpdateByPk] = mutationField{mutUpdateByPk, t}
+			rs.mroots[t.RootFields.UpdateByPk] = mutationField{Kind: mutUpdateByPk, Table: t}
 		}
 		updFields := graphql.InputObjectConfigFieldMap{"where": {Type: graphql.NewNonNull(b.boolExp(t))}}
 		for k, v := range ops {
@@ -74,18 +77,18 @@ func (b *schemaBuilder) addMutations(t *metadata.Table, fields graphql.Fields) {
 		fields[t.RootFields.UpdateMany] = &graphql.Field{Type: graphql.NewList(b.mutationResponse(t)),
 			Args:        graphql.FieldConfigArgument{"updates": {Type: graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(updates)))}},
 			Description: "update multiples rows of table: \"" + t.Name.Name + "\""}
-		rs.mroots[t.RootFields.UpdateMany] = mutationField{mutUpdateMany, t}
+		rs.mroots[t.RootFields.UpdateMany] = mutationField{Kind: mutUpdateMany, Table: t}
 	}
 	if del := rs.writeAccess(t, "delete"); del != nil {
 		rs.deletes[t] = del
 		fields[t.RootFields.Delete] = &graphql.Field{Type: b.mutationResponse(t),
 			Args:        graphql.FieldConfigArgument{"where": {Type: graphql.NewNonNull(b.boolExp(t))}},
 			Description: "delete data from the table: \"" + t.Name.Name + "\""}
-		rs.mroots[t.RootFields.Delete] = mutationField{mutDelete, t}
+		rs.mroots[t.RootFields.Delete] = mutationField{Kind: mutDelete, Table: t}
 		if f := b.byPkField(t); f != nil {
 			fields[t.RootFields.DeleteByPk] = &graphql.Field{Type: f.Type, Args: f.Args,
 				Description: "delete single row from the table: \"" + t.Name.Name + "\""}
-			rs.mroots[t.RootFields.DeleteByPk] = mutationField{mutDeleteByPk, t}
+			rs.mroots[t.RootFields.DeleteByPk] = mutationField{Kind: mutDeleteByPk, Table: t}
 		}
 	}
 }

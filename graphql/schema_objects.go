@@ -12,14 +12,16 @@ func (b *schemaBuilder) object(t *metadata.Table) *graphql.Object {
 		return o
 	}
 	a := b.accessOf(t)
-	o := graphql.NewObject(graphql.ObjectConfig{Name: t.GQLName, Description: commentOr(t.Info.Comment, "columns and relationships of \""+t.Name.Name+"\""),
+	o := graphql.NewObject(graphql.ObjectConfig{Name: t.GQLName, Description: tableDescription(t),
+		Interfaces: b.nodeInterfaces(t),
 		Fields: graphql.FieldsThunk(func() graphql.Fields {
 			fields := graphql.Fields{}
 			for _, c := range t.Columns {
 				if !a.Columns[c.Name] {
 					continue
 				}
-				fields[c.GQLName] = &graphql.Field{Type: nonNullIf(b.columnType(c), !c.Info.Nullable), Description: deref(c.Comment)}
+				fields[c.GQLName] = &graphql.Field{Type: nonNullIf(b.columnType(c), !c.Info.Nullable), Description: deref(c.Comment),
+					Args: jsonPathArgs(c.Info.TypeName)}
 			}
 			for _, r := range t.ObjectRels {
 				if b.rs.access[r.Target] == nil {
@@ -46,6 +48,9 @@ func (b *schemaBuilder) object(t *metadata.Table) *graphql.Object {
 					fields[cf.Name] = f
 				}
 			}
+			if b.node != nil {
+				b.relayFields(t, fields)
+			}
 			return fields
 		})})
 	b.objects[t] = o
@@ -60,12 +65,12 @@ func (b *schemaBuilder) computedField(t *metadata.Table, cf *metadata.ComputedFi
 			return nil
 		}
 		if cf.Function.ReturnsSet {
-			f = b.listField(cf.ReturnsTable, deref(cf.Comment))
+			f = b.listField(cf.ReturnsTable, computedFieldDescription(cf))
 		} else {
-			f = &graphql.Field{Type: b.object(cf.ReturnsTable), Description: deref(cf.Comment)}
+			f = &graphql.Field{Type: b.object(cf.ReturnsTable), Description: computedFieldDescription(cf)}
 		}
 	} else {
-		f = &graphql.Field{Type: b.scalar(cf.ReturnType.Name), Description: commentOr(cf.Comment, "A computed field, executes function \""+cf.Function.Name.String()+"\"")}
+		f = &graphql.Field{Type: b.scalar(cf.ReturnType.Name), Description: computedFieldDescription(cf)}
 	}
 	name := metadata.DefaultGQLName(cf.Function.Name) + "_args"
 	for _, f := range b.rs.Snapshot.Functions {

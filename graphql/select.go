@@ -71,7 +71,7 @@ func (c *compiler) rows(t *metadata.Table, from, alias string, corr string, la l
 	if len(la.where) > 0 {
 		w, err := c.boolExp(t, alias, la.where)
 		if err != nil {
-			return "", nil, err
+			return "", nil, exprErrorAt(err, path+".args.where")
 		}
 		conds = append(conds, w)
 	}
@@ -231,12 +231,19 @@ func (c *compiler) objectJSON(t *metadata.Table, alias string, groups []*fieldGr
 			vals = append(vals, quoteLiteral(t.GQLName))
 			continue
 		}
+		if c.rs.relay && g.Name == "id" && len(t.PrimaryKey) > 0 {
+			vals = append(vals, nodeIDExpr(t, alias)) // Relay's global id
+			continue
+		}
 		if col := t.ColumnByGQL(g.Name); col != nil && a.Columns[col.Name] {
 			ref, err := c.columnValue(t, a, alias, col)
+			if err == nil {
+				ref, err = c.jsonPathSelect(ref, col.Info.TypeName, g, fpath)
+			}
 			if err != nil {
 				return "", "", err
 			}
-			vals = append(vals, outputExpr(ref, col.Info.TypeName))
+			vals = append(vals, c.output(ref, col.Info.TypeName))
 			continue
 		}
 		val, lat, err := c.relatedField(t, alias, g, fpath)
@@ -258,6 +265,14 @@ func (c *compiler) relatedField(t *metadata.Table, alias string, g *fieldGroup, 
 	if r == nil && strings.HasSuffix(name, "_aggregate") {
 		if r = t.Relationship(strings.TrimSuffix(name, "_aggregate")); r != nil && r.Kind == metadata.ArrayRel {
 			aggregate = true
+		}
+	}
+	if r == nil && c.rs.relay {
+		if sql, ok, err := c.relationshipConnection(t, g, alias, path); ok || err != nil {
+			if err != nil {
+				return "", "", err
+			}
+			return l + ".j", lateral(sql), nil
 		}
 	}
 	if r != nil {
@@ -288,7 +303,7 @@ func (c *compiler) relatedField(t *metadata.Table, alias string, g *fieldGroup, 
 		}
 		switch {
 		case cf.ReturnsTable == nil:
-			return outputExpr(call, cf.ReturnType.Name), "", nil
+			return c.output(call, cf.ReturnType.Name), "", nil
 		case cf.Function.ReturnsSet:
 			sql, err := c.listSQL(cf.ReturnsTable, call, "", g, path)
 			if err != nil {

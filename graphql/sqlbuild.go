@@ -37,6 +37,9 @@ type compiler struct {
 	reusing     bool
 	slots       []argSlot
 	notReusable bool
+	// insertOutput: the rows an insert or upsert wrote are returned
+	// whatever the role's select filter says, as Hasura returns them.
+	insertOutput bool
 }
 
 // Session is who runs a request.
@@ -99,6 +102,12 @@ func (c *compiler) typed(v any, typ pgType) (string, error) {
 	p := c.param(arg)
 	if isBound {
 		c.slots = append(c.slots, argSlot{arg: len(c.args) - 1, name: b.name, session: b.session, typ: typ})
+	}
+	if isGeoType(typ.Name) {
+		if rel, msg := checkGeoJSON(v); msg != "" {
+			return "", &exprError{rel: rel, qe: &queryError{Code: "parse-failed", Path: "$", Message: msg}}
+		}
+		return geoFromParam(p, typ), nil
 	}
 	return p + "::text::" + typ.sql(), nil
 }

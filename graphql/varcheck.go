@@ -30,6 +30,9 @@ func checkVariables(types []graphql.Input, defs []*ast.VariableDefinition, vars 
 			return &queryError{Code: "validation-failed", Path: "$.variableValues." + name,
 				Message: fmt.Sprintf("Variable \"$%s\" got invalid value %s.\n%s", name, b, msg)}
 		}
+		if err := checkGeoJSONInput(t, v, name); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -55,7 +55,9 @@ func init() {
 		"reload_metadata": opReloadMetadata, "clear_metadata": opClearMetadata,
 		"get_inconsistent_metadata": opGetInconsistent, "drop_inconsistent_metadata": opDropInconsistent,
 		"add_source": opAddSource, "drop_source": opDropSource,
-		"add_inherited_role": opAddInheritedRole, "drop_inherited_role": opDropInheritedRole,
+		"rename_source": opRenameSource, "update_source": opUpdateSource, "dump_internal_state": opDumpInternalState,
+		"test_webhook_transform": opTestWebhookTransform, "add_inherited_role": opAddInheritedRole,
+		"drop_inherited_role":  opDropInheritedRole,
 		"create_event_trigger": opCreateEventTrigger, "delete_event_trigger": opDeleteEventTrigger,
 		"redeliver_event": eventOp("redeliver_event"), "invoke_event_trigger": eventOp("invoke_event_trigger"),
 		"get_event_logs": eventOp("get_event_logs"), "get_event_invocation_logs": eventOp("get_event_invocation_logs"),
@@ -63,6 +65,18 @@ func init() {
 		"get_catalog_state": opGetCatalogState, "set_catalog_state": opSetCatalogState,
 		"run_sql": opRunSQL, "insert": opInsert, "select": opSelect, "count": opCount,
 		"update": opUpdate, "delete": opDelete,
+		"create_query_collection": opCreateQueryCollection, "rename_query_collection": opRenameQueryCollection,
+		"drop_query_collection": opDropQueryCollection, "add_query_to_collection": opAddQueryToCollection,
+		"drop_query_from_collection": opDropQueryFromCollection, "add_collection_to_allowlist": opAddCollectionToAllowlist,
+		"drop_collection_from_allowlist":          opDropCollectionFromAllowlist,
+		"update_scope_of_collection_in_allowlist": opUpdateScopeOfCollectionInAllowlist,
+		"set_api_limits":                          opSetAPILimits, "remove_api_limits": opRemoveAPILimits,
+		"set_custom_types": opSetCustomTypes, "create_action": opCreateAction, "update_action": opUpdateAction,
+		"drop_action": opDropAction, "create_action_permission": opCreateActionPermission,
+		"drop_action_permission": opDropActionPermission,
+	}
+	for name, op := range remoteSchemaOps {
+		ops[name] = op
 	}
 }
 
@@ -79,6 +93,9 @@ func (m *Manager) Handle(ctx context.Context, endpoint string, body []byte) (any
 	expect := int64(-1)
 	if r.ResourceVersion != nil {
 		expect = *r.ResourceVersion
+	}
+	if res, handled, err := m.runSQLNoTransaction(ctx, &r, expect); handled {
+		return res, err
 	}
 	return m.runExpecting(ctx, expect, func(w *work) (any, error) { return w.dispatch(endpoint, &r, "$") })
 }
@@ -109,6 +126,9 @@ func (w *work) bulk(endpoint string, r *Request, path string) (any, error) {
 	var items []Request
 	if err := json.Unmarshal(r.Args, &items); err != nil {
 		return nil, &APIError{Status: 400, Code: "parse-failed", Path: path + ".args", Message: "bulk expects a list: " + err.Error()}
+	}
+	if err := checkAccessMode(items, path); err != nil {
+		return nil, err
 	}
 	out := make([]any, 0, len(items))
 	for i := range items {

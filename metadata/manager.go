@@ -27,11 +27,14 @@ type Manager struct {
 	sourcesMu sync.Mutex
 	sources   map[string]*pgxpool.Pool // added sources, by name
 	events    EventStore
+	data      DataRunner
 
 	stopListen context.CancelFunc
 	listening  sync.WaitGroup
 
 	watchers []func(*Snapshot) // called after each new snapshot, in order
+
+	remotes remoteCache // remote schema loads (remote_schemas.go)
 }
 
 // OnChange registers fn to run after every new snapshot (a local change or
@@ -184,7 +187,9 @@ func (w *work) resolve() (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Resolve(w.md, cat, w.version, w.loadEnum), nil
+	s := Resolve(w.md, cat, w.version, w.loadEnum)
+	w.m.resolveRemoteSchemas(w.ctx, w.md, s)
+	return s, nil
 }
 
 func (w *work) loadEnum(t *CatalogTable) ([]EnumValue, error) {
@@ -204,22 +209,6 @@ func (w *work) loadEnum(t *CatalogTable) ([]EnumValue, error) {
 		err := r.Scan(&v.Value, &v.Comment)
 		return v, err
 	})
-}
-
-// checkConsistent fails when the edited metadata has inconsistencies that
-// were not there before the request: an operation must not break metadata.
-func (w *work) checkConsistent() error {
-	s, err := w.resolve()
-	if err != nil {
-		return err
-	}
-	for _, inc := range s.Inconsistent {
-		if !w.baseline[inc.Name] {
-			return &APIError{Status: 400, Code: "invalid-configuration", Path: "$.args",
-				Message: "Inconsistent object: " + inc.Reason}
-		}
-	}
-	return nil
 }
 
 // sourcePool returns the pool of a named source, opening it on first use.

@@ -29,39 +29,22 @@ type Warning struct {
 
 // NotServed lists what md holds that Graft keeps (export_metadata returns
 // it) but does not act on, top-level parts first, then each source's, so
-// that no such object is silently ignored: a user who enables an allow list
-// must learn that it is not enforced. What Graft does act on (tables,
+// that no such object is silently ignored: a user who adds a cron trigger
+// must learn that it never fires. What Graft does act on (tables,
 // relationships, computed fields, functions, permissions, inherited roles,
-// event triggers of the default source) is not listed. Function permissions
+// event triggers of the default source, query collections, the allow list,
+// API limits, actions and custom types) is not listed. Function permissions
 // are not listed either: like Hasura with its default
 // HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS, Graft exposes a function to the
 // roles that may select from its table.
 func NotServed(md *Metadata) []Warning {
 	var ns notServed
-	ns.named(md.Actions, "name", "action", "", func(n string, _ rawObject) string {
-		return "Graft does not run actions yet; the field " + n + " is not in the GraphQL schema"
-	})
-	if len(setParts(md.CustomTypes, "")) > 0 {
-		ns.add("custom_types", "custom_types", "Graft does not run actions yet; custom types are not in the GraphQL schema")
-	}
-	ns.named(md.RemoteSchemas, "name", "remote_schema", "", func(n string, _ rawObject) string {
-		return "Graft does not stitch remote schemas yet; the fields of " + n + " are not in the GraphQL schema"
-	})
-	ns.named(md.QueryCollections, "name", "query_collection", "", func(string, rawObject) string {
-		return "Graft has no allow list or REST endpoints yet to use its queries; they are kept for export_metadata only"
-	})
-	ns.named(md.Allowlist, "collection", "allowlist", "", func(n string, _ rawObject) string {
-		return "Graft does not enforce allow lists yet; every operation is accepted, not only those of collection " + n
-	})
 	ns.named(md.CronTriggers, "name", "cron_trigger", "", func(n string, _ rawObject) string {
 		return "Graft does not run scheduled triggers yet; " + n + " never calls its webhook"
 	})
 	ns.named(md.RestEndpoints, "name", "rest_endpoint", "", func(_ string, o rawObject) string {
 		return "Graft does not serve REST endpoints yet; /api/rest/" + o.str("url") + " answers 404"
 	})
-	if parts := setParts(md.APILimits, "disabled"); len(parts) > 0 {
-		ns.add("api_limits", "api_limits", "Graft does not enforce API limits yet ("+strings.Join(parts, ", ")+"); requests are not limited")
-	}
 	if parts := setParts(md.MetricsConfig, ""); len(parts) > 0 {
 		ns.add("metrics_config", "metrics_config", "Graft has no Hasura metrics; metrics_config ("+strings.Join(parts, ", ")+") changes nothing")
 	}

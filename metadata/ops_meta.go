@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"encoding/json"
+	"strings"
 )
 
 func opExportMetadata(w *work, r *Request) (any, error) {
@@ -31,13 +32,22 @@ func opReplaceMetadata(w *work, r *Request) (any, error) {
 	if md.Source("default") == nil {
 		md.Sources = append([]Source{DefaultSource()}, md.Sources...)
 	}
+	if err := checkSecurityParts(md); err != nil {
+		return nil, err
+	}
 	w.md = md
 	w.changed = true
 	s, err := w.resolve()
 	if err != nil {
 		return nil, err
 	}
-	if len(s.Inconsistent) > 0 {
+	blocking := 0
+	for _, inc := range s.Inconsistent {
+		if inc.blocking() {
+			blocking++
+		}
+	}
+	if blocking > 0 {
 		if !allowInconsistent {
 			return nil, &APIError{Status: 400, Code: "unexpected", Path: "$.args",
 				Message: "cannot continue due to inconsistent metadata", Internal: s.Inconsistent}
@@ -55,6 +65,7 @@ func opReplaceMetadata(w *work, r *Request) (any, error) {
 }
 
 func opReloadMetadata(w *work, r *Request) (any, error) {
+	w.reloadRemoteSchemasFor(r)
 	w.changed = true // Hasura bumps resource_version on reload too
 	s, err := w.resolve()
 	if err != nil {
@@ -106,10 +117,16 @@ func (w *work) dropInconsistent(keep map[string]bool) error {
 		}
 		removed := 0
 		for _, inc := range s.Inconsistent {
-			if keep[inc.Name] {
-				continue
+			if keep[inc.Name] || !inc.blocking() {
+				continue // an inherited-role conflict goes when a role gets its own permission
 			}
-			removeObject(w.md.Source("default"), inc)
+			if inc.Type == "remote_schema" {
+				w.dropRemoteSchema(inc.item)
+			} else if inc.Type == "action" || inc.Type == "custom_types" {
+				w.dropActionObject(s, inc)
+			} else {
+				removeObject(w.md.Source("default"), inc)
+			}
 			removed++
 		}
 		if removed == 0 {
@@ -136,9 +153,13 @@ func removeObject(src *Source, inc InconsistentObject) {
 				return
 			}
 		}
-	case "object_relationship", "array_relationship":
+	case "object_relation", "array_relation":
 		if tm := src.Table(inc.table); tm != nil {
 			editRelationship(tm, inc.item, func(rels *[]RelationshipMeta, i int) { *rels = append((*rels)[:i], (*rels)[i+1:]...) })
+		}
+	case "insert_permission", "select_permission", "update_permission", "delete_permission":
+		if tm := src.Table(inc.table); tm != nil {
+			dropPermission(tm, strings.TrimSuffix(inc.Type, "_permission"), inc.item)
 		}
 	case "computed_field":
 		if tm := src.Table(inc.table); tm != nil {

@@ -3,6 +3,7 @@ package metadata
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // tableItemArgs is the common shape of operations on something of a table.
@@ -58,13 +59,15 @@ func createRel(w *work, r *Request, array bool) (any, error) {
 		}
 	}
 	rm := RelationshipMeta{Name: a.Name, Using: a.Using, Comment: a.Comment}
+	kind := ObjectRel
 	if array {
+		kind = ArrayRel
 		tm.ArrayRelationships = append(tm.ArrayRelationships, rm)
 	} else {
 		tm.ObjectRelationships = append(tm.ObjectRelationships, rm)
 	}
 	w.changed = true
-	return success, w.checkConsistent()
+	return success, w.checkConsistentFor(objRef{typ: relKindName(kind), table: tm.Table, item: a.Name}, "constraint-violation")
 }
 
 // columnsOf lists the column names of a table in the request's catalog.
@@ -121,11 +124,17 @@ func opRenameRel(w *work, r *Request) (any, error) {
 	if hasRelationship(tm, a.NewName) {
 		return nil, alreadyExists("already-exists", "relationship with name %q already exists", a.NewName)
 	}
-	if !editRelationship(tm, a.Name, func(rels *[]RelationshipMeta, i int) { (*rels)[i].Name = a.NewName }) {
+	kind := ObjectRel
+	if !editRelationship(tm, a.Name, func(rels *[]RelationshipMeta, i int) {
+		(*rels)[i].Name = a.NewName
+		if rels == &tm.ArrayRelationships {
+			kind = ArrayRel
+		}
+	}) {
 		return nil, notExists("relationship %q does not exist", a.Name)
 	}
 	w.changed = true
-	return success, w.checkConsistent()
+	return success, w.checkConsistentFor(objRef{typ: relKindName(kind), table: tm.Table, item: a.NewName}, "constraint-violation")
 }
 
 func opSetRelComment(w *work, r *Request) (any, error) {
@@ -156,7 +165,7 @@ func opAddComputedField(w *work, r *Request) (any, error) {
 	}
 	tm.ComputedFields = append(tm.ComputedFields, ComputedFieldMeta{Name: a.Name, Definition: a.Definition, Comment: a.Comment})
 	w.changed = true
-	return success, w.checkConsistent()
+	return success, w.checkConsistentFor(objRef{typ: "computed_field", table: tm.Table, item: a.Name}, "constraint-violation")
 }
 
 func opDropComputedField(w *work, r *Request) (any, error) {
@@ -166,6 +175,14 @@ func opDropComputedField(w *work, r *Request) (any, error) {
 	}
 	for i, cf := range tm.ComputedFields {
 		if cf.Name == a.Name {
+			deps, roles := permissionsUsing(tm, cf.Name)
+			if len(deps) > 0 && !a.Cascade {
+				return nil, &APIError{Status: 400, Code: "dependency-error", Path: "$.args",
+					Message: "cannot drop due to the following dependent objects : " + strings.Join(deps, ", ")}
+			}
+			for _, role := range roles {
+				dropPermission(tm, "select", role)
+			}
 			tm.ComputedFields = append(tm.ComputedFields[:i], tm.ComputedFields[i+1:]...)
 			w.changed = true
 			return success, nil
@@ -227,6 +244,9 @@ func opTrackFunction(w *work, r *Request) (any, error) {
 	if src.Function(q) != nil {
 		return nil, alreadyExists("already-tracked", "function already tracked: %q", q.String())
 	}
+	if src.Table(q) != nil {
+		return nil, alreadyExists("not-supported", "table with name %q already exists", q.String())
+	}
 	cat, err := w.catalogOf(src.Name)
 	if err != nil {
 		return nil, err
@@ -237,7 +257,7 @@ func opTrackFunction(w *work, r *Request) (any, error) {
 	src.Functions = append(src.Functions, FunctionMeta{Function: q, Configuration: cfg, Comment: comment})
 	w.changed = true
 	if src.Name == "default" {
-		return success, w.checkConsistent()
+		return success, w.checkConsistentFor(functionRef(q), "invalid-configuration")
 	}
 	return success, nil
 }
@@ -291,7 +311,10 @@ func permCreate(kind string) opFunc {
 		}
 		*list = append(*list, Permission{Role: a.Role, Permission: a.Permission, Comment: a.Comment})
 		w.changed = true
-		return success, nil
+		if src := w.md.Source(a.Source); src != nil && src.Name != "default" {
+			return success, nil
+		}
+		return success, w.checkConsistentFor(objRef{typ: kind + "_permission", table: tm.Table, item: a.Role}, "constraint-violation")
 	}
 }
 
@@ -309,7 +332,8 @@ func permDrop(kind string) opFunc {
 				return success, nil
 			}
 		}
-		return nil, notExists("permission %q does not exist", fmt.Sprintf("%s.%s", a.Role, kind))
+		return nil, &APIError{Status: 400, Code: "bad-request", Path: "$.args",
+			Message: fmt.Sprintf("%s permission on %q for role %q does not exist", kind, tm.Table.String(), a.Role)}
 	}
 }
 

@@ -69,6 +69,10 @@ func opTrackTable(w *work, r *Request) (any, error) {
 	if src.Table(a.Table) != nil {
 		return nil, alreadyExists("already-tracked", "view/table already tracked: %q", a.Table.String())
 	}
+	if src.Function(a.Table) != nil {
+		// Both would claim the same root field names.
+		return nil, alreadyExists("not-supported", "function with name %q already exists", a.Table.String())
+	}
 	cat, err := w.catalogOf(src.Name)
 	if err != nil {
 		return nil, err
@@ -80,10 +84,13 @@ func opTrackTable(w *work, r *Request) (any, error) {
 	if !a.Configuration.IsEmpty() {
 		tm.Configuration = a.Configuration
 	}
+	if err := checkColumnNames(&tm, cat); err != nil {
+		return nil, err
+	}
 	src.Tables = append(src.Tables, tm)
 	w.changed = true
 	if src.Name == "default" {
-		if err := w.checkConsistent(); err != nil {
+		if err := w.checkConsistentFor(tableRef(a.Table), "invalid-configuration"); err != nil {
 			return nil, err
 		}
 	}
@@ -109,6 +116,13 @@ func opUntrackTable(w *work, r *Request) (any, error) {
 		return nil, alreadyExists("already-untracked", "view/table already untracked: %q", a.Table.String())
 	}
 	deps := dependentsOf(src, a.Table)
+	if src.Name == "default" {
+		s, err := w.resolve()
+		if err != nil {
+			return nil, err
+		}
+		deps = s.dependentsOf(a.Table)
+	}
 	if len(deps) > 0 && !a.Cascade {
 		return nil, &APIError{Status: 400, Code: "dependency-error", Path: "$.args",
 			Message: "cannot drop due to the following dependent objects : " + strings.Join(deps, ", ")}
@@ -116,6 +130,10 @@ func opUntrackTable(w *work, r *Request) (any, error) {
 	src.Tables = append(src.Tables[:idx], src.Tables[idx+1:]...)
 	dropRelationshipsTo(src, a.Table)
 	w.changed = true
+	if src.Name == "default" && a.Cascade {
+		// What pointed at the table is now inconsistent: cascade drops it.
+		return success, w.dropInconsistent(w.baseline)
+	}
 	return success, nil
 }
 
@@ -192,7 +210,12 @@ func opSetTableCustomization(w *work, r *Request) (any, error) {
 		tm.Configuration = a.Configuration
 	}
 	w.changed = true
-	return success, w.checkConsistent()
+	if cat, err := w.catalogOf(a.Source); err != nil {
+		return nil, err
+	} else if err := checkColumnNames(tm, cat); err != nil {
+		return nil, err
+	}
+	return success, w.checkConsistentFor(tableRef(a.Table), "invalid-configuration")
 }
 
 func opSetTableIsEnum(w *work, r *Request) (any, error) {
@@ -206,7 +229,7 @@ func opSetTableIsEnum(w *work, r *Request) (any, error) {
 	}
 	tm.IsEnum = a.IsEnum
 	w.changed = true
-	return success, w.checkConsistent()
+	return success, w.checkConsistentFor(tableRef(a.Table), "invalid-configuration")
 }
 
 // opSetTableCustomFields is the v1 form of customization.
@@ -236,5 +259,12 @@ func opSetTableCustomFields(w *work, r *Request) (any, error) {
 		tm.Configuration = cfg
 	}
 	w.changed = true
-	return success, w.checkConsistent()
+	cat, err := w.catalog()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkColumnNames(tm, cat); err != nil {
+		return nil, err
+	}
+	return success, w.checkConsistentFor(tableRef(a.Table), "invalid-configuration")
 }

@@ -8,9 +8,12 @@ func (s *Snapshot) resolveComputedFields(t *Table) {
 	for i := range t.Meta.ComputedFields {
 		cm := &t.Meta.ComputedFields[i]
 		cf, err := s.resolveComputedField(t, cm)
+		if err == nil {
+			err = fieldConflict(t, cm.Name)
+		}
 		if err != nil {
 			s.addInconsistent("computed_field", cm.Name+" in table "+t.Name.String(), err.Error(),
-				map[string]any{"table": t.Name, "name": cm.Name, "definition": cm.Definition}, t.Name, cm.Name)
+				map[string]any{"table": t.Name, "name": cm.Name, "definition": cm.Definition, "comment": cm.Comment}, t.Name, cm.Name)
 			continue
 		}
 		t.ComputedFields = append(t.ComputedFields, cf)
@@ -23,6 +26,13 @@ func (s *Snapshot) resolveComputedField(t *Table, cm *ComputedFieldMeta) (*Compu
 		return nil, err
 	}
 	cf := &ComputedField{Name: cm.Name, Function: fn, TableArgIndex: -1, SessionArgIndex: -1, Comment: cm.Comment}
+	if fn.Volatility == "v" {
+		return nil, fmt.Errorf("the function %q is of type VOLATILE; cannot be added as a computed field", fn.Name.String())
+	}
+	if len(fn.ArgTypes) == 0 {
+		return nil, fmt.Errorf("the computed field %q cannot be added to table %q because the function %q has no input arguments",
+			cm.Name, t.Name.String(), fn.Name.String())
+	}
 	if a := cm.Definition.TableArgument; a != nil {
 		cf.TableArgIndex = argIndex(fn, *a)
 		if cf.TableArgIndex < 0 {
@@ -72,10 +82,19 @@ func (s *Snapshot) resolveFunction(fm *FunctionMeta) (*Function, error) {
 		if cfg.SessionArgument != nil {
 			f.SessionArgIndex = argIndex(fn, *cfg.SessionArgument)
 			if f.SessionArgIndex < 0 {
-				return nil, fmt.Errorf("session argument %q not found in function %q", *cfg.SessionArgument, fm.Function.String())
+				return nil, notSupported("the function %q cannot be tracked because given session argument %q not the input argument of the function",
+					fm.Function.String(), *cfg.SessionArgument)
+			}
+			if at := fn.ArgTypes[f.SessionArgIndex]; at.Name != "json" {
+				return nil, notSupported("the function %q cannot be tracked because given session argument %q is not of type json",
+					fm.Function.String(), *cfg.SessionArgument)
 			}
 		}
 		f.ExposedAsMutation = cfg.ExposedAs == "mutation"
+		if f.ExposedAsMutation && fn.Volatility != "v" {
+			return nil, fmt.Errorf("in function %q: the function %q cannot be tracked because the function was requested to be exposed as a mutation, but is not marked VOLATILE. Maybe the function was given the wrong volatility when it was defined?",
+				fm.Function.String(), fm.Function.String())
+		}
 	}
 	if fn.Volatility == "v" && (fm.Configuration == nil || fm.Configuration.ExposedAs == "") {
 		f.ExposedAsMutation = true

@@ -41,9 +41,11 @@ func (s *Snapshot) resolveRelationships(t *Table) {
 	for i := range t.Meta.ObjectRelationships {
 		rm := &t.Meta.ObjectRelationships[i]
 		r, err := s.resolveRelationship(t, rm, ObjectRel)
+		if err == nil {
+			err = relFieldConflict(t, rm.Name, ObjectRel)
+		}
 		if err != nil {
-			s.addInconsistent("object_relationship", rm.Name+" in table "+t.Name.String(), err.Error(),
-				map[string]any{"table": t.Name, "name": rm.Name, "using": rm.Using}, t.Name, rm.Name)
+			s.relInconsistent(t.Name, rm, ObjectRel, err.Error())
 			continue
 		}
 		t.ObjectRels = append(t.ObjectRels, r)
@@ -51,13 +53,28 @@ func (s *Snapshot) resolveRelationships(t *Table) {
 	for i := range t.Meta.ArrayRelationships {
 		rm := &t.Meta.ArrayRelationships[i]
 		r, err := s.resolveRelationship(t, rm, ArrayRel)
+		if err == nil {
+			err = relFieldConflict(t, rm.Name, ArrayRel)
+		}
 		if err != nil {
-			s.addInconsistent("array_relationship", rm.Name+" in table "+t.Name.String(), err.Error(),
-				map[string]any{"table": t.Name, "name": rm.Name, "using": rm.Using}, t.Name, rm.Name)
+			s.relInconsistent(t.Name, rm, ArrayRel, err.Error())
 			continue
 		}
 		t.ArrayRels = append(t.ArrayRels, r)
 	}
+}
+
+// relKindName is Hasura's inconsistent-object type of a relationship.
+func relKindName(kind RelKind) string {
+	if kind == ArrayRel {
+		return "array_relation"
+	}
+	return "object_relation"
+}
+
+func (s *Snapshot) relInconsistent(table QualifiedName, rm *RelationshipMeta, kind RelKind, reason string) {
+	s.addInconsistent(relKindName(kind), rm.Name+" in table "+table.String(), reason,
+		map[string]any{"table": table, "name": rm.Name, "using": rm.Using, "comment": rm.Comment}, table, rm.Name)
 }
 
 func (s *Snapshot) resolveRelationship(t *Table, rm *RelationshipMeta, kind RelKind) (*Relationship, error) {

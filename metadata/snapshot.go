@@ -14,9 +14,15 @@ type Snapshot struct {
 	Tables       []*Table // tracked and consistent, in metadata order
 	Functions    []*Function
 	Inconsistent []InconsistentObject
+	// RemoteSchemas loaded and without conflicts, in metadata order.
+	RemoteSchemas []*RemoteSchema
 	// NotServed is what the metadata holds but Graft does not act on
 	// (NotServed), decided once here as the snapshot never changes.
-	NotServed   []Warning
+	NotServed []Warning
+	// Actions and CustomTypes are the consistent actions and their types
+	// (actions.go), their table relationships resolved.
+	Actions     []*Action
+	CustomTypes *CustomTypes
 	tableByName map[QualifiedName]*Table
 }
 
@@ -32,6 +38,7 @@ type InconsistentObject struct {
 	Type       string          `json:"type"`
 	table      QualifiedName
 	item       string
+	code       string // the error code when the object's own operation fails; "" for the operation's default
 }
 
 // Table is a tracked table with its GraphQL names decided.
@@ -48,8 +55,11 @@ type Table struct {
 	RootFields     RootFieldNames
 	IsEnum         bool
 	EnumValues     []EnumValue
-	columnByName   map[string]*Column
-	columnByGQL    map[string]*Column
+	// InheritedPermissions are the insert, update and delete permissions
+	// inherited roles take from their parents: kind -> role -> permission.
+	InheritedPermissions map[string]map[string]Permission
+	columnByName         map[string]*Column
+	columnByGQL          map[string]*Column
 }
 
 // Column returns a column by its Postgres name, or nil.
@@ -152,6 +162,7 @@ func Resolve(md *Metadata, cat *Catalog, version int64, loadEnum EnumLoader) *Sn
 	s := &Snapshot{Version: version, Metadata: md, Catalog: cat, NotServed: NotServed(md), tableByName: map[QualifiedName]*Table{}}
 	src := md.Source("default")
 	if src == nil {
+		s.resolveActions(md)
 		return s
 	}
 	for i := range src.Tables {
@@ -159,6 +170,7 @@ func Resolve(md *Metadata, cat *Catalog, version int64, loadEnum EnumLoader) *Sn
 		t, err := resolveTable(tm, cat)
 		if err != nil {
 			s.addInconsistent("table", tm.Table.String(), err.Error(), tm.Table, tm.Table, "")
+			s.orphanRelationships(tm)
 			continue
 		}
 		if tm.IsEnum {
@@ -177,15 +189,21 @@ func Resolve(md *Metadata, cat *Catalog, version int64, loadEnum EnumLoader) *Sn
 	for _, t := range s.Tables {
 		s.resolveComputedFields(t)
 	}
+	for _, t := range s.Tables {
+		s.resolvePermissions(t)
+	}
+	s.resolveInheritedWrites(md)
 	for i := range src.Functions {
 		fm := &src.Functions[i]
 		f, err := s.resolveFunction(fm)
 		if err != nil {
 			s.addInconsistent("function", fm.Function.String(), err.Error(), fm.Function, fm.Function, "")
+			s.Inconsistent[len(s.Inconsistent)-1].code = errorCode(err)
 			continue
 		}
 		s.Functions = append(s.Functions, f)
 	}
+	s.resolveActions(md)
 	return s
 }
 
@@ -296,6 +314,9 @@ func resolveEnum(t *Table, load EnumLoader) ([]EnumValue, error) {
 	}
 	vals, err := load(t.Info)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkEnumValues(t, vals); err != nil {
 		return nil, err
 	}
 	return vals, nil

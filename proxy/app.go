@@ -6,10 +6,14 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/graftql/graft/actions"
 	"github.com/graftql/graft/authz"
 	"github.com/graftql/graft/configs"
+	"github.com/graftql/graft/dataapi"
 	"github.com/graftql/graft/graphql"
 	"github.com/graftql/graft/metadata"
+	"github.com/graftql/graft/proxy/guard"
+	"github.com/graftql/graft/remoteschema"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 )
@@ -23,8 +27,10 @@ type App struct {
 	Pool   *pgxpool.Pool
 	Meta   *metadata.Manager
 	Engine *graphql.Engine
-	Server *Server
-	wal    *wal
+	// Actions calls action handlers for the engine's action fields.
+	Actions *actions.Source
+	Server  *Server
+	wal     *wal
 }
 
 // NewApp prepares an app; nothing connects until Start.
@@ -53,12 +59,17 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.Pool = pool
 	a.Meta = metadata.NewManager(pool, a.Log)
+	a.Meta.SetRemoteSchemaLoader(remoteschema.NewLoader(nil))
 	if err := a.Meta.Start(startCtx); err != nil {
 		pool.Close()
 		return fmt.Errorf("load metadata: %w", err)
 	}
 	a.Engine = graphql.NewEngine(a.Meta, pool, a.Log)
 	a.Engine.LogQueries = a.Config.EnabledLogTypes["query-log"]
+	a.Actions = actions.New(a.Log, pool, a.Meta)
+	a.Engine.AddRootSource(a.Actions)
+	a.Engine.AddRootSource(remoteschema.NewSource(nil, a.Config.RemoteSchemaPermissions))
+	a.Engine.StringifyNumeric = a.Config.StringifyNumeric
 	a.Engine.Live.Fallback, a.Engine.Live.BatchSize = a.Config.LiveFallback, a.Config.LiveBatchSize
 	a.Engine.Live.Debounce = a.Config.LiveDebounce
 	a.Server = &Server{
@@ -69,7 +80,14 @@ func (a *App) Start(ctx context.Context) error {
 			JWT: a.Config.JWT, Webhook: a.Config.AuthHook},
 		Log:     a.Log,
 		HTTPLog: configs.LineWriter(a.Log, "http-log"),
+		CORS:    a.Config.CORS,
+		APIs:    a.Config.EnabledAPIs,
+		Console: a.Config.EnableConsole,
 	}
+	a.Server.Data = &dataapi.Handler{Engine: a.Engine, Pool: pool}
+	a.Meta.SetDataRunner(dataapi.RunInTx)
+	a.Server.Metrics = a.newMetrics()
+	a.webhookLogs()
 	if err := a.Engine.Live.Start(ctx); err != nil {
 		a.Meta.Stop(ctx)
 		pool.Close()
@@ -81,7 +99,18 @@ func (a *App) Start(ctx context.Context) error {
 		pool.Close()
 		return err
 	}
+	a.startGuard()
+	if a.Server.Metrics != nil {
+		a.addMetricSources(a.Server.Metrics)
+	}
+	if err := a.Actions.Start(ctx); err != nil {
+		a.Engine.Live.Stop(ctx)
+		a.Meta.Stop(ctx)
+		pool.Close()
+		return err
+	}
 	if err := a.Server.Start(ctx); err != nil {
+		a.Actions.Close()
 		a.Engine.Live.Stop(ctx)
 		a.Meta.Stop(ctx)
 		pool.Close()
@@ -106,6 +135,9 @@ func (a *App) Stop(ctx context.Context) error {
 	if a.Engine != nil {
 		a.Engine.Live.Stop(ctx)
 	}
+	if a.Actions != nil {
+		a.Actions.Close()
+	}
 	if a.Meta != nil {
 		a.Meta.Stop(ctx)
 	}
@@ -115,6 +147,17 @@ func (a *App) Stop(ctx context.Context) error {
 	return err
 }
 
+// startGuard applies the allow list and API limits to every operation,
+// counting rate limits in the Redis the WAL reader connected to, if any.
+func (a *App) startGuard() {
+	var client *redis.Client
+	if a.wal != nil {
+		client = a.wal.redis
+	}
+	g := guard.New(a.Meta, a.Config.EnableAllowlist, client, a.Log)
+	a.Engine.Guard, a.Server.Guard = g, g
+}
+
 // startWAL starts event delivery (when Redis is configured) and the WAL
 // reader (unless HASURA_GRAPHQL_WAL_MODE is off; in auto mode only when
 // the database allows it), and keeps both in step with metadata.
@@ -122,6 +165,7 @@ func (a *App) startWAL(ctx context.Context) error {
 	w := &wal{log: a.Log, live: a.Engine.Live, cfg: walConfig{Mode: a.Config.WALMode, Slot: a.Config.WALSlot,
 		Publication: a.Config.WALPublication, DatabaseURL: a.Config.DatabaseURL, PoolSize: a.Config.EventsPoolSize,
 		Fallback: a.Config.LiveFallback}}
+	a.observeEvents(&w.cfg)
 	if err := a.Pool.QueryRow(ctx, "SELECT system_identifier::text FROM pg_control_system()").Scan(&w.cfg.SystemID); err != nil {
 		return fmt.Errorf("read the database's system identifier: %w", err)
 	}

@@ -58,7 +58,9 @@ type walConfig struct {
 	Mode, Slot, Publication, DatabaseURL string
 	SystemID                             string // the cluster's: scopes the queue's WAL watermark
 	PoolSize                             int
-	Fallback                             time.Duration // live queries' fallback refetch, what they fall back on without the WAL
+	Fallback                             time.Duration     // live queries' fallback refetch, what they fall back on without the WAL
+	WebhookLog                           *slog.Logger      // webhook-log lines of event deliveries; nil: none
+	Observer                             delivery.Observer // metrics of event deliveries; nil: none
 }
 
 // TriggersFor serves delivery the current metadata's triggers of a table.
@@ -118,7 +120,8 @@ func (w *wal) start(ctx context.Context, snap *metadata.Snapshot) error {
 			w.log.Warn(warn)
 		}
 		w.sink = delivery.NewDispatcher(w.queue, w)
-		w.workers = delivery.NewWorkerPool(w.queue, w, delivery.PoolConfig{Size: w.cfg.PoolSize, Logger: w.log.With("type", "event-trigger")})
+		w.workers = delivery.NewWorkerPool(w.queue, w, delivery.PoolConfig{Size: w.cfg.PoolSize, Logger: w.log.With("type", "event-trigger"),
+			WebhookLog: w.cfg.WebhookLog, Observer: w.cfg.Observer})
 		if err := w.workers.Start(ctx); err != nil {
 			return err
 		}

@@ -11,13 +11,19 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/graftql/graft/authz"
+	"github.com/graftql/graft/dataapi"
 	"github.com/graftql/graft/graphql"
 	"github.com/graftql/graft/metadata"
+	"github.com/graftql/graft/proxy/console"
+	"github.com/graftql/graft/proxy/cors"
+	"github.com/graftql/graft/proxy/guard"
+	"github.com/graftql/graft/proxy/metrics"
 )
 
 // Version is set at build time.
@@ -41,6 +47,20 @@ type Server struct {
 	Health func(ctx context.Context) map[string]any
 	// HTTPLog writes an http-log line's detail; nil when that log type is off.
 	HTTPLog func(detail []byte)
+	// CORS decides CORS headers and WebSocket origins; nil allows every origin.
+	CORS *cors.Policy
+	// APIs are the API groups served (HASURA_GRAPHQL_ENABLED_APIS); nil: all.
+	APIs map[string]bool
+	// Guard applies the allow list and API limits; nil: none.
+	Guard *guard.Guard
+	// Data serves the data commands of /v1/query and /v2/query for any
+	// role; nil: they go to Meta, admin only.
+	Data *dataapi.Handler
+	// Metrics counts requests and serves /v1/metrics; nil: neither.
+	Metrics *metrics.Metrics
+	// Console serves the web console at /console, and redirects / there
+	// (HASURA_GRAPHQL_ENABLE_CONSOLE).
+	Console bool
 
 	srv *http.Server
 	ln  net.Listener
@@ -85,22 +105,75 @@ func (s *Server) Stop(ctx context.Context) error {
 	return err
 }
 
-// Handler routes Graft's endpoints.
+// Handler routes Graft's endpoints: those of the enabled APIs, as Hasura
+// (explain belongs to metadata there), health and version always. Anything
+// else, a disabled API included, answers Hasura's 404. CORS comes before
+// routing, so a preflight is answered for any path.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/graphql", s.websocket)
-	mux.HandleFunc("GET /v1alpha1/graphql", s.websocket)
-	mux.HandleFunc("POST /v1/graphql", s.graphql(false))
-	mux.HandleFunc("POST /v1alpha1/graphql", s.graphql(true))
-	mux.HandleFunc("POST /v1/graphql/explain", s.explain)
-	mux.HandleFunc("POST /v1/metadata", s.admin(metadata.EndpointMetadata))
-	mux.HandleFunc("POST /v1/query", s.admin(metadata.EndpointQueryV1))
-	mux.HandleFunc("POST /v2/query", s.admin(metadata.EndpointQueryV2))
+	if s.enabled("graphql") {
+		mux.HandleFunc("GET /v1/graphql", s.websocket)
+		mux.HandleFunc("GET /v1alpha1/graphql", s.websocket)
+		mux.HandleFunc("POST /v1/graphql", s.graphql(false))
+		mux.HandleFunc("POST /v1alpha1/graphql", s.graphql(true))
+		mux.HandleFunc("POST "+relayPath, s.graphql(false))
+		mux.HandleFunc("GET "+relayPath, s.websocket)
+	}
+	if s.enabled("metadata") {
+		mux.HandleFunc("POST /v1/graphql/explain", s.explain)
+		mux.HandleFunc("POST /v1/metadata", s.admin(metadata.EndpointMetadata))
+		mux.HandleFunc("POST /v1/query", s.admin(metadata.EndpointQueryV1))
+		mux.HandleFunc("POST /v2/query", s.admin(metadata.EndpointQueryV2))
+	}
+	if s.enabled("metrics") && s.Metrics != nil {
+		mux.Handle("GET /v1/metrics", s.Metrics.Handler())
+	}
+	if s.Console && s.enabled("metadata") { // as Hasura: the console needs the metadata API
+		console.Mount(mux)
+	}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /v1/version", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]string{"version": Version})
 	})
-	return s.logRequests(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeAdminError(w, &metadata.APIError{Status: 404, Code: "not-found", Path: "$", Message: "resource does not exist"})
+	})
+	var h http.Handler = mux
+	if s.Guard != nil {
+		h = s.withClientIP(h)
+	}
+	if s.CORS != nil {
+		h = s.CORS.Handler(h)
+	} else {
+		h = cors.AllowAll().Handler(h)
+	}
+	return s.logRequests(h)
+}
+
+func (s *Server) enabled(api string) bool { return s.APIs == nil || s.APIs[api] }
+
+// withClientIP records the client's address for rate limits keyed by IP,
+// only while one is configured (it costs a request copy): the first
+// X-Forwarded-For address, else X-Real-IP, else the peer, as Hasura's
+// getSourceFromFallback.
+func (s *Server) withClientIP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.Guard.NeedsClientIP() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ip := strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-For"), ",")[0])
+		if ip == "" {
+			ip = strings.TrimSpace(r.Header.Get("X-Real-IP"))
+		}
+		if ip == "" {
+			ip = r.RemoteAddr
+			if host, _, err := net.SplitHostPort(ip); err == nil {
+				ip = host
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(guard.WithClientIP(r.Context(), ip)))
+	})
 }
 
 func (s *Server) graphql(legacy bool) http.HandlerFunc {
@@ -120,7 +193,19 @@ func (s *Server) graphql(legacy bool) http.HandlerFunc {
 			writeGraphQLError(w, status, ae.Code, ae.Message)
 			return
 		}
-		res, isJSON := s.Engine.ExecuteJSONBody(r.Context(), sess, body)
+		if s.Guard != nil {
+			if err := s.Guard.CheckBatch(sess, body); err != nil {
+				status := 200
+				if legacy {
+					status = 400
+				}
+				writeJSON(w, status, json.RawMessage(graphql.ErrorBody(err)))
+				return
+			}
+		}
+		exchange := &graphql.HTTPExchange{Request: r.Header}
+		res, isJSON := s.engineFor(r).ExecuteJSONBody(graphql.WithHTTPExchange(r.Context(), exchange), sess, body)
+		copyHeaders(w.Header(), exchange.ResponseHeaders())
 		if !isJSON {
 			// Hasura answers a body that is not JSON at all with invalid-json
 			// (HTTP 200 on /v1/graphql, 400 on /v1alpha1/graphql).
@@ -198,16 +283,23 @@ func (s *Server) admin(endpoint string) http.HandlerFunc {
 			writeAdminError(w, &metadata.APIError{Status: ae.Status, Code: ae.Code, Path: "$", Message: ae.Message})
 			return
 		}
-		if !sess.IsAdmin() {
-			writeAdminError(w, &metadata.APIError{Status: 400, Code: "access-denied", Path: "$.args", Message: "restricted access : admin only"})
-			return
-		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 		if err != nil {
 			writeAdminError(w, &metadata.APIError{Status: 400, Code: "bad-request", Path: "$", Message: "request body too large or unreadable"})
 			return
 		}
-		res, err := s.Meta.Handle(r.Context(), endpoint, body)
+		// Data commands run with the caller's role; everything else is admin only.
+		data := s.Data != nil && endpoint != metadata.EndpointMetadata && dataapi.IsDataRequest(body)
+		if !data && !sess.IsAdmin() {
+			writeAdminError(w, &metadata.APIError{Status: 400, Code: "access-denied", Path: "$.args", Message: "restricted access : admin only"})
+			return
+		}
+		var res any
+		if data {
+			res, err = s.Data.Handle(r.Context(), sess, body)
+		} else {
+			res, err = s.Meta.Handle(r.Context(), endpoint, body)
+		}
 		if err != nil {
 			ae := metadata.AsAPIError(err)
 			if ae.Status >= 500 {

@@ -2,20 +2,49 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
 	"time"
+
+	"github.com/graftql/graft/proxy/metrics"
 )
 
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	size   int
+	// With metrics, a GraphQL request's body is read through body (which
+	// tells the operation type) and failed tells an error response.
+	body   peekBody
+	failed bool
 }
+
+// peekBody reads a request body for the handler and looks at the first
+// chunk read: the GraphQL operation type, for metrics, without reading
+// or copying the body a second time.
+type peekBody struct {
+	io.ReadCloser
+	op   int
+	seen bool
+}
+
+func (p *peekBody) Read(b []byte) (int, error) {
+	n, err := p.ReadCloser.Read(b)
+	if !p.seen && n > 0 {
+		p.seen = true
+		p.op = metrics.OperationType(b[:n])
+	}
+	return n, err
+}
+
+// errorsPrefix starts a GraphQL response that is an error.
+var errorsPrefix = []byte(`{"errors"`)
 
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
@@ -36,18 +65,34 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = 200
 	}
+	if r.size == 0 && bytes.HasPrefix(b, errorsPrefix) {
+		r.failed = true
+	}
 	n, err := r.ResponseWriter.Write(b)
 	r.size += n
 	return n, err
 }
 
-// logRequests writes one http-log line per request, as Hasura does. Bodies
-// and headers are not logged: they may carry tokens and secrets.
+// logRequests writes one http-log line per request, as Hasura does, and
+// counts requests for metrics (atomic adds only). Bodies and headers are
+// not logged: they may carry tokens and secrets.
 func (s *Server) logRequests(next http.Handler) http.Handler {
+	m := s.Metrics
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		gql := false
+		if m != nil {
+			m.RequestStarted()
+			if gql = r.Method == http.MethodPost && isGraphQLPath(r.URL.Path); gql {
+				rec.body = peekBody{ReadCloser: r.Body, op: metrics.OpUnknown}
+				r.Body = &rec.body
+			}
+		}
 		defer func() {
+			if m != nil {
+				m.RequestDone()
+			}
 			// A bug must cost one request an error, not the connection.
 			if p := recover(); p != nil {
 				s.Log.Error("request panicked", "type", "http-log", "url", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -57,6 +102,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			}
 		}()
 		next.ServeHTTP(rec, r)
+		if gql {
+			m.GraphQL(rec.body.op, rec.failed || rec.status >= 400, time.Since(start))
+		}
 		if s.HTTPLog == nil {
 			return
 		}
@@ -78,6 +126,12 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		d = append(d, "}}"...)
 		s.HTTPLog(d)
 	})
+}
+
+// isGraphQLPath tells the endpoints whose requests count as GraphQL
+// requests in metrics.
+func isGraphQLPath(p string) bool {
+	return p == "/v1/graphql" || p == "/v1alpha1/graphql" || p == relayPath
 }
 
 // appendJSONString appends s as a JSON string. Paths and addresses are

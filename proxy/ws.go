@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/graftql/graft/authz"
+	"github.com/graftql/graft/configs"
+	"github.com/graftql/graft/graphql"
 )
 
 // The two GraphQL-over-WebSocket protocols Hasura speaks.
@@ -45,6 +48,7 @@ var upgrader = websocket.Upgrader{
 // wsConn is one client: one reader (serve) and one writer.
 type wsConn struct {
 	s      *Server
+	engine *graphql.Engine // the endpoint's: GraphQL or Relay
 	conn   *websocket.Conn
 	proto  string
 	header http.Header // the handshake's headers, under the init payload's
@@ -52,6 +56,8 @@ type wsConn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	closed sync.Once
+	id     string // names the connection in websocket-log lines
+	logOn  bool   // websocket-log is enabled
 
 	// Frames wait in queue for the writer, woken through wake. A slice
 	// rather than a buffered channel: an idle connection holds no queue.
@@ -65,21 +71,40 @@ type wsConn struct {
 	sess        *authz.Session
 	expiry      *time.Timer      // ends the connection when sess expires
 	ops         map[string]*wsOp // running subscriptions by client id
+
+	// initHeader is what the session was resolved from (handshake plus
+	// init payload headers): remote schemas forward it as client headers.
+	initHeader http.Header
 }
 
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
+	if msg := s.CORS.WebSocketError(r.Header.Get("Origin")); msg != "" {
+		// Hasura refuses the handshake with its error object.
+		if configs.LogTypeEnabled(s.Log, "websocket-log") {
+			s.logRejected(msg)
+		}
+		writeJSON(w, 400, map[string]any{"message": msg, "extensions": map[string]any{"path": "$", "code": "access-denied"}})
+		return
+	}
 	conn, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader already answered
 	}
 	conn.SetReadLimit(wsMaxMessage)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	c := &wsConn{s: s, conn: conn, proto: conn.Subprotocol(), header: r.Header.Clone(), ctx: ctx, cancel: cancel,
-		wake: make(chan struct{}, 1), ops: map[string]*wsOp{}}
+	c := &wsConn{s: s, engine: s.engineFor(r), conn: conn, proto: conn.Subprotocol(), header: r.Header.Clone(), ctx: ctx, cancel: cancel,
+		wake: make(chan struct{}, 1), ops: map[string]*wsOp{}, logOn: configs.LogTypeEnabled(s.Log, "websocket-log")}
 	if c.proto == "" {
 		c.proto = protoApollo
 	}
+	if s.CORS.DropsCookie() {
+		c.header.Del("Cookie") // as Hasura: nothing checked this socket's origin
+	}
 	s.sockets.Store(c, struct{}{})
+	if c.logOn {
+		c.id = connectionID()
+		c.logWS(slog.LevelInfo, "accepted", nil, nil)
+	}
 	go c.writer()
 	// The reader gets a goroutine of its own and the handler returns: net/http
 	// then drops what it keeps for a request until its handler returns (its
@@ -229,6 +254,7 @@ func (c *wsConn) shutdown(code int, reason string) {
 		}
 		c.cancel()
 		c.conn.Close()
+		c.logWS(slog.LevelInfo, "closed", map[string]any{"code": code, "reason": reason}, nil)
 	})
 }
 

@@ -3,6 +3,7 @@ package proxy
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -62,6 +63,7 @@ func (c *wsConn) init(m *message) bool {
 	sess, err := c.s.Auth.ResolveRequest(c.ctx, hdr, nil)
 	if err != nil {
 		ae := authError(err)
+		c.logWS(slog.LevelError, "conn_err", nil, ae.Message)
 		if c.proto == protoTransport {
 			c.shutdown(4403, "Forbidden")
 			return false
@@ -72,6 +74,7 @@ func (c *wsConn) init(m *message) bool {
 	}
 	c.mu.Lock()
 	c.sess = &sess
+	c.initHeader = hdr
 	if c.expiry != nil {
 		c.expiry.Stop() // the previous credential's end no longer applies
 		c.expiry = nil
@@ -137,7 +140,10 @@ func (c *wsConn) start(m *message) bool {
 		dataType = "next"
 	}
 	op := &wsOp{}
-	res := c.s.Engine.StartOperation(c.ctx, *sess, &req, func(body []byte) {
+	c.mu.Lock()
+	exchange := &graphql.HTTPExchange{Request: c.initHeader}
+	c.mu.Unlock()
+	res := c.engine.StartOperation(graphql.WithHTTPExchange(c.ctx, exchange), *sess, &req, func(body []byte) {
 		op.deliver(func() { c.send(frame(dataType, id, body)) })
 	})
 	if res.Sub != nil {

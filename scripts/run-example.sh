@@ -18,6 +18,8 @@
 #   HASURA_GRAPHQL_SERVER_PORT  HTTP port (default 8080)
 #   HASURA_GRAPHQL_ADMIN_SECRET admin secret (default graft-dev-secret)
 #   HASURA_GRAPHQL_JWT_SECRET   JWT config (default: HS256 with a dev key)
+#   HASURA_GRAPHQL_ENABLE_CONSOLE  /console (default true here; `make run` builds
+#                               its GraphiQL bundle first: make console)
 #   HASURA_GRAPHQL_WAL_SLOT_NAME, HASURA_GRAPHQL_WAL_PUBLICATION_NAME
 #                               default to the database name (slot names are
 #                               cluster-wide, shared with the tests)
@@ -126,6 +128,9 @@ if [ "$comment" = "$PENDING" ]; then
 fi
 
 # --- Graft -------------------------------------------------------------------
+CONSOLE="${HASURA_GRAPHQL_ENABLE_CONSOLE:-true}"
+CONSOLE_URL="http://localhost:$PORT/console (enter the admin secret at the top)"
+[ "$CONSOLE" = true ] || CONSOLE_URL="off (HASURA_GRAPHQL_ENABLE_CONSOLE=$CONSOLE)"
 log "building bin/graft"
 go build -o bin/graft ./cmd/graft
 
@@ -134,6 +139,7 @@ HASURA_GRAPHQL_DATABASE_URL="$EXAMPLE_DB_URL" \
   HASURA_GRAPHQL_JWT_SECRET="$JWT_SECRET" \
   HASURA_GRAPHQL_REDIS_URL="$REDIS_URL" \
   HASURA_GRAPHQL_SERVER_PORT="$PORT" \
+  HASURA_GRAPHQL_ENABLE_CONSOLE="$CONSOLE" \
   HASURA_GRAPHQL_WAL_SLOT_NAME="${HASURA_GRAPHQL_WAL_SLOT_NAME:-$DB}" \
   HASURA_GRAPHQL_WAL_PUBLICATION_NAME="${HASURA_GRAPHQL_WAL_PUBLICATION_NAME:-$DB}" \
   bin/graft serve &
@@ -190,6 +196,7 @@ cat <<EOF
 Graft is running (pid $GRAFT_PID) on the example database $DB.
   GraphQL endpoint : http://localhost:$PORT/v1/graphql
   Metadata API     : http://localhost:$PORT/v1/metadata
+  Console          : $CONSOLE_URL
   Admin secret     : $ADMIN_SECRET
   Database         : $EXAMPLE_DB_URL
   Metadata         : $METADATA

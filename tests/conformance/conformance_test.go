@@ -109,6 +109,8 @@ func TestConformance(t *testing.T) {
 		transports:  transports,
 		clearDB:     s.clearDB,
 	}
+	defer startActionWebhook(ctx, s, secret)()
+	defer startRemoteGraphQLHelpers(ctx, s)()
 	if n := s.helperCases(); n > 0 {
 		if down := probeHelpers(); len(down) > 0 {
 			fmt.Printf("conformance: helper servers not listening at %s: %d cases need helpers (MANIFEST `helpers`) and may fail for that\n", strings.Join(down, ", "), n)

@@ -85,21 +85,34 @@ func (r *runner) runDirectory(ctx context.Context, d suiteDir) []caseResult {
 		}
 		return results
 	}
+	// A case recorded against a differently configured engine gets its own.
+	var results []caseResult
+	shared := runnable[:0:0]
+	for i, c := range runnable {
+		if len(caseEnv(c)) > 0 {
+			results = append(results, r.runIsolatedCase(ctx, fmt.Sprintf("%d_env%d", d.index, i), d, c))
+		} else {
+			shared = append(shared, c)
+		}
+	}
+	if len(shared) == 0 {
+		return results
+	}
+	runnable = shared
 	// One graft process for the whole entry, as the per-class fixtures
 	// keep one database state for the class.
-	env, err := r.startEnv(ctx, fmt.Sprint(d.index), d)
+	env, err := r.startEnv(ctx, fmt.Sprint(d.index), d, nil)
 	if err != nil {
-		return r.failAll(d, runnable, startFailure(d.Dir, err), "")
+		return append(results, r.failAll(d, runnable, startFailure(d.Dir, err), "")...)
 	}
 	defer r.stopEnv(ctx, env)
 	if err := postFixtures(ctx, env.client, d.setup); err != nil {
-		return r.failAll(d, runnable, "setup failed: "+err.Error(), env.proc.logPath)
+		return append(results, r.failAll(d, runnable, "setup failed: "+err.Error(), env.proc.logPath)...)
 	}
 	cases := runnable
 	if !anyPerCaseSetup(cases) {
 		cases = statefulLast(cases)
 	}
-	results := make([]caseResult, 0, len(cases))
 	for i, c := range cases {
 		if env.proc.exited() {
 			return append(results, r.failAll(d, cases[i:], "graft exited", env.proc.logPath)...)
@@ -143,7 +156,7 @@ func statefulLast(cases []suiteCase) []suiteCase {
 // fresh database gives the next case what its setup expects.
 func (r *runner) runIsolatedCase(ctx context.Context, label string, d suiteDir, c suiteCase) caseResult {
 	start := time.Now()
-	env, err := r.startEnv(ctx, label, d)
+	env, err := r.startEnv(ctx, label, d, caseEnv(c))
 	if err != nil {
 		return r.failAll(d, []suiteCase{c}, startFailure(c.name(), err), "")[0]
 	}
@@ -195,7 +208,7 @@ func (r *runner) failAll(d suiteDir, cases []suiteCase, reason, logPath string) 
 // graft_conf_<label>_src1 (the second source, HASURA_GRAPHQL_PG_SOURCE_URL_1),
 // starts graft on them with the helper settings d needs, and resets the
 // database as the Python suite does when it starts (clear_db.yaml).
-func (r *runner) startEnv(ctx context.Context, label string, d suiteDir) (*testEnv, error) {
+func (r *runner) startEnv(ctx context.Context, label string, d suiteDir, extraEnv []string) (*testEnv, error) {
 	env := &testEnv{}
 	mainDB, srcDB := dbPrefix+label, dbPrefix+label+"_src1"
 	env.dbNames = []string{mainDB, srcDB}
@@ -217,13 +230,14 @@ func (r *runner) startEnv(ctx context.Context, label string, d suiteDir) (*testE
 		secret:    r.secret,
 		redisURL:  r.redisURL,
 		logPath:   filepath.Join(r.logDir, "graft-"+label+".log"),
-		extraEnv:  helperEnv(d.Directory),
+		extraEnv:  append(helperEnv(d.Directory), extraEnv...),
 	})
 	if err != nil {
 		r.dropDatabases(ctx, env.dbNames)
 		return nil, err
 	}
 	env.proc = proc
+	pointActionWebhook(proc.baseURL, r.secret)
 	env.client = newGraftClient(proc.baseURL, r.secret)
 	if err := postFixtures(ctx, env.client, []fixtureBody{r.clearDB}); err != nil {
 		r.stopEnv(ctx, env)

@@ -127,14 +127,14 @@ func TestMutationUpdateOperatorsAndMany(t *testing.T) {
 	  {title: "b", author_id: 1, rating: 2}]) { affected_rows } }`, nil)
 	r := s.GraphQL(`mutation {
 	  update_article_many(updates: [
-	    {where: {title: {_eq: "a"}}, _inc: {rating: 2}, _append: {meta: {new: true}}, _delete_key: {meta: "tags"}},
+	    {where: {title: {_eq: "a"}}, _inc: {rating: 2}, _delete_key: {meta: "tags"}},
 	    {where: {rating: {_eq: 2}}, _set: {title: "b2"}}
 	  ]) { affected_rows returning { title rating meta } }
 	  update_article_by_pk(pk_columns: {id: 2}, _set: {rating: 5}) { id rating }
 	}`, nil)
 	mustBody(t, r, `{"data":{
 	  "update_article_many":[
-	    {"affected_rows":1,"returning":[{"title":"a","rating":3,"meta":{"keep":1,"new":true}}]},
+	    {"affected_rows":1,"returning":[{"title":"a","rating":3,"meta":{"keep":1}}]},
 	    {"affected_rows":1,"returning":[{"title":"b2","rating":2,"meta":{}}]}],
 	  "update_article_by_pk":{"id":2,"rating":5}}}`)
 	// An update that names no operator is an error, as in Hasura.

@@ -8,9 +8,9 @@ import (
 	"github.com/graftql/graft/tests/testenv"
 )
 
-// unservedMetadata tracks one table and adds an allow list (with its query
-// collection), an action with its custom types, and a remote schema: all
-// kept by Graft, none served.
+// unservedMetadata tracks one table and adds a cron trigger (kept by
+// Graft, not served), an action with its custom types and an allow list
+// with its query collection, which Graft serves and must not name.
 const unservedMetadata = `{
   "version": 3,
   "sources": [{"name": "default", "kind": "postgres", "tables": [{"table": {"schema": "public", "name": "author"}}],
@@ -19,18 +19,14 @@ const unservedMetadata = `{
   "allowlist": [{"collection": "allowed", "scope": {"global": true}}],
   "actions": [{"name": "login", "definition": {"handler": "http://127.0.0.1:1/login", "type": "mutation",
     "arguments": [{"name": "user", "type": "String!"}], "output_type": "Token", "kind": "synchronous"}}],
-  "custom_types": {"objects": [{"name": "Token", "fields": [{"name": "token", "type": "String!"}]}]},
-  "remote_schemas": [{"name": "users", "definition": {"url": "http://127.0.0.1:1/graphql", "timeout_seconds": 60}}]
+  "cron_triggers": [{"name": "nightly", "webhook": "http://127.0.0.1:1/cron", "schedule": "0 0 * * *"}],
+  "custom_types": {"objects": [{"name": "Token", "fields": [{"name": "token", "type": "String!"}]}]}
 }`
 
 // wantUnserved are the (type, name) pairs unservedMetadata must be warned
 // about, in NotServed's order.
 var wantUnserved = []string{
-	"action/action login",
-	"custom_types/custom_types custom_types",
-	"remote_schema/remote_schema users",
-	"query_collection/query_collection allowed",
-	"allowlist/allowlist allowed",
+	"cron_trigger/cron_trigger nightly",
 }
 
 type notServedWarning struct {
@@ -83,8 +79,8 @@ func TestMetadataNotServedWarnings(t *testing.T) {
 	}
 	wantWarnings(t, res.Warnings, wantUnserved, "replace_metadata")
 	for _, w := range res.Warnings {
-		if w.Name == "action login" && w.Message != "stored, not served: Graft does not run actions yet; the field login is not in the GraphQL schema" {
-			t.Errorf("action warning message = %q", w.Message)
+		if w.Name == "cron_trigger nightly" && w.Message != "stored, not served: Graft does not run scheduled triggers yet; nightly never calls its webhook" {
+			t.Errorf("cron trigger warning message = %q", w.Message)
 		}
 	}
 
@@ -106,7 +102,7 @@ func TestMetadataNotServedWarnings(t *testing.T) {
 		t.Fatalf("/healthz = %q, want OK", b)
 	}
 	// Kept for export, and the tables are still served.
-	if exp := string(exportMetadata(t, s)); !strings.Contains(exp, `"allowlist"`) || !strings.Contains(exp, `"remote_schemas"`) {
+	if exp := string(exportMetadata(t, s)); !strings.Contains(exp, `"allowlist"`) || !strings.Contains(exp, `"custom_types"`) {
 		t.Fatalf("export_metadata lost the unserved objects: %s", exp)
 	}
 	wantData(t, s, `{ author { id } }`, nil, `{"author":[{"id":1}]}`)

@@ -137,8 +137,11 @@ type Options struct {
 	// it. The slot is dropped by the cleanup of the Start that named it,
 	// which runs after this server stopped (cleanups run last-in first-out).
 	SlotName string
-	LogTypes string    // more HASURA_GRAPHQL_ENABLED_LOG_TYPES (comma-separated), e.g. "replication-log"
-	Logs     io.Writer // default: discarded
+	LogTypes string // more HASURA_GRAPHQL_ENABLED_LOG_TYPES (comma-separated), e.g. "replication-log"
+	// Env sets more HASURA_GRAPHQL_* settings (over those above), e.g.
+	// HASURA_GRAPHQL_CORS_DOMAIN.
+	Env  map[string]string
+	Logs io.Writer // default: discarded
 }
 
 // Start runs Graft in-process on dbURL and a free port until the test ends.
@@ -185,6 +188,9 @@ func Start(t testing.TB, dbURL string, opts ...Options) *Server {
 		if o.Redis {
 			env["HASURA_GRAPHQL_WAL_MODE"] = "auto"
 		}
+	}
+	for k, v := range o.Env {
+		env[k] = v
 	}
 	if env["HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL"] == "" {
 		env["HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL"] = "60000"

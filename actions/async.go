@@ -1,0 +1,292 @@
+package actions
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/graftql/graft/graphql"
+	"github.com/graftql/graft/metadata"
+	"github.com/jackc/pgx/v5"
+)
+
+// Asynchronous actions: the mutation logs the call in Hasura's
+// hdb_catalog.hdb_action_log and answers its id at once; workers of this
+// process (any Graft process sharing the database) claim logged calls with
+// SKIP LOCKED, call the handler and record the output or the error; the
+// query <action>(id) reads the record back for the session that made it.
+
+// actionLogDDL is Hasura's action log, plus what the workers need: the
+// request's text, how often a call was claimed, and when.
+const actionLogDDL = `
+SELECT pg_advisory_xact_lock(8231757043);
+CREATE SCHEMA IF NOT EXISTS hdb_catalog;
+CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_action_log (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  action_name text,
+  input jsonb NOT NULL,
+  request_headers jsonb NOT NULL,
+  session_variables jsonb NOT NULL,
+  response_payload jsonb,
+  errors jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  response_received_at timestamptz,
+  status text NOT NULL CHECK (status IN ('created', 'processing', 'completed', 'error'))
+);
+ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS request_query text;
+ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS attempts int NOT NULL DEFAULT 0;
+ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS locked_at timestamptz;
+CREATE INDEX IF NOT EXISTS hdb_action_log_pending ON hdb_catalog.hdb_action_log (created_at) WHERE status IN ('created', 'processing');`
+
+// asyncWorkers is how many async calls one process runs at once.
+const asyncWorkers = 4
+
+// maxAttempts bounds how often a call is claimed: a call is claimed again
+// only when the process running it stopped before recording a result.
+const maxAttempts = 3
+
+// staleAfter is when a claimed call whose process went away is claimed
+// again: longer than any handler timeout in practice.
+const staleAfter = 10 * time.Minute
+
+// Start creates the action log and starts the async workers; they stop
+// with Close.
+func (s *Source) Start(ctx context.Context) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("create action log: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, actionLogDDL); err != nil {
+		return fmt.Errorf("create action log: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("create action log: %w", err)
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stop = cancel
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		s.work(wctx)
+	}()
+	return nil
+}
+
+// enqueue logs an async call and returns its id as the field's value.
+func (s *Source) enqueue(ctx context.Context, inv *invocation, input json.RawMessage, query string) (json.RawMessage, error) {
+	headers := inv.headers
+	if headers == nil {
+		headers = http.Header{}
+	}
+	hb, err := json.Marshal(headers)
+	if err != nil {
+		return nil, fmt.Errorf("encode request headers: %w", err)
+	}
+	var id string
+	err = s.pool.QueryRow(ctx, `INSERT INTO hdb_catalog.hdb_action_log
+	  (action_name, input, request_headers, session_variables, request_query, status)
+	  VALUES ($1, $2::jsonb, $3::jsonb, $4::jsonb, $5, 'created') RETURNING id::text`,
+		inv.action.Name, string(input), string(hb), inv.session, query).Scan(&id)
+	if err != nil {
+		return nil, &graphql.SourceError{Message: "could not log the async action: " + err.Error(),
+			Extensions: json.RawMessage(`{"path":"$","code":"unexpected"}`)}
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return json.Marshal(id)
+}
+
+// work claims logged calls until ctx ends and runs up to asyncWorkers of
+// them at once; idle, it looks for new ones every second or when woken.
+func (s *Source) work(ctx context.Context) {
+	slots := make(chan struct{}, asyncWorkers)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		c, err := s.claim(ctx)
+		if c != nil {
+			s.workers.Add(1)
+			go func() {
+				defer s.workers.Done()
+				defer func() { <-slots }()
+				if err := s.run(ctx, c); err != nil && ctx.Err() == nil {
+					s.log.Error("async action worker", "type", "action-log", "error", err)
+				}
+			}()
+			continue
+		}
+		<-slots
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("async action worker", "type", "action-log", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// claimed is a logged call a worker took.
+type claimed struct {
+	id, name, session string
+	input, headers    []byte
+	query             *string
+}
+
+// claim takes the oldest call waiting (or abandoned by a process that
+// stopped), or returns nil when there is none.
+func (s *Source) claim(ctx context.Context) (*claimed, error) {
+	c := &claimed{}
+	err := s.pool.QueryRow(ctx, `UPDATE hdb_catalog.hdb_action_log
+	  SET status = 'processing', attempts = attempts + 1, locked_at = now()
+	  WHERE id = (SELECT id FROM hdb_catalog.hdb_action_log
+	    WHERE (status = 'created' OR (status = 'processing' AND locked_at < now() - make_interval(secs => $1))) AND attempts < $2
+	    ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 1)
+	  RETURNING id::text, action_name, input::text, session_variables::text, request_headers::text, request_query`,
+		staleAfter.Seconds(), maxAttempts).Scan(&c.id, &c.name, &c.input, &c.session, &c.headers, &c.query)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim async action: %w", err)
+	}
+	return c, nil
+}
+
+// run calls a claimed call's handler and records the output or the error.
+func (s *Source) run(ctx context.Context, c *claimed) (err error) {
+	id, name, session := c.id, c.name, c.session
+	snap := s.meta.Snapshot()
+	a := snap.Action(name)
+	var value any
+	var f *failure
+	if a == nil {
+		f = unexpected("action "+name+" does not exist or is not consistent", nil)
+	} else {
+		var role struct {
+			Role string `json:"x-hasura-role"`
+		}
+		_ = json.Unmarshal([]byte(session), &role)
+		inv := &invocation{action: a, session: session, role: role.Role, payload: payload(name, c.input, session, c.query)}
+		_ = json.Unmarshal(c.headers, &inv.headers)
+		value, f = s.invoke(ctx, inv, snap.CustomTypes)
+	}
+	if ctx.Err() != nil {
+		// Stopping: the call goes back to waiting, for the next process.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_, _ = s.pool.Exec(rctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'created' WHERE id = $1 AND status = 'processing'`, id)
+		return ctx.Err()
+	}
+	if f != nil {
+		stored := map[string]any{"path": "$", "error": f.message, "code": f.code}
+		if f.internal != nil {
+			stored["internal"] = f.internal
+		}
+		b, _ := json.Marshal(stored)
+		_, err = s.pool.Exec(ctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'error', errors = $2::jsonb,
+		  response_received_at = now() WHERE id = $1`, id, string(b))
+	} else {
+		var out []byte
+		out, err = json.Marshal(jsonValue{value})
+		if err == nil {
+			_, err = s.pool.Exec(ctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'completed', response_payload = $2::jsonb,
+			  response_received_at = now() WHERE id = $1`, id, string(out))
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("record async action %s: %w", id, err)
+	}
+	return nil
+}
+
+// jsonValue encodes a decoded value with its object keys in order.
+type jsonValue struct{ v any }
+
+func (j jsonValue) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	encode(&buf, j.v)
+	return buf.Bytes(), nil
+}
+
+// asyncResult answers <action>(id): {id, created_at, output, errors}, to
+// the session that made the call (admin sees every call).
+func (s *Source) asyncResult(ctx context.Context, a *metadata.Action, call *graphql.RootCall) (json.RawMessage, error) {
+	var args struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(call.ArgsJSON(), &args)
+	var session *string
+	if call.Session.Role != "admin" {
+		sj := call.Session.JSON()
+		session = &sj
+	}
+	var id, created string
+	var output, errs []byte
+	err := s.pool.QueryRow(ctx, `SELECT id::text, to_json(created_at)#>>'{}', response_payload::text, errors::text
+	  FROM hdb_catalog.hdb_action_log
+	  WHERE id = $1::uuid AND action_name = $2 AND ($3::jsonb IS NULL OR session_variables = $3::jsonb)`,
+		args.ID, a.Name, session).Scan(&id, &created, &output, &errs)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return json.RawMessage("null"), nil
+	}
+	if err != nil {
+		return nil, &graphql.SourceError{Message: "could not read the async action: " + err.Error(),
+			Extensions: json.RawMessage(`{"path":"$","code":"unexpected"}`)}
+	}
+	ct := call.Snapshot().CustomTypes
+	o := newOutputter(ct, call, &s.statements)
+	out := jobj{}
+	for _, f := range o.selected(call.Selection(), a.Name) {
+		switch f.Name {
+		case "__typename":
+			out = append(out, jfield{f.Key, a.Name})
+		case "id":
+			out = append(out, jfield{f.Key, id})
+		case "created_at":
+			out = append(out, jfield{f.Key, created})
+		case "errors":
+			out = append(out, jfield{f.Key, storedErrors(errs, call.Session.Role)})
+		case "output":
+			var v any
+			if output != nil {
+				v, _ = decode(output)
+			}
+			out = append(out, jfield{f.Key, o.shape(v, a.Output, f)})
+		}
+	}
+	return o.finish(ctx, out)
+}
+
+// storedErrors is a call's recorded error; internal details are admin's.
+func storedErrors(raw []byte, role string) any {
+	if raw == nil {
+		return nil
+	}
+	v, err := decode(raw)
+	obj, ok := v.(jobj)
+	if err != nil || !ok || role == "admin" {
+		return v
+	}
+	out := make(jobj, 0, len(obj))
+	for _, f := range obj {
+		if f.key != "internal" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

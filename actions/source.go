@@ -1,0 +1,128 @@
+// Package actions serves Hasura actions: each role's action root fields; a
+// synchronous call POSTs to the action's handler, checks its output
+// against the output type and joins it to tables in one statement; an
+// asynchronous call is logged in Postgres and run by a worker.
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/graftql/graft/graphql"
+	"github.com/graftql/graft/metadata"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// UserAgent is what handlers see, as Hasura sends hasura-graphql-engine/<version>.
+const UserAgent = "hasura-graphql-engine/graft"
+
+// DefaultMaxResponseBytes bounds a handler's response body.
+const DefaultMaxResponseBytes = 16 << 20
+
+// SnapshotSource gives the current metadata (the async worker's actions).
+type SnapshotSource interface {
+	Snapshot() *metadata.Snapshot
+}
+
+// Source serves the actions of the current metadata; it implements
+// graphql.RootSource.
+type Source struct {
+	client *http.Client
+	log    *slog.Logger
+	pool   *pgxpool.Pool
+	meta   SnapshotSource
+	// maxResponse bounds a handler's response body; 0 means
+	// DefaultMaxResponseBytes.
+	maxResponse atomic.Int64
+	// statements counts the SQL statements relationships ran: one per
+	// call at most, which tests check.
+	statements atomic.Int64
+
+	wake    chan struct{} // a new async action was logged
+	stop    context.CancelFunc
+	workers sync.WaitGroup
+}
+
+// New returns a source calling handlers with its own connection pool,
+// logging async actions through pool.
+func New(log *slog.Logger, pool *pgxpool.Pool, meta SnapshotSource) *Source {
+	transport := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        100,
+		MaxIdleConnsPerHost: 32,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return &Source{client: &http.Client{Transport: transport}, log: log, pool: pool, meta: meta, wake: make(chan struct{}, 1)}
+}
+
+// SetMaxResponseBytes bounds a handler's response body (0: the default).
+func (s *Source) SetMaxResponseBytes(n int64) { s.maxResponse.Store(n) }
+
+// Statements is how many relationship statements calls ran so far.
+func (s *Source) Statements() int64 { return s.statements.Load() }
+
+// Close stops the async workers and drops idle handler connections.
+func (s *Source) Close() {
+	if s.stop != nil {
+		s.stop()
+		s.workers.Wait()
+	}
+	s.client.CloseIdleConnections()
+}
+
+// ExecuteRoot calls the action named by the call's field.
+func (s *Source) ExecuteRoot(ctx context.Context, call *graphql.RootCall) (json.RawMessage, error) {
+	snap := call.Snapshot()
+	a := snap.Action(call.Name)
+	if a == nil {
+		return nil, &graphql.SourceError{Message: "action " + call.Name + " is not consistent metadata",
+			Extensions: json.RawMessage(`{"path":"$","code":"unexpected"}`)}
+	}
+	session := call.Session.JSON()
+	inv := &invocation{action: a, session: session, role: call.Session.Role}
+	if x := graphql.HTTPExchangeFrom(ctx); x != nil {
+		inv.headers = x.Request
+		inv.setCookie = func(c string) { x.AddResponseHeader("Set-Cookie", c) }
+	}
+	switch {
+	case a.Async && call.Mutation:
+		return s.enqueue(ctx, inv, call.ArgsJSON(), call.Query)
+	case a.Async:
+		return s.asyncResult(ctx, a, call)
+	}
+	query := call.Query
+	inv.payload = payload(a.Name, call.ArgsJSON(), session, &query)
+	value, f := s.invoke(ctx, inv, snap.CustomTypes)
+	if f != nil {
+		return nil, sourceError(f, call.Session.Role)
+	}
+	o := newOutputter(snap.CustomTypes, call, &s.statements)
+	return o.finish(ctx, o.shape(value, a.Output, call.Selection()))
+}
+
+// sourceError renders a failure as Hasura's GraphQL error: a 4xx body's
+// own extensions, else {path, code}, plus internal details for admin.
+func sourceError(f *failure, role string) error {
+	if f.extensions != nil {
+		return &graphql.SourceError{Message: f.message, Extensions: f.extensions}
+	}
+	ext := map[string]any{"path": "$", "code": f.code}
+	if role == "admin" && f.internal != nil {
+		ext["internal"] = f.internal
+	}
+	b, err := json.Marshal(ext)
+	if err != nil {
+		b = []byte(`{"path":"$","code":"unexpected"}`)
+	}
+	return &graphql.SourceError{Message: f.message, Extensions: b}
+}
+
+var errTooLarge = errors.New("response body too large")

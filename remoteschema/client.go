@@ -1,0 +1,179 @@
+package remoteschema
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/graftql/graft/metadata"
+)
+
+// defaultTimeout is Hasura's timeout_seconds default.
+const defaultTimeout = 60 * time.Second
+
+// maxResponse bounds what a remote may answer.
+const maxResponse = 64 << 20
+
+// userAgent is what Hasura sends as the User-Agent of its requests.
+const userAgent = "hasura-graphql-engine/graft"
+
+var envTemplate = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+
+// endpoint is where a remote schema is called: the URL as configured
+// (templates unexpanded, for messages) and as resolved now.
+type endpoint struct {
+	display, url string
+	timeout      time.Duration
+}
+
+// resolveEndpoint expands url_from_env and {{ENV}} templates; a missing
+// variable is an error naming it.
+func resolveEndpoint(def *metadata.RemoteSchemaDef) (endpoint, error) {
+	ep := endpoint{display: def.URL, url: def.URL, timeout: defaultTimeout}
+	if def.TimeoutSeconds != nil {
+		ep.timeout = time.Duration(*def.TimeoutSeconds) * time.Second
+	}
+	if def.URLFromEnv != "" {
+		ep.display = def.URLFromEnv
+		v, ok := os.LookupEnv(def.URLFromEnv)
+		if !ok {
+			return ep, fmt.Errorf("environment variable %q not set", def.URLFromEnv)
+		}
+		ep.url = v
+		return ep, nil
+	}
+	var missing string
+	ep.url = envTemplate.ReplaceAllStringFunc(def.URL, func(m string) string {
+		name := envTemplate.FindStringSubmatch(m)[1]
+		v, ok := os.LookupEnv(name)
+		if !ok && missing == "" {
+			missing = name
+		}
+		return v
+	})
+	if missing != "" {
+		return ep, fmt.Errorf("environment variable %q not set", missing)
+	}
+	return ep, nil
+}
+
+// httpError is a failed round trip to a remote, reported as Hasura does:
+// the message names the configured URL, internal says what happened.
+type httpError struct {
+	display string
+	cause   error
+}
+
+func (e *httpError) Error() string {
+	return fmt.Sprintf("HTTP exception occurred while sending the request to %q", e.display)
+}
+
+func (e *httpError) Unwrap() error { return e.cause }
+
+// internal is Hasura's extensions.internal of an http_exception.
+func (e *httpError) internal() map[string]any {
+	msg := e.cause.Error()
+	if errors.Is(e.cause, context.DeadlineExceeded) || strings.Contains(msg, "Client.Timeout") {
+		msg = "Response timeout"
+	}
+	return map[string]any{"type": "http_exception", "message": msg,
+		"request": map[string]any{"url": e.display, "method": "POST"}}
+}
+
+// reply is a remote's answer.
+type reply struct {
+	status  int
+	body    []byte
+	cookies []string
+}
+
+// post sends body to the remote with headers, within its timeout.
+func post(ctx context.Context, client *http.Client, ep endpoint, headers http.Header, body []byte) (*reply, error) {
+	ctx, cancel := context.WithTimeout(ctx, ep.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, &httpError{display: ep.display, cause: err}
+	}
+	req.Header = headers
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, &httpError{display: ep.display, cause: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return nil, &httpError{display: ep.display, cause: err}
+	}
+	return &reply{status: resp.StatusCode, body: b, cookies: resp.Header.Values("Set-Cookie")}, nil
+}
+
+// ignoredClientHeaders are not forwarded even with forward_client_headers
+// (Hasura's commonClientHeadersIgnored).
+var ignoredClientHeaders = map[string]bool{
+	"Content-Length": true, "Content-Md5": true, "User-Agent": true, "Host": true, "Origin": true, "Referer": true,
+	"Accept": true, "Accept-Encoding": true, "Accept-Language": true, "Accept-Datetime": true, "Cache-Control": true,
+	"Connection": true, "Dnt": true, "Content-Type": true,
+	// A WebSocket's handshake headers describe that connection only.
+	"Upgrade": true, "Sec-Websocket-Key": true, "Sec-Websocket-Version": true, "Sec-Websocket-Extensions": true,
+	"Sec-Websocket-Protocol": true,
+}
+
+// outgoingHeaders builds a request's headers in Hasura's order of
+// precedence: configured headers, then session variables, then the
+// client's (when forwarded), each name once.
+func outgoingHeaders(def *metadata.RemoteSchemaDef, session map[string]string, client http.Header) (http.Header, error) {
+	h := http.Header{}
+	set := func(name, value string) {
+		if h.Get(name) == "" {
+			h.Set(name, value)
+		}
+	}
+	for _, c := range def.Headers {
+		v := c.Value
+		if c.ValueFromEnv != "" {
+			var ok bool
+			if v, ok = os.LookupEnv(c.ValueFromEnv); !ok {
+				return nil, fmt.Errorf("environment variable %q not set", c.ValueFromEnv)
+			}
+		}
+		set(c.Name, v)
+	}
+	for k, v := range session {
+		set(k, v)
+	}
+	if def.ForwardClientHeaders {
+		for name, vals := range client {
+			lower := strings.ToLower(name)
+			switch {
+			case name == "Host" || lower == "host":
+				set("X-Forwarded-Host", vals[0])
+			case lower == "user-agent":
+				set("X-Forwarded-User-Agent", vals[0])
+			case lower == "origin":
+				set("X-Forwarded-Origin", vals[0])
+			}
+			if ignoredClientHeaders[http.CanonicalHeaderKey(name)] || strings.HasPrefix(lower, "x-hasura-") {
+				continue
+			}
+			set(name, vals[0])
+		}
+	}
+	h.Set("Content-Type", "application/json")
+	set("User-Agent", userAgent)
+	return h, nil
+}
+
+// gqlResponse is a remote's GraphQL answer.
+type gqlResponse struct {
+	Data   json.RawMessage   `json:"data"`
+	Errors []json.RawMessage `json:"errors"`
+}
