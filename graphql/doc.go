@@ -4,5 +4,8 @@
 // generates SQL that builds the JSON response inside Postgres, and executes it.
 // Parsed operations are cached per role and query text, and a query's SQL
 // per variable shape (sqlcache.go): a repeated request only re-binds its
-// arguments.
+// arguments. Root fields served outside Postgres (actions, remote schemas)
+// come from RootSources (rootsource*.go): their fields join each role's
+// schema, and a request selecting one runs every root field where it
+// belongs, query fields concurrently, the answer in request order.
 package graphql

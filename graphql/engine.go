@@ -153,6 +153,9 @@ func (e *Engine) roleSchema(sess Session) (*roleSchema, error) {
 	if err != nil {
 		return nil, err
 	}
+	if rs.sourcesDropped != nil {
+		e.log.Error("root fields of actions and remote schemas left out of the schema", "role", role, "error", rs.sourcesDropped)
+	}
 	rs.stringifyNumeric = e.StringifyNumeric
 	e.schemas[key] = rs
 	return rs, nil

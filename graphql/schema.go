@@ -33,8 +33,10 @@ type roleSchema struct {
 	// a RootSource serves (rootsource.go).
 	qsources, msources map[string]RootSource
 	// refusedSubs are sources' subscription_root fields, refused with
-	// these messages when run (rootsource_types.go).
+	// these messages when run (rootsource_forwarding.go).
 	refusedSubs map[string]string
+	// sourcesDropped says why this schema has no RootSource fields.
+	sourcesDropped error
 }
 
 type rootKind int
@@ -68,7 +70,7 @@ type schemaBuilder struct {
 	// node is the Relay schema's Node interface; nil in the GraphQL schema.
 	node *graphql.Interface
 	// extraTypes and refusedSubs are what RootSources add besides root
-	// fields (rootsource_types.go).
+	// fields (rootsource_forwarding.go).
 	extraTypes  []graphql.Type
 	refusedSubs graphql.Fields
 }
@@ -148,6 +150,15 @@ func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool, sou
 	cfg.Directives = append(append([]*graphql.Directive{}, graphql.SpecifiedDirectives...), multipleTopLevelFields)
 	cfg.Types = b.extraTypes
 	s, err := graphql.NewSchema(cfg)
+	if err != nil && len(sources) > 0 {
+		// A source's type took a name the tables' types use (a remote
+		// schema's order_by, say): serve the tables rather than nothing.
+		rs, err2 := buildRoleSchema(snap, role, backendOnly)
+		if err2 == nil {
+			rs.sourcesDropped = fmt.Errorf("build schema for role %q: %w", role, err)
+		}
+		return rs, err2
+	}
 	if err != nil {
 		return nil, fmt.Errorf("build schema for role %q: %w", role, err)
 	}

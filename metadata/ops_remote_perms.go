@@ -54,6 +54,13 @@ func opAddRemoteSchemaPermissions(w *work, r *Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	w.m.remotes.mu.Lock()
+	enabled := w.m.remotes.permissions
+	w.m.remotes.mu.Unlock()
+	if !enabled {
+		return nil, &APIError{Status: 400, Code: "constraint-violation", Path: "$.args",
+			Message: "remote schema permissions can only be added when remote schema permissions are enabled in the graphql-engine"}
+	}
 	if a.Role == "admin" {
 		return nil, &APIError{Status: 400, Code: "constraint-violation", Path: "$.args",
 			Message: "cannot define permission for admin role"}

@@ -110,6 +110,9 @@ type remoteCache struct {
 	mu      sync.Mutex
 	loader  RemoteSchemaLoader
 	entries map[string]remoteEntry
+	// permissions: add_remote_schema_permissions is allowed
+	// (HASURA_GRAPHQL_ENABLE_REMOTE_SCHEMA_PERMISSIONS).
+	permissions bool
 }
 
 type remoteEntry struct {
@@ -120,11 +123,14 @@ type remoteEntry struct {
 
 // SetRemoteSchemaLoader makes the manager serve remote schemas; call it
 // before Start. Without a loader remote schemas are stored, not served.
-func (m *Manager) SetRemoteSchemaLoader(l RemoteSchemaLoader) {
+// permissions allows add_remote_schema_permissions, as Hasura allows it
+// only with remote schema permissions enabled.
+func (m *Manager) SetRemoteSchemaLoader(l RemoteSchemaLoader, permissions bool) {
 	m.remotes.mu.Lock()
 	defer m.remotes.mu.Unlock()
 	m.remotes.loader = l
 	m.remotes.entries = map[string]remoteEntry{}
+	m.remotes.permissions = permissions
 }
 
 // forget drops the cached loads of names (all when names is nil).

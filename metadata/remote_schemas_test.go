@@ -39,7 +39,7 @@ func remoteMetadata(t *testing.T, list ...RemoteSchemaMeta) *Metadata {
 func TestRemoteSchemaCacheLoadsOncePerDefinition(t *testing.T) {
 	l := &fakeLoader{infos: map[string]RemoteSchemaInfo{"http://a": fakeInfo{query: []string{"a"}}}}
 	m := &Manager{}
-	m.SetRemoteSchemaLoader(l)
+	m.SetRemoteSchemaLoader(l, false)
 	rs := &RemoteSchemaMeta{Name: "a", Definition: RemoteSchemaDef{URL: "http://a"}}
 	for range 3 {
 		if _, err := m.remotes.load(context.Background(), rs); err != nil {
@@ -71,7 +71,7 @@ func TestResolveRemoteSchemasConflicts(t *testing.T) {
 		"http://users": fakeInfo{query: []string{"user"}, mutation: []string{"insert_user"}},
 	}}
 	m := &Manager{}
-	m.SetRemoteSchemaLoader(l)
+	m.SetRemoteSchemaLoader(l, false)
 	md := remoteMetadata(t,
 		RemoteSchemaMeta{Name: "one", Definition: RemoteSchemaDef{URL: "http://hello"}},
 		RemoteSchemaMeta{Name: "two", Definition: RemoteSchemaDef{URL: "http://hello"}},

@@ -59,7 +59,7 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.Pool = pool
 	a.Meta = metadata.NewManager(pool, a.Log)
-	a.Meta.SetRemoteSchemaLoader(remoteschema.NewLoader(nil))
+	a.Meta.SetRemoteSchemaLoader(remoteschema.NewLoader(nil), a.Config.RemoteSchemaPermissions)
 	if err := a.Meta.Start(startCtx); err != nil {
 		pool.Close()
 		return fmt.Errorf("load metadata: %w", err)

@@ -16,6 +16,15 @@ import (
 	"github.com/graftql/graft/metadata"
 )
 
+// newHTTPClient is the client remote calls share: keep-alive connections
+// to each remote, enough of them for concurrent requests (net/http keeps 2
+// per host by default, and the rest would reconnect every time).
+func newHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: t}
+}
+
 // defaultTimeout is Hasura's timeout_seconds default.
 const defaultTimeout = 60 * time.Second
 
@@ -38,7 +47,7 @@ type endpoint struct {
 // variable is an error naming it.
 func resolveEndpoint(def *metadata.RemoteSchemaDef) (endpoint, error) {
 	ep := endpoint{display: def.URL, url: def.URL, timeout: defaultTimeout}
-	if def.TimeoutSeconds != nil {
+	if def.TimeoutSeconds != nil && *def.TimeoutSeconds > 0 {
 		ep.timeout = time.Duration(*def.TimeoutSeconds) * time.Second
 	}
 	if def.URLFromEnv != "" {

@@ -42,6 +42,9 @@ type item struct {
 
 func (f *forward) run(ctx context.Context) (json.RawMessage, error) {
 	cz, rootDef := f.sv.r.cz, f.sv.doc.typ(f.root)
+	if rootDef == nil {
+		return nil, sourceError("remote schema "+strconv.Quote(f.sv.r.name)+" has no "+f.root+" root here", "unexpected", nil)
+	}
 	var nsGroups []*group
 	var items []item
 	if cz.namespace != "" {

@@ -22,10 +22,10 @@ type Loader struct {
 	Client *http.Client
 }
 
-// NewLoader returns a loader using client (http.DefaultClient when nil).
+// NewLoader returns a loader using client (a keep-alive client of its own when nil).
 func NewLoader(client *http.Client) *Loader {
 	if client == nil {
-		client = http.DefaultClient
+		client = newHTTPClient()
 	}
 	return &Loader{Client: client}
 }

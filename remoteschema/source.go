@@ -20,10 +20,10 @@ type Source struct {
 	Permissions bool
 }
 
-// NewSource returns a source calling remotes through client (http.DefaultClient when nil).
+// NewSource returns a source calling remotes through client (a keep-alive client of its own when nil).
 func NewSource(client *http.Client, permissions bool) *Source {
 	if client == nil {
-		client = http.DefaultClient
+		client = newHTTPClient()
 	}
 	return &Source{Client: client, Permissions: permissions}
 }

@@ -9,6 +9,9 @@ func (d *schemaDoc) validate() error {
 	if d.typ(d.queryRoot) == nil {
 		return fmt.Errorf("query root type %q not found in the remote schema", d.queryRoot)
 	}
+	if err := d.validateReferences(); err != nil {
+		return err
+	}
 	for _, t := range d.types {
 		switch t.Kind {
 		case "INTERFACE":
@@ -113,4 +116,36 @@ func (d *schemaDoc) subtype(sub, sup *typeRef) bool {
 		}
 	}
 	return false
+}
+
+// validateReferences checks that every field, argument and input field
+// has a type, and that the type exists.
+func (d *schemaDoc) validateReferences() error {
+	check := func(owner, name string, ref *typeRef) error {
+		if ref == nil || ref.named() == "" {
+			return fmt.Errorf("the type of '%s'.%q is missing in the remote's introspection", owner, name)
+		}
+		if d.typ(ref.named()) == nil {
+			return fmt.Errorf("Could not find type '%s', the type of '%s'.%q", ref.named(), owner, name)
+		}
+		return nil
+	}
+	for _, t := range d.types {
+		for _, f := range t.Fields {
+			if err := check(t.Name, f.Name, f.Type); err != nil {
+				return err
+			}
+			for _, a := range f.Args {
+				if err := check(t.Name+"."+f.Name, a.Name, a.Type); err != nil {
+					return err
+				}
+			}
+		}
+		for _, f := range t.InputFields {
+			if err := check(t.Name, f.Name, f.Type); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -50,6 +50,8 @@ func TestRemoteSchemaMetadataOperations(t *testing.T) {
 	wantAdminError(t, meta(t, s, op("remove_remote_schema", map[string]any{"name": "random name"})), 400, "not-exists", "random name")
 	wantAdminError(t, meta(t, s, op("reload_remote_schema", map[string]any{"name": "nope"})), 400, "not-exists", "nope")
 	wantAdminError(t, meta(t, s, addRemote("bad", "", nil)), 400, "invalid-params", "url")
+	wantAdminError(t, meta(t, s, op("add_remote_schema_permissions", map[string]any{"remote_schema": "simple 1", "role": "user",
+		"definition": map[string]any{"schema": "type Hello { hello: String }"}})), 400, "constraint-violation", "enabled")
 	mustMeta(t, s, op("reload_remote_schema", map[string]any{"name": "simple 1"}))
 
 	// A table whose root field is a remote's clashes both ways.
