@@ -83,7 +83,7 @@ INSERT INTO author VALUES (1, 'O''Brien', '{a,b}', '{"k": [1, 2]}'), (2, NULL, N
 		t.Fatalf("seed files: %v", entries)
 	}
 	sql := readFile(t, filepath.Join(dir, "seeds/default", entries[0].Name()))
-	if strings.Count(sql, "INSERT INTO public.author") != 2 {
+	if strings.Count(sql, `INSERT INTO "public"."author"`) != 2 {
 		t.Errorf("seed SQL:\n%s", sql)
 	}
 	srv.RunSQL("TRUNCATE author")
@@ -100,4 +100,18 @@ INSERT INTO author VALUES (1, 'O''Brien', '{a,b}', '{"k": [1, 2]}'), (2, NULL, N
 		t.Errorf("failed seed apply left rows: %s", r.Body)
 	}
 	mustCLI(t, env, "seed", "apply", "--file", entries[0].Name(), "--project", dir)
+}
+
+// TestCLISeedReservedName: a table in a schema named by a reserved word
+// seeds too.
+func TestCLISeedReservedName(t *testing.T) {
+	srv, dir, env := project(t)
+	srv.RunSQL(`CREATE SCHEMA "user"; CREATE TABLE "user"."order" (id int PRIMARY KEY, "select" text);
+INSERT INTO "user"."order" VALUES (1, 'first');`)
+	mustCLI(t, env, "seed", "create", "orders", "--from-table", "user.order", "--project", dir)
+	srv.RunSQL(`TRUNCATE "user"."order"`)
+	mustCLI(t, env, "seed", "apply", "--project", dir)
+	if r := srv.RunSQL(`SELECT "select" FROM "user"."order" WHERE id = 1`); !strings.Contains(string(r.Body), `["first"]`) {
+		t.Errorf("rows after seed apply: %s", r.Body)
+	}
 }

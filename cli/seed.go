@@ -7,11 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/graftql/graft/metadata"
 	"github.com/spf13/cobra"
 )
 
@@ -91,7 +91,8 @@ func dumpTable(ctx context.Context, c *Client, database, table string) (string, 
 	if i := strings.IndexByte(table, '.'); i >= 0 {
 		schema, name = table[:i], table[i+1:]
 	}
-	rel := quoteIdent(schema) + "." + quoteIdent(name)
+	// Quoted always: a name may be a reserved word (user, order).
+	rel := metadata.QuoteIdent(schema) + "." + metadata.QuoteIdent(name)
 	cols, err := runSQLRows(ctx, c, database, fmt.Sprintf(`SELECT
   string_agg(quote_ident(attname), ', ' ORDER BY attnum),
   string_agg(format('quote_nullable(t.%%I::text)', attname), ' || '', '' || ' ORDER BY attnum)
@@ -102,7 +103,7 @@ FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdrop
 	if len(cols) == 0 || cols[0][0] == nil {
 		return "", fmt.Errorf("read table %s: it has no columns", table)
 	}
-	prefix := fmt.Sprintf("INSERT INTO %s.%s (%s) VALUES (", identSQL(schema), identSQL(name), *cols[0][0])
+	prefix := fmt.Sprintf("INSERT INTO %s (%s) VALUES (", rel, *cols[0][0])
 	rows, err := runSQLRows(ctx, c, database, fmt.Sprintf(`SELECT %s || %s || ');' FROM %s t`, quoteLiteral(prefix), *cols[0][1], rel))
 	if err != nil {
 		return "", fmt.Errorf("read table %s: %w", table, err)
@@ -170,17 +171,5 @@ func ApplySeeds(ctx context.Context, c *Client, dir, database string, files []st
 	}
 	return nil
 }
-
-var plainIdent = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
-
-// identSQL quotes an identifier only when it needs it, as pg_dump writes them.
-func identSQL(s string) string {
-	if plainIdent.MatchString(s) {
-		return s
-	}
-	return quoteIdent(s)
-}
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -90,54 +90,32 @@ func (s *DataScope) Insert(q *DataInsert) (stmt Statement, checked bool, err err
 }
 
 // legacyConflict compiles on_conflict as Hasura's v1 insert does: an update
-// sets every inserted column from EXCLUDED plus the update presets, only on
-// rows the role's update filter allows.
+// sets every inserted column, through the same upsert as GraphQL's
+// on_conflict (presets and update filter included).
 func (c *compiler) legacyConflict(t *metadata.Table, oc *DataConflict, inserted map[string]bool) (string, error) {
 	if oc == nil {
 		return "", nil
 	}
-	sql := " ON CONFLICT"
+	var target string
 	switch {
 	case oc.Constraint != "":
-		sql += " ON CONSTRAINT " + quoteIdent(oc.Constraint)
+		target = " ON CONSTRAINT " + quoteIdent(oc.Constraint)
 	case len(oc.Columns) > 0:
 		names := make([]string, len(oc.Columns))
 		for i, col := range oc.Columns {
 			names[i] = quoteIdent(col.Name)
 		}
-		sql += " (" + strings.Join(names, ", ") + ")"
+		target = " (" + strings.Join(names, ", ") + ")"
 	}
-	if !oc.Update {
-		return sql + " DO NOTHING", nil
-	}
-	upd := c.rs.updates[t]
-	var sets []string
-	for _, col := range t.Columns {
-		if inserted[col.Name] {
-			sets = append(sets, quoteIdent(col.Name)+" = EXCLUDED."+quoteIdent(col.Name))
-		}
-	}
-	for _, name := range presetNames(upd) {
-		if col := t.Column(name); col != nil {
-			p, err := c.typed(c.resolveSessionValue(upd.Set[name], ""), columnType(col))
-			if err != nil {
-				return "", err
+	var update []*metadata.Column
+	if oc.Update {
+		for _, col := range t.Columns {
+			if inserted[col.Name] {
+				update = append(update, col)
 			}
-			sets = append(sets, quoteIdent(name)+" = "+p)
 		}
 	}
-	if len(sets) == 0 {
-		return sql + " DO NOTHING", nil
-	}
-	sql += " DO UPDATE SET " + strings.Join(sets, ", ")
-	if upd != nil && upd.Filter != nil {
-		f, err := c.permissionExp(t, "_i", upd.Filter)
-		if err != nil {
-			return "", err
-		}
-		sql += " WHERE " + f
-	}
-	return sql, nil
+	return c.upsert(t, "_i", target, update, nil)
 }
 
 // Update compiles q; the statement returns as Insert's does.

@@ -148,20 +148,34 @@ func (c *compiler) onConflict(t *metadata.Table, alias string, oc object) (strin
 	cv, _ := oc.get("constraint")
 	constraint, _ := cv.(string)
 	uv, _ := oc.get("update_columns")
-	// The update permission's presets apply to the rows an upsert updates.
-	presets := c.presets(t, c.rs.updates[t])
-	var sets []string
+	var update []*metadata.Column
 	for _, u := range asList(uv) {
 		name, _ := u.(string)
 		if col := t.ColumnByGQL(name); col != nil {
-			if _, preset := presets[col.Name]; !preset {
-				sets = append(sets, quoteIdent(col.Name)+" = EXCLUDED."+quoteIdent(col.Name))
-			}
+			update = append(update, col)
 		}
 	}
-	sql := " ON CONFLICT ON CONSTRAINT " + quoteIdent(constraint)
-	if len(sets) == 0 && (len(asList(uv)) == 0 || len(presets) == 0) {
+	wv, _ := oc.get("where")
+	return c.upsert(t, alias, " ON CONSTRAINT "+quoteIdent(constraint), update, asObject(wv))
+}
+
+// upsert compiles ON CONFLICT target for both on_conflict forms (GraphQL's
+// and /v1/query's): a conflicting row gets the update columns from
+// EXCLUDED, or stays as it is when there are none. The update permission's
+// presets apply to the rows an upsert updates and replace the inserted
+// value of a column they name (as in Hasura), which must not be assigned
+// twice; where and the update filter limit the rows updated.
+func (c *compiler) upsert(t *metadata.Table, alias, target string, update []*metadata.Column, where object) (string, error) {
+	sql := " ON CONFLICT" + target
+	if len(update) == 0 {
 		return sql + " DO NOTHING", nil
+	}
+	presets := c.presets(t, c.rs.updates[t])
+	var sets []string
+	for _, col := range update {
+		if _, preset := presets[col.Name]; !preset {
+			sets = append(sets, quoteIdent(col.Name)+" = EXCLUDED."+quoteIdent(col.Name))
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(presets)) {
 		if col := t.Column(name); col != nil {
@@ -172,10 +186,13 @@ func (c *compiler) onConflict(t *metadata.Table, alias string, oc object) (strin
 			sets = append(sets, quoteIdent(col.Name)+" = "+p)
 		}
 	}
+	if len(sets) == 0 {
+		return sql + " DO NOTHING", nil
+	}
 	sql += " DO UPDATE SET " + strings.Join(sets, ", ")
 	var conds []string
-	if wv, ok := oc.get("where"); ok && wv != nil {
-		w, err := c.boolExp(t, alias, asObject(wv))
+	if where != nil {
+		w, err := c.boolExp(t, alias, where)
 		if err != nil {
 			return "", err
 		}

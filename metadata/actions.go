@@ -244,8 +244,9 @@ func (s *Snapshot) Action(name string) *Action {
 }
 
 // TransformBody applies a transform's body setting to env (Kriti: $body,
-// $session_variables, ...): version 1 is the template itself, version 2
-// {action: transform|remove, template}. ok is false when there is no body
+// $session_variables, ...), as a request transform's body is applied
+// (transformBody): version 1 is the template itself, version 2 {action:
+// transform|remove, template}. ok is false when there is no body
 // transform; a removed body is nil.
 func TransformBody(transform json.RawMessage, env map[string]any) (out any, ok bool, err error) {
 	var t struct {
@@ -254,22 +255,9 @@ func TransformBody(transform json.RawMessage, env map[string]any) (out any, ok b
 	if !isSet(transform) || json.Unmarshal(transform, &t) != nil || !isSet(t.Body) {
 		return nil, false, nil
 	}
-	var tmpl string
-	if json.Unmarshal(t.Body, &tmpl) == nil {
-		out, err = evalKriti(tmpl, env)
-		return out, true, err
-	}
-	var v2 struct {
-		Action   string `json:"action"`
-		Template string `json:"template"`
-	}
-	if err := json.Unmarshal(t.Body, &v2); err != nil {
-		return nil, false, fmt.Errorf("transform body: %w", err)
-	}
-	if v2.Action == "remove" {
-		return nil, true, nil
-	}
-	out, err = evalKriti(v2.Template, env)
+	var a transformArgs
+	a.RequestTransform.Body = t.Body
+	out, err = a.transformBody(nil, env)
 	return out, true, err
 }
 
@@ -313,11 +301,5 @@ func ApplyRequestTransform(transform json.RawMessage, base string, body any, env
 	}
 	_ = json.Unmarshal(transform, &t)
 	out.BodyTransform = isSet(t.Body)
-	var v2 struct {
-		Action string `json:"action"`
-	}
-	if json.Unmarshal(t.Body, &v2) == nil && v2.Action == "remove" {
-		out.Body = nil
-	}
 	return out, nil
 }

@@ -16,7 +16,7 @@ import (
 // A database Hasura created keeps the state in hdb_catalog.hdb_version; Graft
 // reads and writes that row when the table exists, so a project moved
 // between Hasura and Graft keeps its migration history. Otherwise Graft keeps
-// it in its own one-row table, created on first use.
+// it in its own one-row table, created when state is first stored.
 const catalogStateDDL = `
 CREATE TABLE IF NOT EXISTS hdb_catalog.graft_catalog_state (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -28,10 +28,16 @@ INSERT INTO hdb_catalog.graft_catalog_state (id, hasura_uuid)
 VALUES (1, md5(random()::text || clock_timestamp()::text)::uuid)
 ON CONFLICT (id) DO NOTHING;`
 
-// stateTable returns the table holding the state, creating Graft's own when
-// the database has no Hasura hdb_version row. The request's transaction holds
+// noStateID is get_catalog_state's id before any state is stored: reading
+// creates nothing (a read-only role can read), and the id is only chosen
+// when the row is created.
+const noStateID = "00000000-0000-0000-0000-000000000000"
+
+// stateTable returns the table holding the state: Hasura's hdb_version when
+// it has a row, else Graft's own, created when create is set. Without
+// create, "" means there is no state yet. The request's transaction holds
 // the catalog advisory lock, so first uses cannot race.
-func (w *work) stateTable() (string, error) {
+func (w *work) stateTable(create bool) (string, error) {
 	var hasura bool
 	err := w.tx.QueryRow(w.ctx, `SELECT to_regclass('hdb_catalog.hdb_version') IS NOT NULL`).Scan(&hasura)
 	if err != nil {
@@ -47,6 +53,17 @@ func (w *work) stateTable() (string, error) {
 	if hasura {
 		return "hdb_catalog.hdb_version", nil
 	}
+	if !create {
+		var exists bool
+		err := w.tx.QueryRow(w.ctx, `SELECT to_regclass('hdb_catalog.graft_catalog_state') IS NOT NULL`).Scan(&exists)
+		if err != nil {
+			return "", fmt.Errorf("look for the catalog state table: %w", err)
+		}
+		if !exists {
+			return "", nil
+		}
+		return "hdb_catalog.graft_catalog_state", nil
+	}
 	if _, err := w.tx.Exec(w.ctx, catalogStateDDL); err != nil {
 		return "", fmt.Errorf("create catalog state table: %w", err)
 	}
@@ -54,9 +71,12 @@ func (w *work) stateTable() (string, error) {
 }
 
 func opGetCatalogState(w *work, r *Request) (any, error) {
-	table, err := w.stateTable()
+	table, err := w.stateTable(false)
 	if err != nil {
 		return nil, err
+	}
+	if table == "" {
+		return map[string]any{"id": noStateID, "cli_state": map[string]any{}, "console_state": map[string]any{}}, nil
 	}
 	var id string
 	var cli, console []byte
@@ -88,7 +108,7 @@ func opSetCatalogState(w *work, r *Request) (any, error) {
 	if len(a.State) == 0 || json.Unmarshal(a.State, &probe) != nil {
 		return nil, &APIError{Status: 400, Code: "parse-failed", Path: "$.args.state", Message: "state must be a JSON object"}
 	}
-	table, err := w.stateTable()
+	table, err := w.stateTable(true)
 	if err != nil {
 		return nil, err
 	}

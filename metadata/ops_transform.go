@@ -58,6 +58,11 @@ func opTestWebhookTransform(w *work, r *Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if res["body"] == nil && a.removesBody() {
+		// Hasura previews the request it would send, whose body is then
+		// empty, and shows an empty body as "".
+		res["body"] = ""
+	}
 	if err := a.checkResponseTransform(); errors.As(err, &ke) {
 		return nil, &APIError{Status: 400, Code: "validation-failed", Path: "$.args",
 			Message: "response transform validation failed", Internal: []any{ke.item()}}
@@ -167,8 +172,10 @@ func (a *transformArgs) apply(base string, body any, env map[string]any) (map[st
 	return map[string]any{"webhook_url": u.String(), "method": method, "headers": headers, "body": out}, nil
 }
 
-// transformBody applies the body transform: version 1 gives the template
-// itself; version 2 gives {action: remove|transform, template}.
+// transformBody applies the body transform, for requests and responses
+// alike (TransformBody): version 1 gives the template itself; version 2
+// gives {action: remove|transform, template}, where remove gives nil: no
+// body.
 func (a *transformArgs) transformBody(body any, env map[string]any) (any, error) {
 	raw := a.RequestTransform.Body
 	if len(raw) == 0 || string(raw) == "null" {
@@ -187,12 +194,20 @@ func (a *transformArgs) transformBody(body any, env map[string]any) (any, error)
 	}
 	switch v2.Action {
 	case "remove":
-		return "", nil
+		return nil, nil // Hasura sends no body
 	case "transform":
 		return evalKriti(v2.Template, env)
 	}
 	return nil, &APIError{Status: 400, Code: "parse-failed", Path: "$.args.request_transform.body.action",
 		Message: `expected "remove" or "transform"`}
+}
+
+// removesBody tells whether the request transform's body action is remove.
+func (a *transformArgs) removesBody() bool {
+	var v2 struct {
+		Action string `json:"action"`
+	}
+	return json.Unmarshal(a.RequestTransform.Body, &v2) == nil && v2.Action == "remove"
 }
 
 // queryParams renders query_params, an object of value templates or one

@@ -174,11 +174,34 @@ func (w *wal) update(ctx context.Context, snap *metadata.Snapshot) error {
 	w.triggers.Store(&byTable)
 	w.all.Store(&all)
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.stopped {
-		return nil
+	switchTo, err := w.follow(ctx, snap, byTable, tables, full)
+	w.mu.Unlock()
+	if err != nil || switchTo == nil {
+		return err
 	}
-	w.archiveDeleted(triggerNames(snap.Metadata))
+	// Creating the slot waits for running transactions, as at start: not
+	// under w.mu, which /healthz?detail and the metrics scrape take. The
+	// switch needs nothing recorded here: the stream reports its slot.
+	sctx, cancel := context.WithTimeout(ctx, autoStartTimeout)
+	defer cancel()
+	if err := switchTo.UsePersistent(sctx); err != nil {
+		return fmt.Errorf("move to the persistent replication slot (event triggers get no events until it succeeds, at a later metadata change or restart): %w", err)
+	}
+	return nil
+}
+
+// follow is update's part under w.mu: publication membership and starting
+// the reader. It returns the running stream when it must move to the
+// persistent slot, which update does once w.mu is released.
+func (w *wal) follow(ctx context.Context, snap *metadata.Snapshot, byTable map[replication.Relation][]delivery.Trigger, tables, full []replication.Relation) (*replication.Stream, error) {
+	if w.stopped {
+		return nil, nil
+	}
+	if names, err := triggerNames(snap.Metadata); err != nil {
+		w.log.Warn("cannot read the event triggers of the metadata: pending events of deleted triggers are not archived", "error", err)
+	} else {
+		w.archiveDeleted(names)
+	}
 	w.tables, w.full = tables, full
 	newWork := len(byTable) > 0 && !w.hasWork
 	w.hasWork = len(byTable) > 0
@@ -188,28 +211,22 @@ func (w *wal) update(ctx context.Context, snap *metadata.Snapshot) error {
 	switch {
 	case w.running:
 		if err := w.stream.SetTables(ctx, w.tables, w.full); err != nil {
-			return err
+			return nil, err
 		}
 		if !w.persistentSlot() {
-			return nil
+			return nil, nil
 		}
-		// Creating the slot waits for running transactions, as at start.
-		sctx, cancel := context.WithTimeout(ctx, autoStartTimeout)
-		defer cancel()
-		if err := w.stream.UsePersistent(sctx); err != nil {
-			return fmt.Errorf("move to the persistent replication slot (event triggers get no events until it succeeds, at a later metadata change or restart): %w", err)
-		}
-		return nil
+		return w.stream, nil
 	case w.cfg.Mode == "off":
 		if newWork && w.queue != nil {
 			w.log.Warn("event triggers exist but HASURA_GRAPHQL_WAL_MODE is off: events are not delivered")
 		}
-		return nil
+		return nil, nil
 	case w.cfg.Mode == "always":
-		return w.startStream(ctx)
+		return nil, w.startStream(ctx)
 	}
 	w.startIfPossible(ctx, newWork)
-	return nil
+	return nil, nil
 }
 
 // publishable tells the tables a publication can hold: views, materialized

@@ -82,27 +82,37 @@ func noEventTriggers(ctx context.Context, conn *pgx.Conn) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("read the metadata: %w", err)
 	}
-	return len(triggerNames(md)) == 0, nil
+	names, err := triggerNames(md)
+	if err != nil {
+		return false, fmt.Errorf("read the metadata: %w", err)
+	}
+	return len(names) == 0, nil
 }
 
 // triggerNames lists the event triggers in metadata, those of inconsistent
 // tables included: a table missing for a while is not a deleted trigger.
-func triggerNames(md *metadata.Metadata) map[string]bool {
+// Event triggers it cannot read are an error, not "none": dropping the slot
+// or archiving events on that word would lose events.
+func triggerNames(md *metadata.Metadata) (map[string]bool, error) {
 	names := map[string]bool{}
 	if md == nil {
-		return names
+		return names, nil
 	}
 	for _, src := range md.Sources {
 		for _, t := range src.Tables {
+			if len(t.EventTriggers) == 0 {
+				continue
+			}
 			var trs []struct {
 				Name string `json:"name"`
 			}
-			if json.Unmarshal(t.EventTriggers, &trs) == nil {
-				for _, tr := range trs {
-					names[tr.Name] = true
-				}
+			if err := json.Unmarshal(t.EventTriggers, &trs); err != nil {
+				return nil, fmt.Errorf("event triggers of table %s in source %s: %w", t.Table.String(), src.Name, err)
+			}
+			for _, tr := range trs {
+				names[tr.Name] = true
 			}
 		}
 	}
-	return names
+	return names, nil
 }

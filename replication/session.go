@@ -61,11 +61,17 @@ func (s *Stream) session(ctx context.Context, pool *pgxpool.Pool) (progressed bo
 	var tmp *tempSlot
 	if !persistent {
 		tmp = s.takeFirst()
-	} else if !s.onPersistent {
-		// The position so far was temporary slots': the persistent slot
-		// resumes from its own (ensureCatalog), not past what they read.
-		s.confirmed.Store(0)
-		s.onPersistent = true
+	} else {
+		// UsePersistent came before a session took the temporary slot
+		// Start made: nothing will read it, so it goes now, not at Stop.
+		s.discardFirst()
+		if !s.onPersistent {
+			// The position so far was temporary slots': the persistent
+			// slot resumes from its own (ensureCatalog), not past what
+			// they read.
+			s.confirmed.Store(0)
+			s.onPersistent = true
+		}
 	}
 	if err := s.ensureCatalog(ctx, pool, persistent); err != nil {
 		if tmp != nil {

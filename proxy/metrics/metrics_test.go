@@ -21,6 +21,10 @@ func TestOperationType(t *testing.T) {
 		`{"operationName":"x"}`:                                        OpUnknown,
 		`not json`:                                                     OpUnknown,
 		`{"query":"# unterminated comment`:                             OpUnknown,
+		// A comment ends at an escaped line end, not at another escape.
+		`{"query":"# say \"hi\" or \\ here\nmutation { a }"}`: OpMutation,
+		`{"query":"# a \\nmutation\n{ a }"}`:                  OpQuery,
+		`{"query":"# only \" and \\"}`:                        OpUnknown,
 	} {
 		if got := OperationType([]byte(body)); got != want {
 			t.Errorf("OperationType(%s) = %s, want %s", body, opNames[got], opNames[want])

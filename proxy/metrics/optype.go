@@ -19,12 +19,10 @@ func OperationType(b []byte) int {
 			i++
 		case c == '\\' && i+1 < len(b) && (b[i+1] == 'n' || b[i+1] == 'r' || b[i+1] == 't'):
 			i += 2
-		case c == '#': // a comment, up to an (escaped) line end
-			j := bytes.IndexByte(b[i:], '\\')
-			if j < 0 {
+		case c == '#':
+			if i = commentEnd(b, i); i < 0 {
 				return OpUnknown
 			}
-			i += j
 		case c == '{':
 			return OpQuery
 		default:
@@ -32,6 +30,25 @@ func OperationType(b []byte) int {
 		}
 	}
 	return OpUnknown
+}
+
+// commentEnd is the index of the escaped line end (\n or \r in the JSON
+// string) ending the comment at i, or -1 when the string ends first. Other
+// escapes are skipped whole: a comment may hold \" or \\ (and \\n is a
+// backslash and an n, not a line end).
+func commentEnd(b []byte, i int) int {
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			return -1
+		case '\\':
+			if i+1 < len(b) && (b[i+1] == 'n' || b[i+1] == 'r') {
+				return i
+			}
+			i++
+		}
+	}
+	return -1
 }
 
 // queryValue is the index just inside the string value of the "query" key

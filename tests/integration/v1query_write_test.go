@@ -169,3 +169,28 @@ func jsonEqual(a, b string) bool {
 	y, err2 := decodeNormalized([]byte(b))
 	return err1 == nil && err2 == nil && mustJSON(x) == mustJSON(y)
 }
+
+// TestV1QueryUpsertPreset: an upsert updating a column the role inserts
+// and its update permission presets assigns the column once, the preset.
+func TestV1QueryUpsertPreset(t *testing.T) {
+	t.Parallel()
+	s, _ := startWith(t, `CREATE TABLE note (id int PRIMARY KEY, body text, owner text);`,
+		op("pg_track_table", map[string]any{"table": "note"}),
+		op("bulk", []any{
+			perm("insert", "note", "user", map[string]any{"columns": []string{"id", "body", "owner"}, "check": map[string]any{}}),
+			perm("update", "note", "user", map[string]any{"columns": []string{"body"}, "filter": map[string]any{},
+				"set": map[string]any{"owner": "X-Hasura-User-Id"}}),
+			perm("select", "note", "user", map[string]any{"columns": []string{"id", "body", "owner"}, "filter": map[string]any{}}),
+		}))
+	r := v1(t, s, "insert", map[string]any{"table": "note", "objects": []any{map[string]any{"id": 1, "body": "a", "owner": "x"}}}, v1User)
+	wantStatus(t, r, 200)
+	for _, oc := range []map[string]any{
+		{"constraint": "note_pkey", "action": "update"},
+		{"constraint_on": []string{"id"}, "action": "update"},
+	} {
+		r = v1(t, s, "insert", map[string]any{"table": "note", "returning": []string{"id", "body", "owner"},
+			"objects": []any{map[string]any{"id": 1, "body": "b", "owner": "y"}}, "on_conflict": oc}, v1User)
+		wantStatus(t, r, 200)
+		wantJSON(t, r.Body, `{"affected_rows":1,"returning":[{"id":1,"body":"b","owner":"1"}]}`)
+	}
+}

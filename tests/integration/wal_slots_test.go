@@ -1,8 +1,11 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -225,5 +228,134 @@ func TestWALLeftoverPersistentSlotDropped(t *testing.T) {
 	}
 	if persistent, _, err := slotRows(pool, a.Slot); err != nil || persistent != 0 {
 		t.Fatalf("%d persistent slots (%v) once started without triggers, want 0", persistent, err)
+	}
+}
+
+// A left-over persistent slot is kept when the stored event triggers
+// cannot be read: unreadable is not "no trigger", and dropping the slot
+// would lose the events it holds.
+func TestWALLeftoverSlotKeptWhenTriggersUnreadable(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t)
+	db := testenv.NewDatabase(t)
+	pool := testenv.Pool(t, db)
+	a := testenv.Start(t, db, testenv.Options{WALMode: "auto", Redis: true})
+	a.RunSQL(`CREATE TABLE item (id serial PRIMARY KEY, name text NOT NULL)`)
+	a.Metadata(map[string]any{"type": "bulk", "args": []any{
+		map[string]any{"type": "pg_track_table", "args": map[string]any{"table": "item"}},
+		map[string]any{"type": "pg_create_event_trigger", "args": map[string]any{
+			"name": "item_created", "table": "item", "webhook": rcv.URL, "insert": map[string]any{"columns": "*"}}},
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	a.App.Stop(ctx)
+	waitFor(t, "the persistent slot kept and released", func() (bool, error) {
+		var active bool
+		err := pool.QueryRow(ctx, `SELECT active FROM pg_replication_slots WHERE slot_name = $1 AND NOT temporary`, a.Slot).Scan(&active)
+		return err == nil && !active, err
+	})
+	// The table's event_triggers become an object, not the list expected.
+	testenv.Exec(t, db, `UPDATE hdb_catalog.hdb_metadata SET metadata = jsonb_set(metadata::jsonb,
+		'{sources,0,tables,0,event_triggers}', metadata::jsonb #> '{sources,0,tables,0,event_triggers,0}')::json`)
+
+	c := testenv.Start(t, db, testenv.Options{WALMode: "auto", Redis: true, SlotName: a.Slot})
+	if h := walSlotStatus(t, c); !h.Running {
+		t.Fatalf("/healthz?detail wal: %+v, want a running reader", h)
+	}
+	if persistent, _, err := slotRows(pool, a.Slot); err != nil || persistent != 1 {
+		t.Fatalf("%d persistent slots (%v) once started with unreadable triggers, want 1", persistent, err)
+	}
+}
+
+// The switch to the persistent slot waits for the transactions running in
+// the cluster (creating a slot does), possibly for long: /healthz?detail
+// and /v1/metrics answer meanwhile.
+func TestWALSwitchWaitingDoesNotHoldUpHealth(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t)
+	db := testenv.NewDatabase(t)
+	pool := testenv.Pool(t, db)
+	s := testenv.Start(t, db, testenv.Options{WALMode: "auto", Redis: true,
+		Env: map[string]string{"HASURA_GRAPHQL_ENABLED_APIS": "metadata,graphql,metrics", "HASURA_GRAPHQL_METRICS_SECRET": metricsSecret}})
+	s.RunSQL(`CREATE TABLE item (id serial PRIMARY KEY, name text NOT NULL)`)
+	s.Metadata(map[string]any{"type": "pg_track_table", "args": map[string]any{"table": "item"}})
+	if h := walSlotStatus(t, s); h.SlotKind != "temporary" {
+		t.Fatalf("/healthz?detail wal: %+v, want a temporary slot before any event trigger", h)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	var xid string
+	if err := tx.QueryRow(ctx, `SELECT txid_current()::text`).Scan(&xid); err != nil {
+		t.Fatal(err)
+	}
+
+	type result struct {
+		status int
+		body   []byte
+		err    error
+	}
+	created := make(chan result, 1)
+	go func() {
+		body, _ := json.Marshal(map[string]any{"type": "pg_create_event_trigger", "args": map[string]any{
+			"name": "item_created", "table": "item", "webhook": rcv.URL, "insert": map[string]any{"columns": "*"}}})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/v1/metadata", bytes.NewReader(body))
+		for k, v := range admin() {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			created <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		created <- result{status: resp.StatusCode, body: b, err: err}
+	}()
+	waitFor(t, "the slot creation waiting for the open transaction", func() (bool, error) {
+		var waiting bool
+		err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks
+			WHERE locktype = 'transactionid' AND transactionid::text = $1 AND NOT granted)`, xid).Scan(&waiting)
+		return err == nil && waiting, err
+	})
+
+	for path, auth := range map[string]string{"/healthz?detail": "", "/v1/metrics": "Bearer " + metricsSecret} {
+		rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+		req, _ := http.NewRequestWithContext(rctx, http.MethodGet, s.URL+path, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			rcancel()
+			t.Fatalf("%s while the switch waits: %v", path, err)
+		}
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		rcancel()
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s while the switch waits: status %d, %v", path, resp.StatusCode, err)
+		}
+	}
+	select {
+	case r := <-created:
+		t.Fatalf("the trigger was created while the transaction was open (status %d, %v): %s", r.status, r.err, r.body)
+	default:
+	}
+
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := <-created
+	if r.err != nil || r.status != 200 {
+		t.Fatalf("create_event_trigger: status %d, %v: %s", r.status, r.err, r.body)
+	}
+	if h := walSlotStatus(t, s); h.SlotKind != "persistent" {
+		t.Fatalf("/healthz?detail wal: %+v, want the persistent slot", h)
 	}
 }
