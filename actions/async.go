@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_action_log (
 ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS request_query text;
 ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS attempts int NOT NULL DEFAULT 0;
 ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS locked_at timestamptz;
+ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS claimer_pid int;
+ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS claimer_start timestamptz;
 CREATE INDEX IF NOT EXISTS hdb_action_log_pending ON hdb_catalog.hdb_action_log (created_at) WHERE status IN ('created', 'processing');`
 
 // asyncWorkers is how many async calls one process runs at once.
@@ -49,9 +51,25 @@ const asyncWorkers = 4
 // only when the process running it stopped before recording a result.
 const maxAttempts = 3
 
-// staleAfter is when a claimed call whose process went away is claimed
-// again: longer than any handler timeout in practice.
+// staleAfter is when a claimed call is claimed again even though its
+// claimer still looks alive: longer than any handler timeout in practice.
 const staleAfter = 10 * time.Minute
+
+// A process claims calls through one connection it holds for its whole
+// life (the owner connection), and each claim records that connection's
+// backend (pid and start time, which together never name another backend).
+// A process that dies, cleanly or not, loses its connections, so Postgres
+// itself says whether a claimer is alive: a call whose claimer backend is
+// gone from pg_stat_activity is claimed again at once. This needs no
+// heartbeat writes and no clock agreement between hosts, and unlike a
+// session advisory lock it needs no lock id per call. backend_start is
+// hidden for other roles' backends, so a NULL there counts as alive; a
+// call claimed before claimers were recorded (claimer_pid NULL) counts as
+// abandoned. Behind a transaction-mode pooler the backend outlives the
+// process, and staleAfter is what remains.
+const claimableSQL = `(status = 'created' OR (status = 'processing' AND (locked_at < now() - make_interval(secs => $1)
+  OR claimer_pid IS NULL OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = claimer_pid
+    AND (a.backend_start IS NULL OR a.backend_start = claimer_start)))))`
 
 // Start creates the action log and starts the async workers; they stop
 // with Close.
@@ -109,6 +127,14 @@ func (s *Source) work(ctx context.Context) {
 	slots := make(chan struct{}, asyncWorkers)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	defer func() {
+		// Released before the pool closes; a call still being put back
+		// is guarded by its claim, so another process taking it now is fine.
+		if s.owner != nil {
+			s.owner.Release()
+			s.owner = nil
+		}
+	}()
 	for {
 		select {
 		case slots <- struct{}{}:
@@ -140,28 +166,47 @@ func (s *Source) work(ctx context.Context) {
 	}
 }
 
-// claimed is a logged call a worker took.
+// claimed is a logged call a worker took, and the owner backend that
+// claimed it: results are recorded only while the claim is still ours.
 type claimed struct {
 	id, name, session string
 	input, headers    []byte
 	query             *string
+	pid               int32
+	started           time.Time
 }
 
 // claim takes the oldest call waiting (or abandoned by a process that
-// stopped), or returns nil when there is none.
+// stopped or died), or returns nil when there is none. It runs on the
+// owner connection, whose backend the claim names; only the work loop
+// calls it, so the connection is never shared.
 func (s *Source) claim(ctx context.Context) (*claimed, error) {
+	if s.owner == nil {
+		conn, err := s.pool.Acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("claim async action: owner connection: %w", err)
+		}
+		s.owner = conn
+	}
 	c := &claimed{}
-	err := s.pool.QueryRow(ctx, `UPDATE hdb_catalog.hdb_action_log
-	  SET status = 'processing', attempts = attempts + 1, locked_at = now()
+	err := s.owner.QueryRow(ctx, `UPDATE hdb_catalog.hdb_action_log
+	  SET status = 'processing', attempts = attempts + 1, locked_at = now(), claimer_pid = pg_backend_pid(),
+	    claimer_start = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())
 	  WHERE id = (SELECT id FROM hdb_catalog.hdb_action_log
-	    WHERE (status = 'created' OR (status = 'processing' AND locked_at < now() - make_interval(secs => $1))) AND attempts < $2
+	    WHERE `+claimableSQL+` AND attempts < $2
 	    ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 1)
-	  RETURNING id::text, action_name, input::text, session_variables::text, request_headers::text, request_query`,
-		staleAfter.Seconds(), maxAttempts).Scan(&c.id, &c.name, &c.input, &c.session, &c.headers, &c.query)
+	  RETURNING id::text, action_name, input::text, session_variables::text, request_headers::text, request_query,
+	    claimer_pid, claimer_start`,
+		staleAfter.Seconds(), maxAttempts).Scan(&c.id, &c.name, &c.input, &c.session, &c.headers, &c.query, &c.pid, &c.started)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
+		// A broken owner connection goes back to the pool, which drops
+		// it; the next claim takes a new one (and a new identity: calls
+		// claimed through the old one are up for grabs, ours included).
+		s.owner.Release()
+		s.owner = nil
 		return nil, fmt.Errorf("claim async action: %w", err)
 	}
 	return c, nil
@@ -189,9 +234,13 @@ func (s *Source) run(ctx context.Context, c *claimed) (err error) {
 		// Stopping: the call goes back to waiting, for the next process.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		_, _ = s.pool.Exec(rctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'created' WHERE id = $1 AND status = 'processing'`, id)
+		_, _ = s.pool.Exec(rctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'created'
+		  WHERE id = $1 AND status = 'processing' AND claimer_pid = $2 AND claimer_start = $3`, id, c.pid, c.started)
 		return ctx.Err()
 	}
+	// The claim must still be ours: when our owner connection was lost,
+	// another process may have claimed the call and recorded its result.
+	const mine = ` WHERE id = $1 AND status = 'processing' AND claimer_pid = $3 AND claimer_start = $4`
 	if f != nil {
 		stored := map[string]any{"path": "$", "error": f.message, "code": f.code}
 		if f.internal != nil {
@@ -199,19 +248,40 @@ func (s *Source) run(ctx context.Context, c *claimed) (err error) {
 		}
 		b, _ := json.Marshal(stored)
 		_, err = s.pool.Exec(ctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'error', errors = $2::jsonb,
-		  response_received_at = now() WHERE id = $1`, id, string(b))
+		  response_received_at = now()`+mine, id, string(b), c.pid, c.started)
 	} else {
 		var out []byte
 		out, err = json.Marshal(jsonValue{value})
 		if err == nil {
 			_, err = s.pool.Exec(ctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'completed', response_payload = $2::jsonb,
-			  response_received_at = now() WHERE id = $1`, id, string(out))
+			  response_received_at = now()`+mine, id, string(out), c.pid, c.started)
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("record async action %s: %w", id, err)
 	}
+	if s.recorded != nil {
+		s.recorded()
+	}
 	return nil
+}
+
+// ActionLog is the table async calls are logged in: a subscription to a
+// call's result is a live query on it.
+var ActionLog = metadata.QualifiedName{Schema: "hdb_catalog", Name: "hdb_action_log"}
+
+// LiveTables makes <action>(id) of an async action a live query (Hasura's
+// subscription_root has it), refetched when a worker of this process
+// records a result: the worker invalidates ActionLog through SetOnRecord's
+// hook, so the subscriber sees the result at once, with no polling. A
+// result recorded by another Graft process reaches it on the fallback
+// refetch (the action log is not in the WAL publication).
+func (s *Source) LiveTables(name string) ([]metadata.QualifiedName, bool) {
+	a := s.meta.Snapshot().Action(name)
+	if a == nil || !a.Async {
+		return nil, false
+	}
+	return []metadata.QualifiedName{ActionLog}, true
 }
 
 // jsonValue encodes a decoded value with its object keys in order.

@@ -45,9 +45,12 @@ type Source struct {
 	// call at most, which tests check.
 	statements atomic.Int64
 
-	wake    chan struct{} // a new async action was logged
-	stop    context.CancelFunc
-	workers sync.WaitGroup
+	wake  chan struct{} // a new async action was logged
+	owner *pgxpool.Conn // the work loop's claims run on it (async.go)
+	// recorded is told each time a worker stored a result (SetOnRecord).
+	recorded func()
+	stop     context.CancelFunc
+	workers  sync.WaitGroup
 }
 
 // New returns a source calling handlers with its own connection pool,
@@ -65,6 +68,11 @@ func New(log *slog.Logger, pool *pgxpool.Pool, meta SnapshotSource) *Source {
 
 // SetMaxResponseBytes bounds a handler's response body (0: the default).
 func (s *Source) SetMaxResponseBytes(n int64) { s.maxResponse.Store(n) }
+
+// SetOnRecord makes f run each time a worker stored an async call's
+// result; the App invalidates the live queries on the action log with it.
+// Call it before Start.
+func (s *Source) SetOnRecord(f func()) { s.recorded = f }
 
 // Statements is how many relationship statements calls ran so far.
 func (s *Source) Statements() int64 { return s.statements.Load() }

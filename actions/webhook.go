@@ -13,6 +13,8 @@ import (
 	"strconv"
 
 	"github.com/graftql/graft/metadata"
+	"github.com/graftql/graft/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // nameValue is a header in Hasura's error details.
@@ -156,6 +158,9 @@ func (s *Source) call(ctx context.Context, inv *invocation) (*webhookResult, *fa
 		return unexpected("http exception when calling webhook", map[string]any{
 			"error": map[string]any{"type": "http_exception", "message": msg}, "request": info})
 	}
+	ctx, span := tracing.StartKind(ctx, "action webhook", trace.SpanKindClient)
+	defer span.End()
+	tracing.Inject(ctx, req.Header)
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, httpFailure(err)

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/graftql/graft/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // UserAgent is sent with every webhook request.
@@ -104,7 +107,10 @@ func (p *WorkerPool) deliver(ctx context.Context, ev *Event, tries int) (string,
 		return "dead", 0, &InvocationLog{EventID: ev.ID, Trigger: ev.Trigger, Attempt: tries, Error: err.Error()}
 	}
 	start := time.Now()
-	a := p.post(ctx, t, body)
+	// The call joins the trace of the mutation that caused the event.
+	tctx, span := tracing.StartKind(tracing.EventContext(ctx, ev.body), "event trigger webhook", trace.SpanKindClient)
+	a := p.post(tctx, t, body)
+	tracing.End(span, a.err)
 	log := &InvocationLog{
 		EventID: ev.ID, Trigger: ev.Trigger, Attempt: tries, Status: a.status, Request: body,
 		Response: a.body, Duration: time.Since(start), url: a.url,
@@ -172,6 +178,7 @@ func (p *WorkerPool) post(ctx context.Context, t *Trigger, body []byte) attempt 
 		}
 		headers = append(headers, [2]string{h.Name, v})
 	}
+	headers = tracing.AppendHeaders(ctx, headers)
 	r, err := p.http.post(ctx, url, headers, body, time.Duration(t.Retry.TimeoutSec)*time.Second)
 	if err != nil {
 		return attempt{url: url, err: err}

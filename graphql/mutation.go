@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/graftql/graft/metadata"
+	"github.com/graftql/graft/tracing"
 	"github.com/graphql-go/graphql/language/ast"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -56,7 +57,7 @@ func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *prepared
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	sessJSON := sess.JSON()
-	msg, _ := json.Marshal(map[string]any{"session_variables": json.RawMessage(sessJSON), "trace_context": nil})
+	msg, _ := json.Marshal(map[string]any{"session_variables": json.RawMessage(sessJSON), "trace_context": tracing.WALContext(ctx)})
 	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess, written: map[metadata.QualifiedName]bool{},
 		sessionArgs: []any{sessJSON, WALMessagePrefix, string(msg)}}
 	out := make([][]byte, len(groups))

@@ -59,7 +59,10 @@ func (e *Engine) StartOperation(ctx context.Context, sess Session, req *Request,
 		}
 		return OperationResult{Sub: e.Live.subscribeStream(ctx, s)}
 	}
-	fields, err := plan(rs, prep, vars, sess)
+	fields, ok, err := e.planSourceLive(rs, prep, vars, sess, req, groups)
+	if !ok {
+		fields, err = plan(rs, prep, vars, sess)
+	}
 	if err != nil {
 		return OperationResult{Body: errorBody(err), RequestError: true}
 	}

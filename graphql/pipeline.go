@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/graftql/graft/metadata"
+	"github.com/graftql/graft/tracing"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/language/ast"
 )
@@ -38,6 +39,8 @@ type plannedField struct {
 	// whose reads only a refetch can see. Live queries refetch on these.
 	tables   map[metadata.QualifiedName]bool
 	volatile bool
+	// exec runs a RootSource's live field instead (rootsource_live.go).
+	exec func(context.Context) Result
 }
 
 // Execute runs one request through the named steps: schema, parse+validate
@@ -64,7 +67,9 @@ func (e *Engine) executeAdmitted(ctx context.Context, sess Session, req *Request
 	if err != nil {
 		return Result{Body: errorBody(&queryError{Code: "unexpected", Path: "$", Message: err.Error()})}
 	}
+	_, span := tracing.Start(ctx, "graphql parse")
 	prep, err := e.prepare(rs, req)
+	tracing.End(span, err)
 	if err != nil {
 		return Result{Body: errorBody(err), RequestError: true}
 	}
@@ -90,7 +95,9 @@ func (e *Engine) executeAdmitted(ctx context.Context, sess Session, req *Request
 		return Result{Body: errorBody(&queryError{Code: "validation-failed", Path: "$",
 			Message: "subscriptions are served over WebSocket only"}), RequestError: true}
 	}
+	_, span = tracing.Start(ctx, "graphql plan")
 	fields, err := planCached(rs, prep, coerced, sess)
+	tracing.End(span, err)
 	if err != nil {
 		return Result{Body: errorBody(err), RequestError: true}
 	}

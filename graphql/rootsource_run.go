@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/graftql/graft/metadata"
+	"github.com/graftql/graft/tracing"
 	"github.com/graphql-go/graphql/language/ast"
 )
 
@@ -150,7 +151,9 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 	case ast.OperationTypeMutation:
 		root, sources = "mutation_root", rs.msources
 	case ast.OperationTypeSubscription:
-		return Result{}, false
+		// Over HTTP a subscription runs once; its source fields are the
+		// sources' live query fields (rootsource_live.go).
+		root = "subscription_root"
 	}
 	if len(sources) == 0 {
 		return Result{}, false
@@ -252,7 +255,7 @@ func (e *Engine) runOneMutation(ctx context.Context, rs *roleSchema, prep *prepa
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	sessJSON := sess.JSON()
-	msg, _ := json.Marshal(map[string]any{"session_variables": json.RawMessage(sessJSON), "trace_context": nil})
+	msg, _ := json.Marshal(map[string]any{"session_variables": json.RawMessage(sessJSON), "trace_context": tracing.WALContext(ctx)})
 	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess, written: map[metadata.QualifiedName]bool{},
 		sessionArgs: []any{sessJSON, WALMessagePrefix, string(msg)}}
 	res, err := m.run(mf, g)

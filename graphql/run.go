@@ -9,6 +9,9 @@ import (
 // run executes the statements in one round trip and writes the response
 // from Postgres's JSON bytes without re-encoding them.
 func (e *Engine) run(ctx context.Context, fields []plannedField) Result {
+	if len(fields) == 1 && fields[0].exec != nil {
+		return fields[0].exec(ctx)
+	}
 	sqlFields, last := 0, -1
 	for i, f := range fields {
 		if f.sql != "" {

@@ -381,7 +381,7 @@ var multipleTopLevelFields = graphql.NewDirective(graphql.DirectiveConfig{
 // subscribable applies a select permission's subscription_root_fields.
 func (rs *roleSchema) subscribable(root string) bool {
 	if rs.qsources[root] != nil {
-		return false // a source's query field is not a live query
+		return rs.sourceLive(root) // most of a source's query fields are not live queries
 	}
 	rf, ok := rs.roots[root]
 	if !ok {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -54,9 +55,14 @@ func NotServed(md *Metadata) []Warning {
 	ns.backendConfigs(md.BackendConfigs)
 	ns.introspection(md.GraphQLSchemaIntrospection)
 	if isSet(md.OpenTelemetry) {
-		var o struct{ Status string }
-		if json.Unmarshal(md.OpenTelemetry, &o) != nil || o.Status == "enabled" {
-			ns.add("open_telemetry", "all", "Graft does not export OpenTelemetry data yet")
+		// Traces are exported (package tracing); other signals are not.
+		var o struct {
+			Status    string
+			DataTypes []string `json:"data_types"`
+		}
+		if json.Unmarshal(md.OpenTelemetry, &o) == nil && o.Status == "enabled" &&
+			(slices.Contains(o.DataTypes, "metrics") || slices.Contains(o.DataTypes, "logs")) {
+			ns.add("open_telemetry", "all", "Graft exports OpenTelemetry traces only, not metrics or logs")
 		}
 	}
 	for i := range md.Sources {

@@ -42,7 +42,7 @@ const everyKind = `{
   "network": {"tls_allowlist": [{"host": "h"}]},
   "backend_configs": {"dataconnector": {"sqlite": {"uri": "http://sqlite"}}},
   "graphql_schema_introspection": {"disabled_for_roles": ["user"]},
-  "opentelemetry": {"status": "enabled", "data_types": ["traces"]}
+  "opentelemetry": {"status": "enabled", "data_types": ["traces", "metrics"]}
 }`
 
 func TestNotServedNamesEveryKind(t *testing.T) {

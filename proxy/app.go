@@ -14,6 +14,7 @@ import (
 	"github.com/graftql/graft/metadata"
 	"github.com/graftql/graft/proxy/guard"
 	"github.com/graftql/graft/remoteschema"
+	"github.com/graftql/graft/tracing"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 )
@@ -30,6 +31,9 @@ type App struct {
 	// Actions calls action handlers for the engine's action fields.
 	Actions *actions.Source
 	Server  *Server
+	// Tracing exports OpenTelemetry traces (tracing.go); set its Override
+	// before Start to record into a provider of one's own.
+	Tracing tracing.Provider
 	wal     *wal
 }
 
@@ -47,6 +51,7 @@ func (a *App) Start(ctx context.Context) error {
 	poolCfg.MaxConns = int32(a.Config.PGConnections)
 	// Hasura runs every query in UTC; so does Graft, whatever the server's default.
 	poolCfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	poolCfg.ConnConfig.Tracer = tracing.SQLTracer{}
 	startCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	pool, err := pgxpool.NewWithConfig(startCtx, poolCfg)
@@ -64,10 +69,13 @@ func (a *App) Start(ctx context.Context) error {
 		pool.Close()
 		return fmt.Errorf("load metadata: %w", err)
 	}
+	a.startTracing(startCtx)
 	a.Engine = graphql.NewEngine(a.Meta, pool, a.Log)
 	a.Engine.LogQueries = a.Config.EnabledLogTypes["query-log"]
 	a.Actions = actions.New(a.Log, pool, a.Meta)
 	a.Engine.AddRootSource(a.Actions)
+	// A stored async result refetches the subscriptions to it at once.
+	a.Actions.SetOnRecord(func() { a.Engine.Live.Invalidate([]metadata.QualifiedName{actions.ActionLog}) })
 	a.Engine.AddRootSource(remoteschema.NewSource(nil, a.Config.RemoteSchemaPermissions))
 	a.Engine.StringifyNumeric = a.Config.StringifyNumeric
 	a.Engine.Live.Fallback, a.Engine.Live.BatchSize = a.Config.LiveFallback, a.Config.LiveBatchSize
@@ -143,6 +151,9 @@ func (a *App) Stop(ctx context.Context) error {
 	}
 	if a.Pool != nil {
 		a.Pool.Close()
+	}
+	if terr := a.Tracing.Stop(ctx); err == nil {
+		err = terr
 	}
 	return err
 }

@@ -147,7 +147,7 @@ func (s *Server) Handler() http.Handler {
 	} else {
 		h = cors.AllowAll().Handler(h)
 	}
-	return s.logRequests(h)
+	return s.logRequests(traced(h))
 }
 
 func (s *Server) enabled(api string) bool { return s.APIs == nil || s.APIs[api] }

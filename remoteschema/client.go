@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/graftql/graft/metadata"
+	"github.com/graftql/graft/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // newHTTPClient is the client remote calls share: keep-alive connections
@@ -113,6 +115,9 @@ func post(ctx context.Context, client *http.Client, ep endpoint, headers http.He
 		return nil, &httpError{display: ep.display, cause: err}
 	}
 	req.Header = headers
+	ctx, span := tracing.StartKind(ctx, "remote schema call", trace.SpanKindClient)
+	defer span.End()
+	tracing.Inject(ctx, req.Header)
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, &httpError{display: ep.display, cause: err}

@@ -1,0 +1,70 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"sync"
+
+	"github.com/graftql/graft/metadata"
+	"github.com/graftql/graft/tracing"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// traced gives every HTTP request a server span, under the trace of the
+// caller's traceparent when it sends one. Off, it only checks a flag.
+func traced(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A WebSocket's span would last as long as the connection.
+		if !tracing.Enabled() || r.Header.Get("Upgrade") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// Named by path alone: a name built per request would cost an
+		// allocation; the method is an attribute.
+		ctx, span := tracing.StartKind(tracing.Extract(r.Context(), r.Header), r.URL.Path, trace.SpanKindServer)
+		defer span.End()
+		if span.IsRecording() {
+			span.SetAttributes(attribute.String("http.request.method", r.Method))
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// startTracing applies the opentelemetry metadata (or the OTEL_* variables)
+// now and again whenever a metadata change alters it.
+func (a *App) startTracing(ctx context.Context) {
+	a.Tracing.Log = a.Log
+	var mu sync.Mutex
+	last := otelMetadata(a.Meta.Snapshot())
+	if err := a.Tracing.ApplyMetadata(ctx, last, os.Getenv); err != nil {
+		// A bad exporter setting must not keep Graft from serving.
+		a.Log.Warn("opentelemetry: traces are not exported", "type", "startup", "error", err)
+	}
+	a.Meta.OnChange(func(s *metadata.Snapshot) {
+		raw := otelMetadata(s)
+		mu.Lock()
+		same := string(raw) == string(last)
+		last = raw
+		mu.Unlock()
+		if same {
+			return
+		}
+		// OnChange holds metadata changes back: flushing the previous
+		// exporter may take a while, so it happens outside.
+		go func() {
+			if err := a.Tracing.ApplyMetadata(context.WithoutCancel(ctx), raw, os.Getenv); err != nil {
+				a.Log.Warn("opentelemetry: traces are not exported", "error", err)
+			}
+		}()
+	})
+}
+
+func otelMetadata(s *metadata.Snapshot) json.RawMessage {
+	if s == nil || s.Metadata == nil {
+		return nil
+	}
+	return s.Metadata.OpenTelemetry
+}
