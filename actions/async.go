@@ -273,9 +273,10 @@ var ActionLog = metadata.QualifiedName{Schema: "hdb_catalog", Name: "hdb_action_
 // LiveTables makes <action>(id) of an async action a live query (Hasura's
 // subscription_root has it), refetched when a worker of this process
 // records a result: the worker invalidates ActionLog through SetOnRecord's
-// hook, so the subscriber sees the result at once, with no polling. A
-// result recorded by another Graft process reaches it on the fallback
-// refetch (the action log is not in the WAL publication).
+// hook, so the subscriber sees the result at once, with no polling; the
+// hook publishes it on the Redis change channel, so a result recorded by
+// another Graft process sharing that Redis reaches it too (without Redis,
+// on the fallback refetch: the action log is not in the WAL publication).
 func (s *Source) LiveTables(name string) ([]metadata.QualifiedName, bool) {
 	a := s.meta.Snapshot().Action(name)
 	if a == nil || !a.Async {

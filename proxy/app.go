@@ -74,8 +74,18 @@ func (a *App) Start(ctx context.Context) error {
 	a.Engine.LogQueries = a.Config.EnabledLogTypes["query-log"]
 	a.Actions = actions.New(a.Log, pool, a.Meta)
 	a.Engine.AddRootSource(a.Actions)
-	// A stored async result refetches the subscriptions to it at once.
-	a.Actions.SetOnRecord(func() { a.Engine.Live.Invalidate([]metadata.QualifiedName{actions.ActionLog}) })
+	// A stored async result refetches the subscriptions to it at once, in
+	// every process: through the Redis change channel when there is one
+	// (this process hears it too), else here only. a.wal is set before the
+	// workers start (Actions.Start comes after startWAL).
+	a.Actions.SetOnRecord(func() {
+		names := []metadata.QualifiedName{actions.ActionLog}
+		if a.wal != nil && a.wal.changes != nil {
+			a.wal.changes.add(names)
+			return
+		}
+		a.Engine.Live.Invalidate(names)
+	})
 	a.Engine.AddRootSource(remoteschema.NewSource(nil, a.Config.RemoteSchemaPermissions))
 	a.Engine.StringifyNumeric = a.Config.StringifyNumeric
 	a.Engine.Live.Fallback, a.Engine.Live.BatchSize = a.Config.LiveFallback, a.Config.LiveBatchSize
