@@ -189,7 +189,7 @@ func (r *runner) command(req *metadata.Request) (any, error) {
 		}
 	}
 	if len(r.written) == 0 {
-		sql, sargs := graphql.DataSession(r.sess)
+		sql, sargs := graphql.DataSession(r.ctx, r.sess)
 		if _, err := r.tx.Exec(r.ctx, sql, sargs...); err != nil {
 			return nil, dbError(err)
 		}

@@ -1,7 +1,7 @@
 package graphql
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"strings"
 
@@ -112,10 +112,8 @@ func (s *DataScope) compiler() *compiler {
 // DataSession is the statement, and its arguments, a write transaction runs
 // before its first change: it sets hasura.user and emits the session WAL
 // message, exactly as GraphQL mutations do, so event triggers see the caller.
-func DataSession(sess Session) (string, []any) {
-	sessJSON := sess.JSON()
-	msg, _ := json.Marshal(map[string]any{"session_variables": json.RawMessage(sessJSON), "trace_context": nil})
-	return sessionSQL, []any{sessJSON, WALMessagePrefix, string(msg)}
+func DataSession(ctx context.Context, sess Session) (string, []any) {
+	return sessionSQL, sessionSQLArgs(ctx, sess)
 }
 
 // legacyBoolExp converts a legacy boolean expression (Postgres column names,

@@ -43,6 +43,15 @@ type mutator struct {
 // transactional logical message, before any change of the transaction.
 const sessionSQL = `SELECT set_config('hasura.user', $1, true), pg_logical_emit_message(true, $2, $3)`
 
+// sessionSQLArgs are sessionSQL's arguments for a write made by sess:
+// its session and, when traced, the trace context an event's webhook call
+// then joins.
+func sessionSQLArgs(ctx context.Context, sess Session) []any {
+	sessJSON := sess.JSON()
+	msg, _ := json.Marshal(map[string]any{"session_variables": json.RawMessage(sessJSON), "trace_context": tracing.WALContext(ctx)})
+	return []any{sessJSON, WALMessagePrefix, string(msg)}
+}
+
 func (m *mutator) compiler() *compiler {
 	return &compiler{rs: m.rs, vars: m.vars, frags: m.prep.frags, nulls: m.prep.nulls, session: m.sess}
 }
@@ -56,10 +65,8 @@ func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *prepared
 		return Result{Body: errorBody(dbError(err))}
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	sessJSON := sess.JSON()
-	msg, _ := json.Marshal(map[string]any{"session_variables": json.RawMessage(sessJSON), "trace_context": tracing.WALContext(ctx)})
 	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess, written: map[metadata.QualifiedName]bool{},
-		sessionArgs: []any{sessJSON, WALMessagePrefix, string(msg)}}
+		sessionArgs: sessionSQLArgs(ctx, sess)}
 	out := make([][]byte, len(groups))
 	for i, g := range groups {
 		if g.Name == "__typename" {

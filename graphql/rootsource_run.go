@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"github.com/graftql/graft/metadata"
-	"github.com/graftql/graft/tracing"
 	"github.com/graphql-go/graphql/language/ast"
 )
 
@@ -254,10 +253,8 @@ func (e *Engine) runOneMutation(ctx context.Context, rs *roleSchema, prep *prepa
 		return nil, dbError(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	sessJSON := sess.JSON()
-	msg, _ := json.Marshal(map[string]any{"session_variables": json.RawMessage(sessJSON), "trace_context": tracing.WALContext(ctx)})
 	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess, written: map[metadata.QualifiedName]bool{},
-		sessionArgs: []any{sessJSON, WALMessagePrefix, string(msg)}}
+		sessionArgs: sessionSQLArgs(ctx, sess)}
 	res, err := m.run(mf, g)
 	if err != nil {
 		return nil, err

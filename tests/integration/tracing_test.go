@@ -121,6 +121,15 @@ func TestTracingEventJoinsTheMutationTrace(t *testing.T) {
 	if got := spans["event trigger webhook"].Parent.SpanID().String(); got != tc["span_id"] {
 		t.Fatalf("delivery span's parent %s, want the payload's span_id %v", got, tc["span_id"])
 	}
+
+	// A write through the legacy data API carries the trace too.
+	r = post(t, s, "/v1/query", op("insert", map[string]any{"table": "item", "objects": []any{map[string]any{"name": "ink"}}}),
+		admin(map[string]string{"traceparent": traceparent}))
+	wantStatus(t, r, 200)
+	d = rcv.next(t)
+	if tc, _ := d.Body["event"].(map[string]any)["trace_context"].(map[string]any); tc["trace_id"] != traceID {
+		t.Fatalf("legacy insert's payload trace_context %v", d.Body["event"])
+	}
 }
 
 // headerRecorder serves next and keeps the traceparent of each request.
