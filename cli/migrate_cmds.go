@@ -59,6 +59,7 @@ func newMigrateCreateCmd(g *globals) *cobra.Command {
 
 func newMigrateApplyCmd(g *globals) *cobra.Command {
 	var o ApplyOptions
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "apply",
 		Short: "Apply migrations on the database",
@@ -68,10 +69,24 @@ func newMigrateApplyCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return Migrate(cmd.Context(), p.Client(), p.MigrationsDir(), g.database, o, cmd.OutOrStdout())
+			dbs := []string{g.database}
+			if all {
+				// As Hasura's CLI: every database directory of the project,
+				// in name order, stopping at the first failure.
+				if dbs, err = migrationDatabases(p.MigrationsDir()); err != nil {
+					return err
+				}
+			}
+			for _, db := range dbs {
+				if err := Migrate(cmd.Context(), p.Client(), p.MigrationsDir(), db, o, cmd.OutOrStdout()); err != nil {
+					return err
+				}
+			}
+			return nil
 		},
 	}
 	f := cmd.Flags()
+	f.BoolVar(&all, "all-databases", false, "set this flag to attempt to apply migrations on all databases present on server")
 	f.StringVar(&o.Up, "up", "", "apply all or N up migration steps")
 	f.StringVar(&o.Down, "down", "", "apply all or N down migration steps")
 	f.StringVar(&o.Goto, "goto", "", "apply migration chain up to to the version specified")
