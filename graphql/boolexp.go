@@ -94,6 +94,9 @@ func (c *compiler) boolField(t *metadata.Table, alias, name string, v any) (stri
 		if cf.Name != name {
 			continue
 		}
+		if cf.ReturnsTable != nil && !c.inPermission && c.rs.access[cf.ReturnsTable] == nil {
+			break // the role cannot read the rows: no such field in its schema
+		}
 		call, err := c.computedCall(cf, alias, nil)
 		if err != nil {
 			return "", err
@@ -102,12 +105,7 @@ func (c *compiler) boolField(t *metadata.Table, alias, name string, v any) (stri
 		if cf.ReturnsTable == nil {
 			return c.comparisons(nil, nil, call, pgType{Schema: cf.ReturnType.Schema, Name: cf.ReturnType.Name}, asObject(v))
 		}
-		x := c.alias()
-		sub, err := c.boolExp(cf.ReturnsTable, x, asObject(v))
-		if err != nil {
-			return "", err
-		}
-		return "EXISTS (SELECT 1 FROM " + call + " AS " + x + " WHERE " + sub + ")", nil
+		return c.tableComputedExists(cf, call, name, v)
 	}
 	return "", validationErr("$", "field %q not found in type: '%s_bool_exp'", name, t.GQLName)
 }

@@ -129,9 +129,21 @@ func (m *mutator) callFunction(f *metadata.Function, g *fieldGroup, path string)
 	if err != nil {
 		return nil, err
 	}
-	sql, err := c.listSQL(f.ReturnsTable, from, "", g, path)
+	sql, err := c.functionRowsSQL(f, from, g, path)
 	if err != nil {
 		return nil, err
 	}
 	return m.queryOne(sql, c.args, false)
+}
+
+// functionRowsSQL selects a function root field's result: the list of rows
+// for a SETOF function; for one returning a single row, that row's object
+// (the list's first element, NULL when the arguments filter it out), as
+// Hasura types it.
+func (c *compiler) functionRowsSQL(f *metadata.Function, from string, g *fieldGroup, path string) (string, error) {
+	sql, err := c.listSQL(f.ReturnsTable, from, "", g, path)
+	if err != nil || f.Info.ReturnsSet {
+		return sql, err
+	}
+	return "SELECT ((" + sql + ") -> 0) AS j", nil
 }

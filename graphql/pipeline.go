@@ -235,7 +235,7 @@ func (c *compiler) root(g *fieldGroup) (string, error) {
 			return "", err
 		}
 		if rf.Kind == rootFunction {
-			return c.listSQL(t, from, "", g, path)
+			return c.functionRowsSQL(rf.Function, from, g, path)
 		}
 		return c.aggregateSQL(t, from, "", g, path)
 	default: // by primary key

@@ -312,6 +312,10 @@ func (b *schemaBuilder) functionField(f *metadata.Function, aggregate bool) *gra
 		return &graphql.Field{Type: graphql.NewNonNull(b.aggregate(f.ReturnsTable)), Args: args,
 			Description: "execute function \"" + f.GQLName + "\" and query aggregates on result of table type \"" + f.ReturnsTable.GQLName + "\""}
 	}
+	if !f.Info.ReturnsSet {
+		// A function returning one row is a nullable object, as in Hasura.
+		return &graphql.Field{Type: b.object(f.ReturnsTable), Args: args, Description: functionDescription(f)}
+	}
 	return &graphql.Field{Type: graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(b.object(f.ReturnsTable)))), Args: args,
 		Description: functionDescription(f)}
 }

@@ -32,7 +32,14 @@ func (b *schemaBuilder) boolExp(t *metadata.Table) *graphql.InputObject {
 				}
 			}
 			for _, cf := range t.ComputedFields {
-				if !a.Computed[cf.Name] || cf.ReturnsTable != nil || hasUserArgs(cf.Function, cf.SessionArgIndex, cf.TableArgIndex) {
+				if !a.Computed[cf.Name] || hasUserArgs(cf.Function, cf.SessionArgIndex, cf.TableArgIndex) {
+					continue
+				}
+				if cf.ReturnsTable != nil {
+					// Hasura: <cf>: <target>_bool_exp, when the role may read the target.
+					if b.rs.access[cf.ReturnsTable] != nil {
+						fields[cf.Name] = &graphql.InputObjectFieldConfig{Type: b.boolExp(cf.ReturnsTable)}
+					}
 					continue
 				}
 				fields[cf.Name] = &graphql.InputObjectFieldConfig{Type: b.scalarComparison(cf.ReturnType.Name)}

@@ -111,6 +111,9 @@ func (w *work) dispatch(endpoint string, r *Request, path string) (any, error) {
 	if endpoint == EndpointQueryV2 && !dataOps[name] {
 		return nil, &APIError{Status: 400, Code: "parse-failed", Path: path, Message: fmt.Sprintf("unknown type %q for /v2/query", r.Type)}
 	}
+	if err := checkVersion(endpoint, r, path); err != nil {
+		return nil, err
+	}
 	if name == "bulk" {
 		return w.bulk(endpoint, r, path)
 	}
@@ -123,6 +126,16 @@ func (w *work) dispatch(endpoint string, r *Request, path string) (any, error) {
 		ae.Path = path + strings.TrimPrefix(ae.Path, "$")
 	}
 	return res, err
+}
+
+// checkVersion refuses a body version other than 1 or 2 on the endpoints
+// whose bodies carry one, as Hasura's parser does (0 is "not given").
+func checkVersion(endpoint string, r *Request, path string) error {
+	if endpoint == EndpointQueryV2 || r.Version == 0 || r.Version == 1 || r.Version == 2 {
+		return nil
+	}
+	return &APIError{Status: 400, Code: "parse-failed", Path: path + ".version",
+		Message: fmt.Sprintf("expected 1 or 2, encountered %d", r.Version)}
 }
 
 func (w *work) bulk(endpoint string, r *Request, path string) (any, error) {
