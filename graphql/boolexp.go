@@ -62,7 +62,7 @@ func (c *compiler) boolField(t *metadata.Table, alias, name string, v any) (stri
 	case "_exists":
 		return c.existsExp(asObject(v))
 	}
-	if col := t.ColumnByGQL(name); col != nil {
+	if col := c.boolColumn(t, name); col != nil {
 		ops, isObj := v.(object)
 		if !isObj && v != nil {
 			ops = object{{Name: "_eq", Value: v}} // permission shorthand {col: value}
@@ -331,9 +331,9 @@ func (c *compiler) columnComparison(lhs, op string, v any) (string, error) {
 	if path := asList(v); len(path) > 0 {
 		name, _ = path[len(path)-1].(string)
 	}
-	col := c.cmpTable.ColumnByGQL(name)
-	if col == nil {
-		col = c.cmpTable.Column(name)
+	col := c.boolColumn(c.cmpTable, name)
+	if col == nil && !c.inPermission {
+		col = c.cmpTable.Column(name) // a request may name either
 	}
 	if col == nil {
 		return "", validationErr("$", "column %q does not exist in table %q", name, c.cmpTable.Name.String())

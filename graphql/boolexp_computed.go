@@ -28,3 +28,14 @@ func (c *compiler) tableComputedExists(cf *metadata.ComputedField, call, name st
 	}
 	return "EXISTS (SELECT 1 FROM " + call + " AS " + x + " WHERE " + strings.Join(conds, " AND ") + ")", nil
 }
+
+// boolColumn finds the column a bool_exp field names: by its GraphQL name
+// in a request's where, by its Postgres name in a permission filter or
+// check, which Hasura's metadata always spells with Postgres names (even
+// for a column renamed by custom_column_names / column_config).
+func (c *compiler) boolColumn(t *metadata.Table, name string) *metadata.Column {
+	if c.inPermission {
+		return t.Column(name)
+	}
+	return t.ColumnByGQL(name)
+}

@@ -100,7 +100,15 @@ func (m *Manager) Handle(ctx context.Context, endpoint string, body []byte) (any
 	if res, handled, err := m.runSQLNoTransaction(ctx, &r, expect); handled {
 		return res, err
 	}
-	return m.runExpecting(ctx, expect, func(w *work) (any, error) { return w.dispatch(endpoint, &r, "$") })
+	var ran *work
+	res, err := m.runExpecting(ctx, expect, func(w *work) (any, error) { ran = w; return w.dispatch(endpoint, &r, "$") })
+	if err != nil && ran != nil && ran.keptSteps {
+		// The metadata is unchanged but the database is not (a bulk kept
+		// its run_sql steps): serve the new catalog. The request's own
+		// error stands whatever the reload says.
+		_ = m.reloadIfNewer(context.WithoutCancel(ctx), -1)
+	}
+	return res, err
 }
 
 func (w *work) dispatch(endpoint string, r *Request, path string) (any, error) {
@@ -136,25 +144,6 @@ func checkVersion(endpoint string, r *Request, path string) error {
 	}
 	return &APIError{Status: 400, Code: "parse-failed", Path: path + ".version",
 		Message: fmt.Sprintf("expected 1 or 2, encountered %d", r.Version)}
-}
-
-func (w *work) bulk(endpoint string, r *Request, path string) (any, error) {
-	var items []Request
-	if err := json.Unmarshal(r.Args, &items); err != nil {
-		return nil, &APIError{Status: 400, Code: "parse-failed", Path: path + ".args", Message: "bulk expects a list: " + err.Error()}
-	}
-	if err := checkAccessMode(items, path); err != nil {
-		return nil, err
-	}
-	out := make([]any, 0, len(items))
-	for i := range items {
-		res, err := w.dispatch(endpoint, &items[i], fmt.Sprintf("%s.args[%d]", path, i))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, res)
-	}
-	return out, nil
 }
 
 // decodeArgs parses an operation's args, reporting Hasura's parse-failed.

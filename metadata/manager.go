@@ -106,6 +106,9 @@ type work struct {
 	baseline map[string]bool // inconsistent object names before the request
 	// expectVersion is a resource_version the caller says it saw, or -1.
 	expectVersion int64
+	// keptSteps: the request failed, but the database changes made before
+	// the failing step are committed (ops_bulk.go).
+	keptSteps bool
 }
 
 // run executes fn in a transaction holding the metadata row lock, then stores
@@ -144,6 +147,13 @@ func (m *Manager) runExpecting(ctx context.Context, expect int64, fn func(*work)
 	}
 	res, err := fn(w)
 	if err != nil {
+		if w.keptSteps {
+			// The database changes of the steps a /v1/query bulk keeps;
+			// the metadata changes are dropped, as in Hasura.
+			if cerr := tx.Commit(ctx); cerr != nil {
+				return nil, fmt.Errorf("commit the bulk's completed steps: %w", cerr)
+			}
+		}
 		return nil, err
 	}
 	if w.changed || version == 0 {

@@ -16,7 +16,11 @@ var permissionKinds = []string{"insert", "select", "update", "delete"}
 func (s *Snapshot) resolvePermissions(t *Table) {
 	for _, kind := range permissionKinds {
 		for _, p := range *permList(t.Meta, kind) {
-			if err := checkPermission(t, kind, p); err != nil {
+			err := checkPermission(t, kind, p)
+			if err == nil {
+				err = s.checkPermissionFilters(t, p.Permission)
+			}
+			if err != nil {
 				s.addInconsistent(kind+"_permission", p.Role+" in table "+t.Name.String(),
 					fmt.Sprintf("in table %q: in permission for role %q: %s", t.Name.String(), p.Role, err.Error()),
 					map[string]any{"table": t.Name, "role": p.Role, "permission": p.Permission, "comment": p.Comment},
