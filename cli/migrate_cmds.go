@@ -22,6 +22,8 @@ func newMigrateCmd(g *globals) *cobra.Command {
 
 func newMigrateCreateCmd(g *globals) *cobra.Command {
 	var fromFile, upSQL, downSQL string
+	var fromServer bool
+	var schemas []string
 	cmd := &cobra.Command{
 		Use:   "create NAME",
 		Short: "Create up.sql and down.sql files for a migration",
@@ -32,6 +34,16 @@ func newMigrateCreateCmd(g *globals) *cobra.Command {
 				return err
 			}
 			up := upSQL
+			if fromServer {
+				if upSQL != "" || fromFile != "" {
+					return fmt.Errorf("--from-server cannot be used with --up-sql or --sql-from-file")
+				}
+				dump, err := p.Client().PGDump(cmd.Context(), g.database, schemaDumpOptions(schemas))
+				if err != nil {
+					return err
+				}
+				up = string(dump)
+			}
 			if fromFile != "" {
 				if upSQL != "" {
 					return fmt.Errorf("--sql-from-file and --up-sql cannot be used together")
@@ -54,6 +66,8 @@ func newMigrateCreateCmd(g *globals) *cobra.Command {
 	f.StringVar(&fromFile, "sql-from-file", "", "path to an SQL file which contains the SQL statements")
 	f.StringVar(&upSQL, "up-sql", "", "sql string/query that is to be used to create an up migration")
 	f.StringVar(&downSQL, "down-sql", "", "sql string/query that is to be used to create a down migration")
+	f.BoolVar(&fromServer, "from-server", false, "take pg_dump of schema (default: public) from the server")
+	f.StringSliceVar(&schemas, "schema", []string{"public"}, "name of Postgres schema to export as a migration; repeat or comma-separate for several")
 	return cmd
 }
 
