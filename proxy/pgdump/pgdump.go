@@ -34,20 +34,35 @@ type DumpError struct{ Stderr string }
 
 func (e *DumpError) Error() string { return "error while executing pg_dump: " + e.Stderr }
 
-// refused are options that redirect the output or the connection.
-var refused = map[string]bool{"-f": true, "--file": true, "-d": true, "--dbname": true, "-h": true, "--host": true, "-p": true, "--port": true}
+// refusedLong are the long options that redirect the output or the
+// connection; getopt also takes any unambiguous prefix of them.
+var refusedLong = []string{"--file", "--dbname", "--host", "--port"}
 
-// CheckOptions rejects the options pg_dump must not get through the API.
+// refusedShort are their short forms; shortWithArg are pg_dump's short
+// options that take an argument (which ends a cluster like -Ox).
+const refusedShort, shortWithArg = "fdhp", "deEfFhjnNpStTUZ"
+
+// CheckOptions rejects the options pg_dump must not get through the API,
+// however they are spelled: --file=x, --fil x, -fx, -Ofx.
 func CheckOptions(opts []string) error {
 	for _, o := range opts {
-		name := o
-		if i := strings.IndexByte(o, '='); i > 0 && strings.HasPrefix(o, "--") {
-			name = o[:i]
-		} else if len(o) > 2 && o[0] == '-' && o[1] != '-' {
-			name = o[:2] // -fFILE
-		}
-		if refused[name] {
-			return &OptionError{Option: o}
+		switch {
+		case strings.HasPrefix(o, "--"):
+			name, _, _ := strings.Cut(o, "=")
+			for _, r := range refusedLong {
+				if len(name) > 2 && strings.HasPrefix(r, name) {
+					return &OptionError{Option: o}
+				}
+			}
+		case len(o) > 1 && o[0] == '-':
+			for _, c := range o[1:] {
+				if strings.ContainsRune(refusedShort, c) {
+					return &OptionError{Option: o}
+				}
+				if strings.ContainsRune(shortWithArg, c) {
+					break
+				}
+			}
 		}
 	}
 	return nil
