@@ -56,6 +56,16 @@ INSERT INTO author (name) VALUES ('Ann');`)
 	wantAdminError(t, dump(map[string]any{"opts": []string{"--dbname=postgres://elsewhere/db"}}), 400, "bad-request", "not allowed")
 	wantAdminError(t, dump(map[string]any{"opts": []string{}, "source": "nope"}), 400, "not-exists", `source with name "nope" does not exist`)
 
+	// Another source: its own database is dumped.
+	other := testenv.NewDatabase(t)
+	testenv.Exec(t, other, `CREATE TABLE gadget (id int PRIMARY KEY)`)
+	mustMeta(t, s, op("pg_add_source", map[string]any{"name": "other", "configuration": map[string]any{"connection_info": map[string]any{"database_url": other}}}))
+	r = dump(map[string]any{"opts": []string{"--schema-only"}, "clean_output": true, "source": "other"})
+	wantStatus(t, r, 200)
+	if !strings.Contains(string(r.Body), "CREATE TABLE public.gadget (") || strings.Contains(string(r.Body), "author") {
+		t.Errorf("dump of source other:\n%s", r.Body)
+	}
+
 	// HASURA_GRAPHQL_ENABLED_APIS without pgdump: the endpoint is gone.
 	off := startEnv(t, map[string]string{"HASURA_GRAPHQL_ENABLED_APIS": "metadata,graphql"})
 	wantAdminError(t, post(t, off, "/v1alpha1/pg_dump", map[string]any{"opts": []string{}}, admin()), 404, "not-found", "resource does not exist")
