@@ -52,6 +52,8 @@ func (e *APIError) Error() string {
 			msg += " (SQLSTATE " + internal.Error.StatusCode + ")"
 		}
 	}
+	// One line: pg_dump and Postgres messages may span several.
+	msg = strings.Join(strings.Fields(msg), " ")
 	if e.Code != "" {
 		return fmt.Sprintf("%s: %s", e.Code, msg)
 	}
@@ -69,13 +71,26 @@ func (c *Client) Query(ctx context.Context, body, out any) error {
 }
 
 func (c *Client) post(ctx context.Context, path string, body, out any) error {
+	data, err := c.postRaw(ctx, path, body)
+	if err != nil || out == nil {
+		return err
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decode response of %s: %w", path, err)
+	}
+	return nil
+}
+
+// postRaw posts body as JSON and returns the body of a 200 answer; any
+// other answer is an *APIError.
+func (c *Client) postRaw(ctx context.Context, path string, body any) ([]byte, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
-		return fmt.Errorf("encode request: %w", err)
+		return nil, fmt.Errorf("encode request: %w", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Endpoint+path, bytes.NewReader(b))
 	if err != nil {
-		return fmt.Errorf("bad endpoint %q: %w", c.Endpoint, err)
+		return nil, fmt.Errorf("bad endpoint %q: %w", c.Endpoint, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if c.AdminSecret != "" {
@@ -83,27 +98,21 @@ func (c *Client) post(ctx context.Context, path string, body, out any) error {
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("cannot reach the server at %s: %w", c.Endpoint, unwrapURLError(err))
+		return nil, fmt.Errorf("cannot reach the server at %s: %w", c.Endpoint, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fmt.Errorf("read response of %s: %w", path, err)
+		return nil, fmt.Errorf("read response of %s: %w", path, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		ae := &APIError{Status: resp.StatusCode}
 		if json.Unmarshal(data, ae) != nil || (ae.Message == "" && ae.Code == "") {
 			ae.Message = fmt.Sprintf("%s answered %d: %s", path, resp.StatusCode, strings.TrimSpace(string(data)))
 		}
-		return ae
+		return nil, ae
 	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("decode response of %s: %w", path, err)
-	}
-	return nil
+	return data, nil
 }
 
 // unwrapURLError drops net/http's `Post "url":` prefix: the message already names the server.

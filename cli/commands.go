@@ -24,11 +24,13 @@ type globals struct {
 	endpoint    string
 	adminSecret string
 	database    string
+	envfile     string
 }
 
-// addServerFlags registers --project, --endpoint and --admin-secret.
+// addServerFlags registers --project, --envfile, --endpoint and --admin-secret.
 func (g *globals) addServerFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&g.project, "project", "", "directory where commands are executed (default: current dir)")
+	fs.StringVar(&g.envfile, "envfile", defaultEnvfile, ".env filename to load ENV vars from (relative to the project directory)")
 	fs.StringVar(&g.endpoint, "endpoint", "", `http(s) endpoint for Graft (env "HASURA_GRAPHQL_ENDPOINT")`)
 	fs.StringVar(&g.adminSecret, "admin-secret", "", `admin secret for Graft (env "HASURA_GRAPHQL_ADMIN_SECRET")`)
 }
@@ -38,7 +40,12 @@ func (g *globals) addDatabaseFlag(fs *pflag.FlagSet) {
 	fs.StringVar(&g.database, "database-name", "default", "database on which operation should be applied")
 }
 
-// load reads the project with the flags given.
+// load reads the project with the flags given, the environment and the
+// project's envfile.
 func (g *globals) load() (*Project, error) {
-	return LoadProject(g.project, g.getenv, Overrides{Endpoint: g.endpoint, AdminSecret: g.adminSecret})
+	getenv, err := withEnvfile(g.getenv, g.project, g.envfile)
+	if err != nil {
+		return nil, err
+	}
+	return LoadProject(g.project, getenv, Overrides{Endpoint: g.endpoint, AdminSecret: g.adminSecret})
 }

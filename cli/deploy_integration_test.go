@@ -73,7 +73,8 @@ func TestCLIAutoApply(t *testing.T) {
 func TestCLISeeds(t *testing.T) {
 	srv, dir, env := project(t)
 	srv.RunSQL(`CREATE TABLE author (id int PRIMARY KEY, name text, tags text[], meta jsonb);
-INSERT INTO author VALUES (1, 'O''Brien', '{a,b}', '{"k": [1, 2]}'), (2, NULL, NULL, NULL);`)
+INSERT INTO author VALUES (1, 'O''Brien', '{a,b}', '{"k": [1, 2]}'), (2, NULL, NULL, NULL),
+  (3, E'first\n\n-- not a comment\nSET lock_timeout = 0;', NULL, NULL);`)
 	out := mustCLI(t, env, "seed", "create", "authors", "--from-table", "author", "--project", dir)
 	if !strings.Contains(out, "created seed file") {
 		t.Errorf("seed create output: %q", out)
@@ -83,7 +84,10 @@ INSERT INTO author VALUES (1, 'O''Brien', '{a,b}', '{"k": [1, 2]}'), (2, NULL, N
 		t.Fatalf("seed files: %v", entries)
 	}
 	sql := readFile(t, filepath.Join(dir, "seeds/default", entries[0].Name()))
-	if strings.Count(sql, `INSERT INTO "public"."author"`) != 2 {
+	// pg_dump --data-only --column-inserts, cleaned as Hasura's CLI gets it:
+	// no comments or SET preamble, but a value's own lines are kept.
+	if strings.Count(sql, `INSERT INTO public.author (id, name, tags, meta) VALUES (`) != 3 ||
+		strings.HasPrefix(sql, "--") || strings.HasPrefix(sql, "SET") || strings.Contains(sql, `\restrict`) {
 		t.Errorf("seed SQL:\n%s", sql)
 	}
 	srv.RunSQL("TRUNCATE author")
@@ -92,8 +96,12 @@ INSERT INTO author VALUES (1, 'O''Brien', '{a,b}', '{"k": [1, 2]}'), (2, NULL, N
 	if !strings.Contains(string(r.Body), `O'Brien {a,b} {\"k\": [1, 2]}`) {
 		t.Errorf("rows after seed apply: %s", r.Body)
 	}
+	r = srv.RunSQL("SELECT name = E'first\\n\\n-- not a comment\\nSET lock_timeout = 0;' FROM author WHERE id = 3")
+	if !strings.Contains(string(r.Body), `["t"]`) {
+		t.Errorf("multi-line value after seed apply: %s", r.Body)
+	}
 	// A failing seed file plants nothing.
-	writeFile(t, filepath.Join(dir, "seeds/default/9999999999999_bad.sql"), "INSERT INTO author VALUES (3, 'x'); INSERT INTO nope VALUES (1);")
+	writeFile(t, filepath.Join(dir, "seeds/default/9999999999999_bad.sql"), "INSERT INTO author VALUES (4, 'x'); INSERT INTO nope VALUES (1);")
 	srv.RunSQL("TRUNCATE author")
 	failCLI(t, env, `relation "nope" does not exist`, "seed", "apply", "--project", dir)
 	if r := srv.RunSQL("SELECT count(*) FROM author"); !strings.Contains(string(r.Body), `["0"]`) {

@@ -101,21 +101,30 @@ func BuildMetadata(dir string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// actions reads actions.yaml into its actions and custom_types keys.
-// actions.graphql must be empty: Graft keeps actions whole in actions.yaml
-// and does not read action SDL yet.
+// actions reads actions.graphql and actions.yaml into the actions and
+// custom_types keys. With SDL in actions.graphql (Hasura's layout) the two
+// are merged; with an empty actions.graphql, actions.yaml holds whole
+// definitions (Graft's earlier layout, still read).
 func (r *metadataReader) actions() ([][2]string, error) {
 	sdlPath := filepath.Join(r.dir, "actions.graphql")
-	if sdl, err := os.ReadFile(sdlPath); err == nil && hasGraphQL(string(sdl)) {
-		return nil, fmt.Errorf("%s: action SDL is not supported by graft yet; keep actions.graphql empty and define actions in actions.yaml", r.rel(sdlPath))
-	}
+	yamlPath := filepath.Join(r.dir, "actions.yaml")
 	b, err := r.file("actions.yaml", false)
-	if err != nil || b == nil {
+	if err != nil {
 		return nil, err
+	}
+	sdl, err := os.ReadFile(sdlPath)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", r.rel(sdlPath), err)
+	}
+	if hasGraphQL(string(sdl)) {
+		return buildActions(r.rel(sdlPath), string(sdl), r.rel(yamlPath), b)
+	}
+	if b == nil {
+		return nil, nil
 	}
 	var parts map[string]json.RawMessage
 	if err := json.Unmarshal(b, &parts); err != nil {
-		return nil, fmt.Errorf("%s: expected a mapping with actions and custom_types", r.rel(filepath.Join(r.dir, "actions.yaml")))
+		return nil, fmt.Errorf("%s: expected a mapping with actions and custom_types", r.rel(yamlPath))
 	}
 	var out [][2]string
 	if a := parts["actions"]; !isEmptyJSON(a) {
@@ -124,7 +133,7 @@ func (r *metadataReader) actions() ([][2]string, error) {
 	if ct := parts["custom_types"]; !isEmptyJSON(ct) {
 		kept, err := dropEmptyKinds(ct)
 		if err != nil {
-			return nil, fmt.Errorf("%s: custom_types: %w", r.rel(filepath.Join(r.dir, "actions.yaml")), err)
+			return nil, fmt.Errorf("%s: custom_types: %w", r.rel(yamlPath), err)
 		}
 		if kept != "" {
 			out = append(out, [2]string{"custom_types", kept})

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 )
@@ -24,14 +23,27 @@ func newMetadataCmd(g *globals) *cobra.Command {
 			return fn(cmd.Context(), p, cmd.OutOrStdout(), a)
 		}}
 	}
+	var listOutput, exportOutput string
+	list := run("list", "List all inconsistent objects from the metadata", func(ctx context.Context, p *Project, out io.Writer, _ []string) error {
+		return inconsistencyList(ctx, p, out, listOutput)
+	}, cobra.NoArgs)
+	list.Aliases = []string{"ls"}
+	list.Flags().StringVarP(&listOutput, "output", "o", "", "select output format for inconsistent metadata objects (allowed values: json, table)")
+	export := run("export", "Export Hasura metadata from the server to the project", func(ctx context.Context, p *Project, out io.Writer, a []string) error {
+		if exportOutput != "" {
+			return exportToStdout(ctx, p.Client(), out, exportOutput)
+		}
+		return exportCmd(ctx, p, out, a)
+	}, cobra.NoArgs)
+	export.Flags().StringVarP(&exportOutput, "output", "o", "", "write metadata to standard output in the given format instead of the project (allowed values: json, yaml)")
 	ic := &cobra.Command{Use: "inconsistency", Aliases: []string{"ic", "inconsistencies"}, Short: "Manage inconsistent objects in metadata"}
 	ic.AddCommand(
-		run("list", "List all inconsistent objects from the metadata", inconsistencyList, cobra.NoArgs),
+		list,
 		run("status", "Check if the metadata is inconsistent or not", inconsistencyStatus, cobra.NoArgs),
 		run("drop", "Drop inconsistent objects from the metadata", inconsistencyDrop, cobra.NoArgs),
 	)
 	cmd.AddCommand(
-		run("export", "Export Hasura metadata from the server to the project", exportCmd, cobra.NoArgs),
+		export,
 		run("apply", "Apply Hasura metadata of the project on the server", applyCmd, cobra.NoArgs),
 		run("reload", "Reload Hasura metadata on the server", reloadCmd, cobra.NoArgs),
 		run("clear", "Clear Hasura metadata on the server", clearCmd, cobra.NoArgs),
@@ -171,10 +183,11 @@ type inconsistentObject struct {
 	Definition json.RawMessage `json:"definition"`
 }
 
-func inconsistencies(ctx context.Context, c *Client) (bool, []inconsistentObject, error) {
+// inconsistencies returns the server's inconsistent objects as it sent them.
+func inconsistencies(ctx context.Context, c *Client) (bool, []json.RawMessage, error) {
 	var res struct {
-		IsConsistent        bool                 `json:"is_consistent"`
-		InconsistentObjects []inconsistentObject `json:"inconsistent_objects"`
+		IsConsistent        bool              `json:"is_consistent"`
+		InconsistentObjects []json.RawMessage `json:"inconsistent_objects"`
 	}
 	if err := c.Metadata(ctx, op("get_inconsistent_metadata", nil), &res); err != nil {
 		return false, nil, fmt.Errorf("get inconsistent metadata: %w", err)
@@ -182,21 +195,24 @@ func inconsistencies(ctx context.Context, c *Client) (bool, []inconsistentObject
 	return res.IsConsistent, res.InconsistentObjects, nil
 }
 
-func inconsistencyList(ctx context.Context, p *Project, out io.Writer, _ []string) error {
+func inconsistencyList(ctx context.Context, p *Project, out io.Writer, format string) error {
+	if err := checkOutput(format, "json", "table"); err != nil {
+		return err
+	}
 	ok, objs, err := inconsistencies(ctx, p.Client())
 	if err != nil {
 		return err
 	}
 	if ok {
+		if format == "json" {
+			// Machine-readable even when there is nothing to list.
+			fmt.Fprintln(out, "[]")
+			return nil
+		}
 		fmt.Fprintln(out, "metadata is consistent")
 		return nil
 	}
-	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tTYPE\tDESCRIPTION\tREASON")
-	for _, o := range objs {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", o.Name, o.Type, string(o.Definition), o.Reason)
-	}
-	return w.Flush()
+	return writeInconsistencies(out, objs, format)
 }
 
 func inconsistencyStatus(ctx context.Context, p *Project, out io.Writer, _ []string) error {

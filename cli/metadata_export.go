@@ -84,9 +84,8 @@ func MetadataFiles(metadataJSON []byte) (map[string][]byte, error) {
 	if err := put("graphql_schema_introspection.yaml", introspection); err != nil {
 		return nil, err
 	}
-	// Actions stay whole in actions.yaml; actions.graphql is written as
-	// Hasura writes it for a project without actions (Graft does not
-	// generate action SDL).
+	// Actions and custom types: SDL in actions.graphql, the rest in
+	// actions.yaml, as Hasura's CLI writes them.
 	actions := get(root, "actions")
 	if actions == nil {
 		actions = emptyNode(false)
@@ -95,15 +94,14 @@ func MetadataFiles(metadataJSON []byte) (map[string][]byte, error) {
 	if custom == nil {
 		custom = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	}
-	for _, k := range customTypeKinds {
-		if get(custom, k) == nil {
-			custom.Content = append(custom.Content, strNode(k), emptyNode(false))
-		}
-	}
-	if err := put("actions.yaml", mapNode("actions", actions, "custom_types", custom)); err != nil {
+	actionsYAML, sdl, err := exportActions(actions, custom)
+	if err != nil {
 		return nil, err
 	}
-	files["actions.graphql"] = []byte{}
+	if err := put("actions.yaml", actionsYAML); err != nil {
+		return nil, err
+	}
+	files["actions.graphql"] = []byte(sdl)
 	return files, nil
 }
 

@@ -210,6 +210,9 @@ func (mg *migrator) apply(ctx context.Context, s step, skipExecution bool) error
 			return err
 		}
 	}
+	if isNoTransaction(sql) {
+		return mg.applyNoTransaction(ctx, sql, next)
+	}
 	var bulk []any
 	if strings.TrimSpace(sql) != "" {
 		bulk = append(bulk, op("run_sql", map[string]any{"sql": sql, "source": mg.database}))

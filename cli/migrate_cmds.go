@@ -22,6 +22,8 @@ func newMigrateCmd(g *globals) *cobra.Command {
 
 func newMigrateCreateCmd(g *globals) *cobra.Command {
 	var fromFile, upSQL, downSQL string
+	var fromServer bool
+	var schemas []string
 	cmd := &cobra.Command{
 		Use:   "create NAME",
 		Short: "Create up.sql and down.sql files for a migration",
@@ -32,6 +34,16 @@ func newMigrateCreateCmd(g *globals) *cobra.Command {
 				return err
 			}
 			up := upSQL
+			if fromServer {
+				if upSQL != "" || fromFile != "" {
+					return fmt.Errorf("--from-server cannot be used with --up-sql or --sql-from-file")
+				}
+				dump, err := p.Client().PGDump(cmd.Context(), g.database, schemaDumpOptions(schemas))
+				if err != nil {
+					return err
+				}
+				up = string(dump)
+			}
 			if fromFile != "" {
 				if upSQL != "" {
 					return fmt.Errorf("--sql-from-file and --up-sql cannot be used together")
@@ -54,6 +66,8 @@ func newMigrateCreateCmd(g *globals) *cobra.Command {
 	f.StringVar(&fromFile, "sql-from-file", "", "path to an SQL file which contains the SQL statements")
 	f.StringVar(&upSQL, "up-sql", "", "sql string/query that is to be used to create an up migration")
 	f.StringVar(&downSQL, "down-sql", "", "sql string/query that is to be used to create a down migration")
+	f.BoolVar(&fromServer, "from-server", false, "take pg_dump of schema (default: public) from the server")
+	f.StringSliceVar(&schemas, "schema", []string{"public"}, "name of Postgres schema to export as a migration; repeat or comma-separate for several")
 	return cmd
 }
 
@@ -98,11 +112,15 @@ func newMigrateApplyCmd(g *globals) *cobra.Command {
 }
 
 func newMigrateStatusCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var output string
+	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Display current status of migrations on a database",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output, "table", "json"); err != nil {
+				return err
+			}
 			p, err := g.load()
 			if err != nil {
 				return err
@@ -119,23 +137,19 @@ func newMigrateStatusCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return writeStatus(cmd.OutOrStdout(), local, applied)
+			rows := statusRows(local, applied)
+			if output == "json" {
+				return writeStatusJSON(cmd.OutOrStdout(), g.database, rows)
+			}
+			return writeStatus(cmd.OutOrStdout(), rows)
 		},
 	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
 }
 
-// writeStatus prints Hasura's status table: every version present in the
-// project or on the server.
-func writeStatus(out io.Writer, local []Migration, applied map[int64]bool) error {
-	names := map[int64]string{}
-	all := map[int64]bool{}
-	for _, m := range local {
-		names[m.Version] = m.Name
-		all[m.Version] = true
-	}
-	for v := range applied {
-		all[v] = true
-	}
+// writeStatus prints Hasura's status table.
+func writeStatus(out io.Writer, rows []migrationStatus) error {
 	present := func(ok bool) string {
 		if ok {
 			return "Present"
@@ -144,10 +158,8 @@ func writeStatus(out io.Writer, local []Migration, applied map[int64]bool) error
 	}
 	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(w, "VERSION\tNAME\tSOURCE STATUS\tDATABASE STATUS")
-	for _, v := range sortedVersions(all) {
-		_, onServer := applied[v]
-		_, inProject := names[v]
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", v, names[v], present(inProject), present(onServer))
+	for _, r := range rows {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", r.Version, r.Name, present(r.SourceStatus), present(r.DatabaseStatus))
 	}
 	return w.Flush()
 }

@@ -7,11 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/graftql/graft/metadata"
 	"github.com/spf13/cobra"
 )
 
@@ -59,76 +59,31 @@ func newSeedCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// CreateSeed writes dir/<unix-ms>_<name>.sql: the rows of tables as INSERT
-// statements read through run_sql, or an empty file to fill by hand.
+// CreateSeed writes dir/<unix-ms>_<name>.sql: the rows of tables as
+// pg_dump's INSERT statements, through the server's pg_dump API as Hasura's
+// CLI does, or an empty file to fill by hand.
 func CreateSeed(ctx context.Context, c *Client, dir, database, name string, tables []string, now time.Time) (string, error) {
 	if name == "" || strings.ContainsAny(name, `/\`) {
 		return "", fmt.Errorf("seed name %q must be non-empty and contain no slash", name)
 	}
-	var sql strings.Builder
-	for _, t := range tables {
-		rows, err := dumpTable(ctx, c, database, t)
+	var sql []byte
+	if len(tables) > 0 {
+		opts, err := dataDumpOptions(tables)
 		if err != nil {
 			return "", err
 		}
-		sql.WriteString(rows)
+		if sql, err = c.PGDump(ctx, database, opts); err != nil {
+			return "", err
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("create seeds directory: %w", err)
 	}
 	path := filepath.Join(dir, fmt.Sprintf("%d_%s.sql", now.UnixMilli(), name))
-	if err := os.WriteFile(path, []byte(sql.String()), 0o644); err != nil {
+	if err := os.WriteFile(path, sql, 0o644); err != nil {
 		return "", fmt.Errorf("write seed: %w", err)
 	}
 	return path, nil
-}
-
-// dumpTable returns INSERT statements for every row of table. Postgres
-// builds them: each column as its text form, quoted, which INSERT casts back
-// to the column's type (arrays, json and all).
-func dumpTable(ctx context.Context, c *Client, database, table string) (string, error) {
-	schema, name := "public", table
-	if i := strings.IndexByte(table, '.'); i >= 0 {
-		schema, name = table[:i], table[i+1:]
-	}
-	// Quoted always: a name may be a reserved word (user, order).
-	rel := metadata.QuoteIdent(schema) + "." + metadata.QuoteIdent(name)
-	cols, err := runSQLRows(ctx, c, database, fmt.Sprintf(`SELECT
-  string_agg(quote_ident(attname), ', ' ORDER BY attnum),
-  string_agg(format('quote_nullable(t.%%I::text)', attname), ' || '', '' || ' ORDER BY attnum)
-FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''`, quoteLiteral(rel)))
-	if err != nil {
-		return "", fmt.Errorf("read table %s: %w", table, err)
-	}
-	if len(cols) == 0 || cols[0][0] == nil {
-		return "", fmt.Errorf("read table %s: it has no columns", table)
-	}
-	prefix := fmt.Sprintf("INSERT INTO %s (%s) VALUES (", rel, *cols[0][0])
-	rows, err := runSQLRows(ctx, c, database, fmt.Sprintf(`SELECT %s || %s || ');' FROM %s t`, quoteLiteral(prefix), *cols[0][1], rel))
-	if err != nil {
-		return "", fmt.Errorf("read table %s: %w", table, err)
-	}
-	var out strings.Builder
-	for _, row := range rows {
-		out.WriteString(*row[0] + "\n")
-	}
-	return out.String(), nil
-}
-
-// runSQLRows runs a read-only query through run_sql and returns its rows
-// without the header.
-func runSQLRows(ctx context.Context, c *Client, database, sql string) ([][]*string, error) {
-	var res struct {
-		Result [][]*string `json:"result"`
-	}
-	body := op("run_sql", map[string]any{"sql": sql, "source": database, "read_only": true})
-	if err := c.Query(ctx, body, &res); err != nil {
-		return nil, err
-	}
-	if len(res.Result) == 0 {
-		return nil, nil
-	}
-	return res.Result[1:], nil
 }
 
 // ApplySeeds runs the seed files (all of dir in name order, or only files)
@@ -159,6 +114,9 @@ func ApplySeeds(ctx context.Context, c *Client, dir, database string, files []st
 		if err != nil {
 			return fmt.Errorf("seed %s: %w", f, err)
 		}
+		if line := copyFromStdinLine(string(b)); line > 0 {
+			return fmt.Errorf("seed %s:%d: COPY ... FROM stdin needs psql and cannot run through run_sql; create the seed with `graft seed create --from-table` (INSERT statements)", path, line)
+		}
 		if strings.TrimSpace(string(b)) != "" {
 			bulk = append(bulk, op("run_sql", map[string]any{"sql": string(b), "source": database}))
 		}
@@ -172,4 +130,15 @@ func ApplySeeds(ctx context.Context, c *Client, dir, database string, files []st
 	return nil
 }
 
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+var copyFromStdin = regexp.MustCompile(`(?i)^\s*COPY\s.*\sFROM\s+stdin\b`)
+
+// copyFromStdinLine is the 1-based line of the first COPY ... FROM stdin
+// (pg_dump's default data format), or 0.
+func copyFromStdinLine(sql string) int {
+	for i, line := range strings.Split(sql, "\n") {
+		if copyFromStdin.MatchString(line) {
+			return i + 1
+		}
+	}
+	return 0
+}

@@ -125,6 +125,9 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("POST /v1/query", s.admin(metadata.EndpointQueryV1))
 		mux.HandleFunc("POST /v2/query", s.admin(metadata.EndpointQueryV2))
 	}
+	if s.enabled("pgdump") {
+		mux.HandleFunc("POST /v1alpha1/pg_dump", s.pgDump)
+	}
 	if s.enabled("metrics") && s.Metrics != nil {
 		mux.Handle("GET /v1/metrics", s.Metrics.Handler())
 	}
