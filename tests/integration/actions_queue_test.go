@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/graftql/graft/tests/testenv"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Async actions through the Redis queue (HASURA_GRAPHQL_REDIS_URL set):
@@ -81,9 +82,8 @@ type actionRow struct {
 	Queued   bool
 }
 
-func readActionRow(t *testing.T, db, id string) actionRow {
+func readActionRow(t *testing.T, pool *pgxpool.Pool, id string) actionRow {
 	t.Helper()
-	pool := testenv.Pool(t, db)
 	var r actionRow
 	err := pool.QueryRow(context.Background(), `SELECT status, attempts, dead_lettered_at IS NOT NULL, enqueued_at IS NOT NULL
 	  FROM hdb_catalog.hdb_action_log WHERE id = $1`, id).Scan(&r.Status, &r.Attempts, &r.Dead, &r.Queued)
@@ -101,7 +101,7 @@ func TestActionsAsyncQueueRetryThenSuccess(t *testing.T) {
 	s, db := startQueued(t, h.srv.URL, 3)
 	id := startAsync(t, s, `mutation { flaky_async }`)
 	wantJSON(t, pollAsync(t, s, flakyResult, id), `{"data":{"flaky_async":{"output":{"v":"done"},"errors":null}}}`)
-	if r := readActionRow(t, db, id); r != (actionRow{Status: "completed", Attempts: 3, Queued: true}) {
+	if r := readActionRow(t, testenv.Pool(t, db), id); r != (actionRow{Status: "completed", Attempts: 3, Queued: true}) {
 		t.Fatalf("action log row = %+v, want completed after 3 attempts, queued, not dead", r)
 	}
 	if n := h.count(); n != 3 {
@@ -137,7 +137,7 @@ func TestActionsAsyncQueueRetriesExhausted(t *testing.T) {
 	if e.Error != "internal error" || e.Code != "unexpected" || e.Internal.Response.Status != 503 || e.Internal.Error != "webhook returned status 503" {
 		t.Fatalf("errors = %s, want Hasura's error for a 503", body)
 	}
-	if r := readActionRow(t, db, id); r != (actionRow{Status: "error", Attempts: 3, Dead: true, Queued: true}) {
+	if r := readActionRow(t, testenv.Pool(t, db), id); r != (actionRow{Status: "error", Attempts: 3, Dead: true, Queued: true}) {
 		t.Fatalf("action log row = %+v, want error after 3 attempts, dead-lettered", r)
 	}
 	if n := h.count(); n != 3 {
@@ -168,7 +168,7 @@ func TestActionsAsyncQueue4xxNotRetried(t *testing.T) {
 	id := startAsync(t, s, `mutation { flaky_async }`)
 	wantJSON(t, pollAsync(t, s, flakyResult, id),
 		`{"data":{"flaky_async":{"output":null,"errors":{"path":"$","error":"bad input","code":"bad-input"}}}}`)
-	if r := readActionRow(t, db, id); r != (actionRow{Status: "error", Attempts: 1, Queued: true}) {
+	if r := readActionRow(t, testenv.Pool(t, db), id); r != (actionRow{Status: "error", Attempts: 1, Queued: true}) {
 		t.Fatalf("action log row = %+v, want error after 1 attempt, not dead", r)
 	}
 	if n := h.count(); n != 1 {
@@ -192,7 +192,7 @@ func TestActionsAsyncQueueReconcilesUnqueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantJSON(t, pollAsync(t, s, flakyResult, id), `{"data":{"flaky_async":{"output":{"v":"done"},"errors":null}}}`)
-	if r := readActionRow(t, db, id); r != (actionRow{Status: "completed", Attempts: 1, Queued: true}) {
+	if r := readActionRow(t, pool, id); r != (actionRow{Status: "completed", Attempts: 1, Queued: true}) {
 		t.Fatalf("action log row = %+v, want completed after 1 attempt, queued by the reconciler", r)
 	}
 }
