@@ -12,6 +12,7 @@ import (
 	"github.com/graftql/graft/graphql"
 	"github.com/graftql/graft/metadata"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Asynchronous actions: the mutation logs the call in Hasura's
@@ -21,7 +22,10 @@ import (
 // query <action>(id) reads the record back for the session that made it.
 
 // actionLogDDL is Hasura's action log, plus what the workers need: the
-// request's text, how often a call was claimed, and when.
+// request's text, how often a call was claimed, when and by whom; with the
+// Redis queue (async_queue.go) also when the call was queued, the last
+// error of a call waiting for its retry, and when it was dead-lettered
+// (its status is then 'error', as Hasura's statuses go).
 const actionLogDDL = `
 SELECT pg_advisory_xact_lock(8231757043);
 CREATE SCHEMA IF NOT EXISTS hdb_catalog;
@@ -42,6 +46,9 @@ ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS attempts int NOT
 ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS locked_at timestamptz;
 ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS claimer_pid int;
 ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS claimer_start timestamptz;
+ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS enqueued_at timestamptz;
+ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS last_error jsonb;
+ALTER TABLE hdb_catalog.hdb_action_log ADD COLUMN IF NOT EXISTS dead_lettered_at timestamptz;
 CREATE INDEX IF NOT EXISTS hdb_action_log_pending ON hdb_catalog.hdb_action_log (created_at) WHERE status IN ('created', 'processing');`
 
 // asyncWorkers is how many async calls one process runs at once.
@@ -66,10 +73,13 @@ const staleAfter = 10 * time.Minute
 // hidden for other roles' backends, so a NULL there counts as alive; a
 // call claimed before claimers were recorded (claimer_pid NULL) counts as
 // abandoned. Behind a transaction-mode pooler the backend outlives the
-// process, and staleAfter is what remains.
-const claimableSQL = `(status = 'created' OR (status = 'processing' AND (locked_at < now() - make_interval(secs => $1)
+// process, and staleAfter is what remains. claimable is that condition,
+// with staleAfter's seconds in the parameter named.
+func claimable(staleParam string) string {
+	return `(status = 'created' OR (status = 'processing' AND (locked_at < now() - make_interval(secs => ` + staleParam + `)
   OR claimer_pid IS NULL OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = claimer_pid
     AND (a.backend_start IS NULL OR a.backend_start = claimer_start)))))`
+}
 
 // Start creates the action log and starts the async workers; they stop
 // with Close.
@@ -87,6 +97,24 @@ func (s *Source) Start(ctx context.Context) error {
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = cancel
+	if s.jobs != nil {
+		// The owner identity first: the jobs' claims are made in its name.
+		if err := s.ensureOwner(ctx); err != nil {
+			cancel()
+			return err
+		}
+		s.workers.Add(1)
+		go func() {
+			defer s.workers.Done()
+			s.reconcileLoop(wctx)
+		}()
+		if err := s.jobWorkers.Start(ctx); err != nil {
+			s.Close()
+			return fmt.Errorf("start async action workers: %w", err)
+		}
+		s.jobsStarted = true
+		return nil
+	}
 	s.workers.Add(1)
 	go func() {
 		defer s.workers.Done()
@@ -114,6 +142,10 @@ func (s *Source) enqueue(ctx context.Context, inv *invocation, input json.RawMes
 		return nil, &graphql.SourceError{Message: "could not log the async action: " + err.Error(),
 			Extensions: json.RawMessage(`{"path":"$","code":"unexpected"}`)}
 	}
+	if s.jobs != nil {
+		s.queueCall(ctx, id, inv.action.Name)
+		return json.Marshal(id)
+	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -127,14 +159,7 @@ func (s *Source) work(ctx context.Context) {
 	slots := make(chan struct{}, asyncWorkers)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	defer func() {
-		// Released before the pool closes; a call still being put back
-		// is guarded by its claim, so another process taking it now is fine.
-		if s.owner != nil {
-			s.owner.Release()
-			s.owner = nil
-		}
-	}()
+	defer s.releaseOwner()
 	for {
 		select {
 		case slots <- struct{}{}:
@@ -174,6 +199,8 @@ type claimed struct {
 	query             *string
 	pid               int32
 	started           time.Time
+	attempts          int    // claims so far, this one included
+	handler           string // the action's handler as defined, for logs
 }
 
 // claim takes the oldest call waiting (or abandoned by a process that
@@ -193,7 +220,7 @@ func (s *Source) claim(ctx context.Context) (*claimed, error) {
 	  SET status = 'processing', attempts = attempts + 1, locked_at = now(), claimer_pid = pg_backend_pid(),
 	    claimer_start = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())
 	  WHERE id = (SELECT id FROM hdb_catalog.hdb_action_log
-	    WHERE `+claimableSQL+` AND attempts < $2
+	    WHERE `+claimable("$1")+` AND attempts < $2
 	    ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 1)
 	  RETURNING id::text, action_name, input::text, session_variables::text, request_headers::text, request_query,
 	    claimer_pid, claimer_start`,
@@ -205,60 +232,102 @@ func (s *Source) claim(ctx context.Context) (*claimed, error) {
 		// A broken owner connection goes back to the pool, which drops
 		// it; the next claim takes a new one (and a new identity: calls
 		// claimed through the old one are up for grabs, ours included).
-		s.owner.Release()
-		s.owner = nil
+		s.releaseOwner()
 		return nil, fmt.Errorf("claim async action: %w", err)
 	}
 	return c, nil
 }
 
-// run calls a claimed call's handler and records the output or the error.
-func (s *Source) run(ctx context.Context, c *claimed) (err error) {
-	id, name, session := c.id, c.name, c.session
-	snap := s.meta.Snapshot()
-	a := snap.Action(name)
-	var value any
-	var f *failure
-	if a == nil {
-		f = unexpected("action "+name+" does not exist or is not consistent", nil)
-	} else {
-		var role struct {
-			Role string `json:"x-hasura-role"`
-		}
-		_ = json.Unmarshal([]byte(session), &role)
-		inv := &invocation{action: a, session: session, role: role.Role, payload: payload(name, c.input, session, c.query)}
-		_ = json.Unmarshal(c.headers, &inv.headers)
-		value, f = s.invoke(ctx, inv, snap.CustomTypes)
-	}
+// run calls a claimed call's handler and records the output or the error
+// (the Postgres claimer: one attempt).
+func (s *Source) run(ctx context.Context, c *claimed) error {
+	value, f := s.runClaimed(ctx, c)
 	if ctx.Err() != nil {
-		// Stopping: the call goes back to waiting, for the next process.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_, _ = s.pool.Exec(rctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'created'
-		  WHERE id = $1 AND status = 'processing' AND claimer_pid = $2 AND claimer_start = $3`, id, c.pid, c.started)
+		s.putBack(ctx, c, false)
 		return ctx.Err()
 	}
-	// The claim must still be ours: when our owner connection was lost,
-	// another process may have claimed the call and recorded its result.
-	const mine = ` WHERE id = $1 AND status = 'processing' AND claimer_pid = $3 AND claimer_start = $4`
+	if err := s.record(ctx, c, value, f, false); err != nil && !errors.Is(err, errClaimLost) {
+		return err
+	}
+	return nil
+}
+
+// runClaimed calls a claimed call's handler: its output, or the failure.
+func (s *Source) runClaimed(ctx context.Context, c *claimed) (any, *failure) {
+	snap := s.meta.Snapshot()
+	a := snap.Action(c.name)
+	if a == nil {
+		return nil, unexpected("action "+c.name+" does not exist or is not consistent", nil)
+	}
+	c.handler = a.Handler
+	var role struct {
+		Role string `json:"x-hasura-role"`
+	}
+	_ = json.Unmarshal([]byte(c.session), &role)
+	inv := &invocation{action: a, session: c.session, role: role.Role, payload: payload(c.name, c.input, c.session, c.query)}
+	_ = json.Unmarshal(c.headers, &inv.headers)
+	return s.invoke(ctx, inv, snap.CustomTypes)
+}
+
+// putBack returns a call to waiting when its worker stops before it has a
+// result, for the next process; uncount takes the claim off its attempts
+// (the queue does not count an attempt cut short by a stop either).
+func (s *Source) putBack(ctx context.Context, c *claimed, uncount bool) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	dec := 0
+	if uncount {
+		dec = 1
+	}
+	_, _ = s.pool.Exec(rctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'created', attempts = attempts - $2::int`+mineSQL,
+		c.id, dec, c.pid, c.started)
+}
+
+// mineSQL keeps a write to the call ($1) claimed by us ($3, $4; $2 is the
+// statement's own): when our
+// owner connection was lost, another process may have claimed the call and
+// recorded its result.
+const mineSQL = ` WHERE id = $1 AND status = 'processing' AND claimer_pid = $3 AND claimer_start = $4`
+
+// errClaimLost: the call is no longer claimed by us.
+var errClaimLost = errors.New("the async action's claim was lost")
+
+// storedFailure is a failure as the errors column keeps it.
+func storedFailure(f *failure) map[string]any {
+	stored := map[string]any{"path": "$", "error": f.message, "code": f.code}
+	if f.internal != nil {
+		stored["internal"] = f.internal
+	}
+	return stored
+}
+
+// record stores a claimed call's output or error (dead: its retries are
+// exhausted) and tells SetOnRecord's hook.
+func (s *Source) record(ctx context.Context, c *claimed, value any, f *failure, dead bool) error {
+	ctx = context.WithoutCancel(ctx) // a result in hand is kept, even when stopping
+	var err error
+	var n int64
 	if f != nil {
-		stored := map[string]any{"path": "$", "error": f.message, "code": f.code}
-		if f.internal != nil {
-			stored["internal"] = f.internal
-		}
-		b, _ := json.Marshal(stored)
-		_, err = s.pool.Exec(ctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'error', errors = $2::jsonb,
-		  response_received_at = now()`+mine, id, string(b), c.pid, c.started)
+		b, _ := json.Marshal(storedFailure(f))
+		var tag pgconn.CommandTag
+		tag, err = s.pool.Exec(ctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'error', errors = $2::jsonb,
+		  response_received_at = now(), dead_lettered_at = CASE WHEN $5 THEN now() END`+mineSQL, c.id, string(b), c.pid, c.started, dead)
+		n = tag.RowsAffected()
 	} else {
 		var out []byte
 		out, err = json.Marshal(jsonValue{value})
 		if err == nil {
-			_, err = s.pool.Exec(ctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'completed', response_payload = $2::jsonb,
-			  response_received_at = now()`+mine, id, string(out), c.pid, c.started)
+			var tag pgconn.CommandTag
+			tag, err = s.pool.Exec(ctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'completed', response_payload = $2::jsonb,
+			  response_received_at = now()`+mineSQL, c.id, string(out), c.pid, c.started)
+			n = tag.RowsAffected()
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("record async action %s: %w", id, err)
+		return fmt.Errorf("record async action %s: %w", c.id, err)
+	}
+	if n == 0 {
+		return errClaimLost
 	}
 	if s.recorded != nil {
 		s.recorded()

@@ -46,7 +46,16 @@ type Source struct {
 	statements atomic.Int64
 
 	wake  chan struct{} // a new async action was logged
-	owner *pgxpool.Conn // the work loop's claims run on it (async.go)
+	owner *pgxpool.Conn // the work loop's claims run on it (async.go); the reconciler keeps it (async_queue.go)
+	// identity is the owner backend's, which queued jobs claim calls in
+	// the name of.
+	identity atomic.Pointer[ownerIdentity]
+	// With the Redis queue (UseQueue): where calls are queued, the pool
+	// running them and its retry policy.
+	jobs        JobQueue
+	jobWorkers  JobWorkers
+	jobsStarted bool
+	policy      RetryPolicy
 	// recorded is told each time a worker stored a result (SetOnRecord).
 	recorded func()
 	stop     context.CancelFunc
@@ -77,13 +86,32 @@ func (s *Source) SetOnRecord(f func()) { s.recorded = f }
 // Statements is how many relationship statements calls ran so far.
 func (s *Source) Statements() int64 { return s.statements.Load() }
 
-// Close stops the async workers and drops idle handler connections.
+// Close stops the async workers and drops idle handler connections. Calls
+// running are cut short and put back, for the next process.
 func (s *Source) Close() {
+	if s.jobsStarted {
+		s.jobsStarted = false
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // no waiting: running calls are put back at once
+		_ = s.jobWorkers.Stop(ctx)
+	}
 	if s.stop != nil {
 		s.stop()
 		s.workers.Wait()
+		s.stop = nil
 	}
+	s.releaseOwner()
 	s.client.CloseIdleConnections()
+}
+
+// releaseOwner gives the owner connection back, before the pool closes; a
+// call still being put back is guarded by its claim, so another process
+// taking it now is fine.
+func (s *Source) releaseOwner() {
+	if s.owner != nil {
+		s.owner.Release()
+		s.owner = nil
+	}
 }
 
 // ExecuteRoot calls the action named by the call's field.

@@ -58,6 +58,10 @@ type failure struct {
 	code       string
 	extensions json.RawMessage
 	internal   map[string]any
+	// retryable: the handler may answer differently next time (no answer,
+	// a timeout, a 5xx); see retry.go. status is the HTTP status, if any.
+	retryable bool
+	status    int
 }
 
 func (f *failure) Error() string { return f.message }
@@ -90,7 +94,11 @@ func (s *Source) invoke(ctx context.Context, inv *invocation, ct *metadata.Custo
 	if f != nil {
 		return nil, f
 	}
-	return s.respond(inv, ct, res)
+	v, f := s.respond(inv, ct, res)
+	if f != nil && f.status == 0 {
+		f.status = res.status
+	}
+	return v, f
 }
 
 // call POSTs the payload to the action's handler. Failures to get an
@@ -155,8 +163,11 @@ func (s *Source) call(ctx context.Context, inv *invocation) (*webhookResult, *fa
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			msg = "Response timeout"
 		}
-		return unexpected("http exception when calling webhook", map[string]any{
+		f := unexpected("http exception when calling webhook", map[string]any{
 			"error": map[string]any{"type": "http_exception", "message": msg}, "request": info})
+		// An oversized body would be as large next time.
+		f.retryable = !errors.Is(err, errTooLarge)
+		return f
 	}
 	ctx, span := tracing.StartKind(ctx, "action webhook", trace.SpanKindClient)
 	defer span.End()
@@ -175,7 +186,9 @@ func (s *Source) call(ctx context.Context, inv *invocation) (*webhookResult, *fa
 		err = fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
 	}
 	if err != nil {
-		return nil, httpFailure(err)
+		f := httpFailure(err)
+		f.status = resp.StatusCode
+		return nil, f
 	}
 	return &webhookResult{status: resp.StatusCode, header: resp.Header, body: raw, request: info}, nil
 }
@@ -265,7 +278,7 @@ func (s *Source) respond(inv *invocation, ct *metadata.CustomTypes, res *webhook
 		if !valid || json.Unmarshal(res.body, &e) != nil || e.Message == nil {
 			return nil, unexpected("got unexpected response from webhook", details("unexpected response"))
 		}
-		f := &failure{message: *e.Message, code: "unexpected"}
+		f := &failure{message: *e.Message, code: "unexpected", status: res.status}
 		if e.Code != nil {
 			f.code = *e.Code
 		}
@@ -278,5 +291,7 @@ func (s *Source) respond(inv *invocation, ct *metadata.CustomTypes, res *webhook
 		}
 		return nil, f
 	}
-	return nil, unexpected("internal error", details("webhook returned status "+strconv.Itoa(res.status)))
+	f := unexpected("internal error", details("webhook returned status "+strconv.Itoa(res.status)))
+	f.retryable, f.status = res.status >= 500, res.status
+	return nil, f
 }

@@ -37,6 +37,12 @@ type Config struct {
 	WALSlot          string
 	WALPublication   string
 	EventsPoolSize   int
+	// AsyncActionRetries and AsyncActionRetryInterval are the retry policy
+	// of async action calls run through the Redis queue
+	// (GRAFT_ASYNC_ACTION_RETRIES, GRAFT_ASYNC_ACTION_RETRY_INTERVAL_SECONDS;
+	// see package actions, retry.go).
+	AsyncActionRetries       int
+	AsyncActionRetryInterval time.Duration
 	// CORS is HASURA_GRAPHQL_CORS_DOMAIN, HASURA_GRAPHQL_DISABLE_CORS and
 	// HASURA_GRAPHQL_WS_READ_COOKIE.
 	CORS *cors.Policy
@@ -98,6 +104,8 @@ var settings = []setting{
 	{"HASURA_GRAPHQL_WAL_SLOT_NAME", "wal-slot-name", kindString, "graft_slot", "logical replication slot (cluster-wide name)"},
 	{"HASURA_GRAPHQL_WAL_PUBLICATION_NAME", "wal-publication-name", kindString, "graft_pub", "publication Graft manages"},
 	{"HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE", "events-http-pool-size", kindInt, "100", "concurrent event webhook deliveries per process"},
+	{"GRAFT_ASYNC_ACTION_RETRIES", "async-action-retries", kindInt, "3", "retries of an async action call whose handler did not answer, timed out or answered 5xx (with Redis; 0: one attempt, as Hasura)"},
+	{"GRAFT_ASYNC_ACTION_RETRY_INTERVAL_SECONDS", "async-action-retry-interval-seconds", kindInt, "10", "seconds before an async action call's first retry; each further retry waits twice as long (at most 15 minutes)"},
 	{"HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL", "live-queries-fallback-refetch-interval", kindInt, "5000", "milliseconds between refetches of every live query (covers what the WAL cannot show)"},
 	{"HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", "live-queries-multiplexed-batch-size", kindInt, "100", "live queries refetched by one statement"},
 	{"HASURA_GRAPHQL_LIVE_QUERIES_DEBOUNCE", "live-queries-debounce", kindInt, "5", "milliseconds a burst of changes is gathered before live queries refetch"},
@@ -208,6 +216,14 @@ func Load(getenv func(string) string, fs *pflag.FlagSet) (*Config, error) {
 	if c.EventsPoolSize, err = v.intIn("HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE", 1, 10000); err != nil {
 		return nil, err
 	}
+	if c.AsyncActionRetries, err = v.intIn("GRAFT_ASYNC_ACTION_RETRIES", 0, 100); err != nil {
+		return nil, err
+	}
+	interval, err := v.intIn("GRAFT_ASYNC_ACTION_RETRY_INTERVAL_SECONDS", 0, 86400)
+	if err != nil {
+		return nil, err
+	}
+	c.AsyncActionRetryInterval = time.Duration(interval) * time.Second
 	if err := v.security(c); err != nil {
 		return nil, err
 	}

@@ -92,6 +92,9 @@ func (p *WorkerPool) attempt(e *entry) {
 // deliver POSTs the event and decides what follows: "ok", "retry" (after
 // delay) or "dead"; "" when cancelled.
 func (p *WorkerPool) deliver(ctx context.Context, ev *Event, tries int) (string, time.Duration, *InvocationLog) {
+	if p.cfg.Jobs != nil {
+		return p.runJob(ctx, ev, tries)
+	}
 	t, err := p.trigger(ctx, ev)
 	var body []byte
 	if err == nil {

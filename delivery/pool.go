@@ -56,6 +56,9 @@ type PoolConfig struct {
 	WebhookLog *slog.Logger
 	// Observer hears of every attempt, for metrics; nil: none.
 	Observer Observer
+	// Jobs, when set, makes this a job queue's pool: every entry is a job
+	// (Queue.EnqueueJob) run by Jobs instead of POSTed (jobs.go).
+	Jobs JobRunner
 }
 
 // WorkerPool delivers queued events to their webhooks. Any number of pools,

@@ -10,6 +10,7 @@ import (
 	"github.com/graftql/graft/authz"
 	"github.com/graftql/graft/configs"
 	"github.com/graftql/graft/dataapi"
+	"github.com/graftql/graft/delivery"
 	"github.com/graftql/graft/graphql"
 	"github.com/graftql/graft/metadata"
 	"github.com/graftql/graft/proxy/guard"
@@ -35,6 +36,9 @@ type App struct {
 	// before Start to record into a provider of one's own.
 	Tracing tracing.Provider
 	wal     *wal
+	// The async action queue and its pool, with Redis (actions_queue.go).
+	actionQueue *delivery.Queue
+	actionPool  *delivery.WorkerPool
 }
 
 // NewApp prepares an app; nothing connects until Start.
@@ -118,6 +122,12 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	a.startGuard()
+	if err := a.queueActions(); err != nil {
+		a.Engine.Live.Stop(ctx)
+		a.Meta.Stop(ctx)
+		pool.Close()
+		return err
+	}
 	if a.Server.Metrics != nil {
 		a.addMetricSources(a.Server.Metrics)
 	}
@@ -144,6 +154,10 @@ func (a *App) Stop(ctx context.Context) error {
 	if a.Server != nil {
 		err = a.Server.Stop(ctx)
 	}
+	// Async action workers stop before Redis closes: their queue is there.
+	if a.Actions != nil {
+		a.Actions.Close()
+	}
 	if a.wal != nil {
 		a.wal.stop(ctx)
 		if a.wal.redis != nil {
@@ -152,9 +166,6 @@ func (a *App) Stop(ctx context.Context) error {
 	}
 	if a.Engine != nil {
 		a.Engine.Live.Stop(ctx)
-	}
-	if a.Actions != nil {
-		a.Actions.Close()
 	}
 	if a.Meta != nil {
 		a.Meta.Stop(ctx)

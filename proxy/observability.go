@@ -34,6 +34,9 @@ func (a *App) addMetricSources(m *metrics.Metrics) {
 			m.AddEvents(eventStats{a.wal})
 		}
 	}
+	if a.actionQueue != nil {
+		m.AddAsyncActions(actionStats{a})
+	}
 }
 
 // webhookLogs gives the auth webhook and event deliveries the logger of

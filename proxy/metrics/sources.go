@@ -128,6 +128,37 @@ func (m *Metrics) AddEvents(e Events) {
 		}})
 }
 
+// AddAsyncActions exports the async action queue: calls waiting for a
+// worker or a retry, calls dead-lettered (retries exhausted) by action,
+// and the calls under way in this process.
+func (m *Metrics) AddAsyncActions(e Events) {
+	m.reg.MustRegister(&collector{
+		descs: []*prometheus.Desc{descActionWorkers, descActionPending, descActionDead},
+		collect: func(ch chan<- prometheus.Metric) {
+			ch <- prometheus.MustNewConstMetric(descActionWorkers, prometheus.GaugeValue, float64(e.BusyWorkers()))
+			ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+			defer cancel()
+			st, err := e.QueueStats(ctx)
+			if err != nil {
+				ch <- prometheus.NewInvalidMetric(descActionPending, err)
+				return
+			}
+			ch <- prometheus.MustNewConstMetric(descActionPending, prometheus.GaugeValue, float64(st.Pending))
+			for action, n := range st.Dead {
+				ch <- prometheus.MustNewConstMetric(descActionDead, prometheus.GaugeValue, float64(n), action)
+			}
+		}})
+}
+
+var (
+	descActionWorkers = prometheus.NewDesc("graft_async_action_workers_busy",
+		"Async action calls under way in this process.", nil, nil)
+	descActionPending = prometheus.NewDesc("graft_async_action_queue_pending",
+		"Async action calls in the Redis queue waiting for a worker or a retry, all processes.", nil, nil)
+	descActionDead = prometheus.NewDesc("graft_async_action_dead_letters",
+		"Async action calls dead-lettered (retries exhausted) kept in Redis, by action.", []string{"action_name"}, nil)
+)
+
 var (
 	descWSConns = prometheus.NewDesc("hasura_websocket_connections", "Open WebSocket connections.", nil, nil)
 	descSubs    = prometheus.NewDesc("hasura_active_subscriptions",
