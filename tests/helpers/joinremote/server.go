@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/graphql-go/graphql"
 )
@@ -25,6 +26,7 @@ type Server struct {
 	down  atomic.Bool
 	mu    sync.Mutex
 	log   []string // queries other than introspection
+	took  []time.Duration
 	srv   *http.Server
 }
 
@@ -53,6 +55,14 @@ func (s *Server) SetDown(down bool) { s.down.Store(down) }
 // Calls is the number of non-introspection requests answered so far.
 func (s *Server) Calls() int64 { return s.calls.Load() }
 
+// Took is how long the server spent on each non-introspection request
+// (decoding, executing, encoding), in order.
+func (s *Server) Took() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Duration(nil), s.took...)
+}
+
 // Queries are the non-introspection queries received, in order.
 func (s *Server) Queries() []string {
 	s.mu.Lock()
@@ -61,6 +71,7 @@ func (s *Server) Queries() []string {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, schema graphql.Schema) {
+	start := time.Now()
 	var req struct {
 		Query         string         `json:"query"`
 		Variables     map[string]any `json:"variables"`
@@ -84,6 +95,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, schema graphql.Sc
 		OperationName: req.OperationName, Context: r.Context()})
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(res)
+	if req.OperationName != "IntrospectionQuery" {
+		s.mu.Lock()
+		s.took = append(s.took, time.Since(start))
+		s.mu.Unlock()
+	}
 }
 
 // profile is the answer for a user id.
