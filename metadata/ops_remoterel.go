@@ -3,6 +3,7 @@ package metadata
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Remote relationship operations of tables (Hasura.RQL.DDL.RemoteRelationship):
@@ -148,4 +149,30 @@ func dropRemoteRel(tm *TableMeta, name string) {
 	if i := findRemoteRel(list, name); i >= 0 {
 		_ = storeRemoteRels(tm, append(list[:i], list[i+1:]...))
 	}
+}
+
+// remoteSchemaDependents refuses to remove a remote schema that remote
+// relationships join to, as Hasura does (dependency-error).
+func (w *work) remoteSchemaDependents(name string) error {
+	var deps []string
+	for _, src := range w.md.Sources {
+		for j := range src.Tables {
+			tm := &src.Tables[j]
+			list, err := tm.RemoteRelationshipList()
+			if err != nil {
+				continue
+			}
+			for _, m := range list {
+				rr, err := parseRemoteRelationship(m.Name, m.Definition)
+				if err == nil && rr.ToRemote != nil && rr.ToRemote.RemoteSchema == name {
+					deps = append(deps, fmt.Sprintf("remote_relationship %s in table %s in source %s", m.Name, tm.Table.String(), src.Name))
+				}
+			}
+		}
+	}
+	if len(deps) == 0 {
+		return nil
+	}
+	return &APIError{Status: 400, Code: "dependency-error", Path: "$.args",
+		Message: "cannot drop due to the following dependent objects : " + strings.Join(deps, ", ")}
 }

@@ -226,6 +226,14 @@ func TestRemoteRelationshipMetadata(t *testing.T) {
 	wantCalls(t, s, remote, `{ users(where: {id: {_eq: 1}}) { profile { bio } } }`, 1, `{"users":[{"profile":{"bio":"new bio of 1"}}]}`)
 	mustMeta(t, s, op("pg_delete_remote_relationship", map[string]any{"table": "users", "name": "profile"}))
 	wantGQLError(t, gql(t, s, `{ users { profile { bio } } }`, nil), "validation-failed", "$.selectionSet.users.selectionSet.profile", "profile")
+	// The remote schema and the join columns cannot go while joined to.
+	wantAdminError(t, meta(t, s, op("remove_remote_schema", map[string]any{"name": "profiles"})), 400, "dependency-error",
+		"remote_relationship profile_list in table users")
+	wantAdminError(t, runSQL(t, s, `ALTER TABLE posts DROP COLUMN author_id`), 400, "dependency-error", "remote_relationship author_profile in table posts")
+	for _, rel := range [][2]string{{"users", "profile_list"}, {"users", "acct_profile"}, {"posts", "author_profile"}} {
+		mustMeta(t, s, op("pg_delete_remote_relationship", map[string]any{"table": rel[0], "name": rel[1]}))
+	}
+	mustMeta(t, s, op("remove_remote_schema", map[string]any{"name": "profiles"}))
 }
 
 // Remote failures: a join's remote error or outage fails the request with
