@@ -271,7 +271,7 @@ func (e *Engine) runOneMutation(ctx context.Context, rs *roleSchema, prep *prepa
 		}
 		e.Live.Invalidate(tables)
 	}
-	return res, nil
+	return e.applyJoins(ctx, res, m.takeJoins(), 0)
 }
 
 // sourceErrorBody renders a SourceError with its own extensions, any other

@@ -118,6 +118,11 @@ func TestRemoteRelationshipToRemoteSchema(t *testing.T) {
 	// Fragments and aliases in the remote selection.
 	wantCalls(t, s, remote, `query { users(where: {id: {_eq: 5}}) { ...U } } fragment U on users { pr: profile { ... on Profile { b: bio } } }`, 1,
 		`{"users":[{"pr":{"b":"bio of 5"}}]}`)
+	// A mutation's returning rows are joined after the commit.
+	wantCalls(t, s, remote, `mutation { insert_users(objects: [{id: 7, name: "u7"}, {id: 8, name: "u8"}]) { returning { name profile { bio } } }
+		update_users_by_pk(pk_columns: {id: 1}, _set: {name: "one"}) { name w: posts(order_by: {id: asc}, limit: 1) { author_profile { user_id } } } }`, 2,
+		`{"insert_users":{"returning":[{"name":"u7","profile":{"bio":"bio of 7"}},{"name":"u8","profile":{"bio":"bio of 8"}}]},`+
+			`"update_users_by_pk":{"name":"one","w":[{"author_profile":{"user_id":1}}]}}`)
 	// Subscriptions refuse them; the relationship is a field of the schema.
 	c := apolloSession(t, s, "/v1/graphql")
 	start(c, "1", `subscription { users { profile { bio } } }`)
