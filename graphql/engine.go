@@ -38,6 +38,10 @@ type Engine struct {
 	relayEngine *Engine
 	// sources serve root fields outside SQL (rootsource.go).
 	sources []RootSource
+	// JoinSources finds the sources other than the default one that
+	// to_source remote relationships read (remotejoin_source.go); nil:
+	// only the default source's tables can be joined.
+	JoinSources func(name string) JoinSource
 
 	mu      sync.Mutex
 	version int64 // snapshot version the caches below belong to

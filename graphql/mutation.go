@@ -36,6 +36,9 @@ type mutator struct {
 	// sessionArgs, until sent, are the session statement's arguments: it
 	// travels in one round trip with the transaction's first statement.
 	sessionArgs []any
+	// compilers made for the current root field, whose remote joins run
+	// after the commit (remotejoin_mutation.go).
+	compilers []*compiler
 }
 
 // sessionSQL sets hasura.user (user triggers and functions that read the
@@ -53,7 +56,9 @@ func sessionSQLArgs(ctx context.Context, sess Session) []any {
 }
 
 func (m *mutator) compiler() *compiler {
-	return &compiler{rs: m.rs, vars: m.vars, frags: m.prep.frags, nulls: m.prep.nulls, session: m.sess}
+	c := &compiler{rs: m.rs, vars: m.vars, frags: m.prep.frags, nulls: m.prep.nulls, session: m.sess, joinable: true}
+	m.compilers = append(m.compilers, c)
+	return c
 }
 
 // runMutation runs every mutation root field in order in one transaction:
@@ -68,6 +73,7 @@ func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *prepared
 	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess, written: map[metadata.QualifiedName]bool{},
 		sessionArgs: sessionSQLArgs(ctx, sess)}
 	out := make([][]byte, len(groups))
+	joins := make([][]*remoteJoin, len(groups))
 	for i, g := range groups {
 		if g.Name == "__typename" {
 			out[i] = []byte(`"mutation_root"`)
@@ -81,7 +87,7 @@ func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *prepared
 		if err != nil {
 			return Result{Body: errorBody(err), RequestError: true}
 		}
-		out[i] = res
+		out[i], joins[i] = res, m.takeJoins()
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return Result{Body: errorBody(dbError(err)), RequestError: true}
@@ -92,6 +98,11 @@ func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *prepared
 			tables = append(tables, t)
 		}
 		e.Live.Invalidate(tables)
+	}
+	for i := range out {
+		if out[i], err = e.applyJoins(ctx, out[i], joins[i], 0); err != nil {
+			return Result{Body: sourceErrorBody(err)}
+		}
 	}
 	var buf bytes.Buffer
 	buf.WriteString(`{"data":{`)

@@ -63,6 +63,9 @@ func (e *Engine) StartOperation(ctx context.Context, sess Session, req *Request,
 	if !ok {
 		fields, err = plan(rs, prep, vars, sess)
 	}
+	if err == nil && hasJoins(fields) {
+		err = &queryError{Code: "not-supported", Path: "$", Message: "remote relationships are not supported in subscriptions"}
+	}
 	if err != nil {
 		return OperationResult{Body: errorBody(err), RequestError: true}
 	}

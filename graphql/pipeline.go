@@ -41,6 +41,8 @@ type plannedField struct {
 	volatile bool
 	// exec runs a RootSource's live field instead (rootsource_live.go).
 	exec func(context.Context) Result
+	// joins are the remote relationships to stitch into the value.
+	joins []*remoteJoin
 }
 
 // Execute runs one request through the named steps: schema, parse+validate
@@ -186,7 +188,7 @@ func compileFields(rs *roleSchema, prep *preparedOp, vars map[string]any, sess S
 			out = append(out, plannedField{key: g.Key})
 			continue
 		}
-		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess}
+		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess, joinable: true}
 		if rec != nil {
 			c.vars, c.reusing = rec.vars, true
 		}
@@ -198,7 +200,7 @@ func compileFields(rs *roleSchema, prep *preparedOp, vars map[string]any, sess S
 			rec.slots[len(out)] = c.slots
 			rec.notReusable = rec.notReusable || c.notReusable
 		}
-		out = append(out, plannedField{key: g.Key, sql: sql, args: c.args, tables: c.tables, volatile: c.volatile})
+		out = append(out, plannedField{key: g.Key, sql: sql, args: c.args, tables: c.tables, volatile: c.volatile, joins: c.joins})
 	}
 	if len(introspection) > 0 {
 		res, err := introspect(rs, prep, vars, introspection)

@@ -113,6 +113,9 @@ func (b *schemaBuilder) sourceFields(sources []RootSource) (query, mutation grap
 	b.rs.qsources, b.rs.msources = map[string]RootSource{}, map[string]RootSource{}
 	types := &SchemaTypes{b: b}
 	for _, s := range sources {
+		if js, ok := s.(RemoteJoinSource); ok {
+			b.rs.remoteJoins = js
+		}
 		q, m := s.RootFields(types)
 		for name, f := range q {
 			query[name], b.rs.qsources[name] = f, s

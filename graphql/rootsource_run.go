@@ -169,7 +169,7 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 	errs := make([]error, len(groups))
 	runField := func(i int, g *fieldGroup) {
 		path := "$.selectionSet." + g.Key
-		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess}
+		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess, joinable: root == "query_root"}
 		var err error
 		switch {
 		case g.Name == "__typename":
@@ -185,6 +185,8 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 			if sql, err = c.root(g); err == nil {
 				if err = e.pool.QueryRow(ctx, sql, c.args...).Scan(&out[i]); err != nil {
 					err = dbError(err)
+				} else {
+					out[i], err = e.applyJoins(ctx, out[i], c.joins, 0)
 				}
 			}
 		}
@@ -269,7 +271,7 @@ func (e *Engine) runOneMutation(ctx context.Context, rs *roleSchema, prep *prepa
 		}
 		e.Live.Invalidate(tables)
 	}
-	return res, nil
+	return e.applyJoins(ctx, res, m.takeJoins(), 0)
 }
 
 // sourceErrorBody renders a SourceError with its own extensions, any other

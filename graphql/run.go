@@ -12,6 +12,9 @@ func (e *Engine) run(ctx context.Context, fields []plannedField) Result {
 	if len(fields) == 1 && fields[0].exec != nil {
 		return fields[0].exec(ctx)
 	}
+	if hasJoins(fields) {
+		return e.runJoined(ctx, fields)
+	}
 	sqlFields, last := 0, -1
 	for i, f := range fields {
 		if f.sql != "" {

@@ -37,6 +37,8 @@ type roleSchema struct {
 	refusedSubs map[string]string
 	// sourcesDropped says why this schema has no RootSource fields.
 	sourcesDropped error
+	// remoteJoins serves remote relationships to remote schemas.
+	remoteJoins RemoteJoinSource
 }
 
 type rootKind int
@@ -73,6 +75,8 @@ type schemaBuilder struct {
 	// fields (rootsource_forwarding.go).
 	extraTypes  []graphql.Type
 	refusedSubs graphql.Fields
+	// shared is what RootSources keep per schema (SchemaTypes.Shared).
+	shared map[any]any
 }
 
 // buildRoleSchema builds the schema a role sees: only tables, columns and

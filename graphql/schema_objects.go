@@ -48,6 +48,7 @@ func (b *schemaBuilder) object(t *metadata.Table) *graphql.Object {
 					fields[cf.Name] = f
 				}
 			}
+			b.remoteRelFields(t, fields)
 			if b.node != nil {
 				b.relayFields(t, fields)
 			}

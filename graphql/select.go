@@ -246,6 +246,14 @@ func (c *compiler) objectJSON(t *metadata.Table, alias string, groups []*fieldGr
 			vals = append(vals, c.output(ref, col.Info.TypeName))
 			continue
 		}
+		if rr := t.RemoteRelationship(g.Name); rr != nil {
+			val, err := c.remoteRelField(t, alias, rr, g, fpath)
+			if err != nil {
+				return "", "", err
+			}
+			vals = append(vals, val)
+			continue
+		}
 		val, lat, err := c.relatedField(t, alias, g, fpath)
 		if err != nil {
 			return "", "", err

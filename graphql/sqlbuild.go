@@ -40,6 +40,10 @@ type compiler struct {
 	// insertOutput: the rows an insert or upsert wrote are returned
 	// whatever the role's select filter says, as Hasura returns them.
 	insertOutput bool
+	// joinable: remote relationship fields may be selected; joins are
+	// the ones selected (remotejoin.go), run after the statement.
+	joinable bool
+	joins    []*remoteJoin
 }
 
 // Session is who runs a request.

@@ -78,6 +78,9 @@ func init() {
 	for name, op := range remoteSchemaOps {
 		ops[name] = op
 	}
+	for name, op := range remoteRelOps {
+		ops[name] = op
+	}
 	for name, op := range otelOps {
 		ops[name] = op
 	}

@@ -199,6 +199,7 @@ func (w *work) resolve() (*Snapshot, error) {
 	}
 	s := Resolve(w.md, cat, w.version, w.loadEnum)
 	w.m.resolveRemoteSchemas(w.ctx, w.md, s)
+	s.resolveRemoteRelationships()
 	return s, nil
 }
 

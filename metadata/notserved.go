@@ -237,14 +237,11 @@ func (ns *notServed) customization(raw json.RawMessage) {
 	}
 }
 
-// table reports a table's remote relationships, the parts of its event
+// table reports the parts of a table's event
 // triggers that delivery does not apply, and validate_input webhooks of
 // its mutation permissions.
 func (ns *notServed) table(tm *TableMeta, source string) {
 	in := " in table " + tm.Table.String() + " in source " + source
-	ns.named(tm.RemoteRelationships, "name", "remote_relationship", in, func(n string, _ rawObject) string {
-		return "Graft does not join remote relationships yet; the field " + n + " is not in the GraphQL schema"
-	})
 	var triggers []rawObject
 	if isSet(tm.EventTriggers) && json.Unmarshal(tm.EventTriggers, &triggers) == nil {
 		for _, t := range triggers {

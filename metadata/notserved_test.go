@@ -66,7 +66,6 @@ func TestNotServedNamesEveryKind(t *testing.T) {
 		"graphql_schema_introspection | graphql_schema_introspection graphql_schema_introspection",
 		"open_telemetry | open_telemetry all",
 		"source | source default",
-		"remote_relationship | remote_relationship profile in table author in source default",
 		"event_trigger | event_trigger shaped in table author in source default",
 		"event_trigger | event_trigger cleaned in table author in source default",
 		"insert_permission | insert_permission user in table author in source default",

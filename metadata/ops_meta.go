@@ -161,6 +161,10 @@ func removeObject(src *Source, inc InconsistentObject) {
 		if tm := src.Table(inc.table); tm != nil {
 			dropPermission(tm, strings.TrimSuffix(inc.Type, "_permission"), inc.item)
 		}
+	case "remote_relationship":
+		if tm := src.Table(inc.table); tm != nil {
+			dropRemoteRel(tm, inc.item)
+		}
 	case "computed_field":
 		if tm := src.Table(inc.table); tm != nil {
 			for i := range tm.ComputedFields {

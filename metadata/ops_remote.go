@@ -205,6 +205,9 @@ func opRemoveRemoteSchema(w *work, r *Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := w.remoteSchemaDependents(list[i].Name); err != nil {
+		return nil, err
+	}
 	w.m.remotes.forget([]string{list[i].Name})
 	list = append(list[:i], list[i+1:]...)
 	return success, w.storeRemoteSchemas(list)

@@ -52,9 +52,11 @@ type Table struct {
 	ObjectRels     []*Relationship
 	ArrayRels      []*Relationship
 	ComputedFields []*ComputedField
-	RootFields     RootFieldNames
-	IsEnum         bool
-	EnumValues     []EnumValue
+	// RemoteRels are the consistent remote relationships (resolve_remoterel.go).
+	RemoteRels []*RemoteRelationship
+	RootFields RootFieldNames
+	IsEnum     bool
+	EnumValues []EnumValue
 	// InheritedPermissions are the insert, update and delete permissions
 	// inherited roles take from their parents: kind -> role -> permission.
 	InheritedPermissions map[string]map[string]Permission

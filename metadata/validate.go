@@ -215,6 +215,8 @@ func (inc InconsistentObject) dependencyName() string {
 		return "relationship " + inc.table.String() + "." + inc.item
 	case "computed_field":
 		return "computed field " + inc.table.String() + "." + inc.item
+	case "remote_relationship":
+		return "remote_relationship " + inc.item + " in table " + inc.table.String()
 	case "insert_permission", "select_permission", "update_permission", "delete_permission":
 		return "permission " + inc.table.String() + "." + inc.item + "." + strings.TrimSuffix(inc.Type, "_permission")
 	default:

@@ -113,6 +113,12 @@ func (f *forward) send(ctx context.Context, items []item) (map[string]json.RawMe
 		f.printField(it.key, it.def, it.fields)
 	}
 	f.text.WriteString(" }")
+	return f.post(ctx, name)
+}
+
+// post sends the printed operation named name and returns the answer's
+// data by response key.
+func (f *forward) post(ctx context.Context, name string) (map[string]json.RawMessage, error) {
 	if f.err != nil {
 		return nil, f.err
 	}

@@ -15,6 +15,11 @@ func (f *forward) printField(key string, def *fieldDef, fields []*ast.Field) {
 	}
 	f.text.WriteString(def.Name)
 	f.printArgs(def, fields[0])
+	f.printSelection(def, fields)
+}
+
+// printSelection writes the selection of fields on def's type, if it has one.
+func (f *forward) printSelection(def *fieldDef, fields []*ast.Field) {
 	named := f.sv.doc.typ(def.Type.named())
 	if named == nil || (named.Kind != "OBJECT" && !named.abstract()) {
 		return
@@ -56,7 +61,11 @@ func (f *forward) printFields(sets []*ast.SelectionSet, t *typeDef) {
 }
 
 func (f *forward) printArgs(def *fieldDef, field *ast.Field) {
-	args := f.call.Arguments(field)
+	f.printArgValues(def, f.call.Arguments(field))
+}
+
+// printArgValues writes def's arguments from args, presets applied.
+func (f *forward) printArgValues(def *fieldDef, args map[string]any) {
 	n := 0
 	for i := range def.Args {
 		a := &def.Args[i]

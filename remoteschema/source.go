@@ -64,7 +64,7 @@ func (s *Source) remotesFor(snap *metadata.Snapshot, role string) []served {
 // RootFields adds every remote schema the role sees to its schema.
 func (s *Source) RootFields(types *engine.SchemaTypes) (query, mutation gql.Fields) {
 	query, mutation = gql.Fields{}, gql.Fields{}
-	tb := &typeBuilder{types: types, reg: map[string]gql.Type{}}
+	tb := sharedTypes(types)
 	for _, sv := range s.remotesFor(types.Snapshot(), types.Role()) {
 		rt := &remoteTypes{typeBuilder: tb, r: sv.r, doc: sv.doc}
 		rt.rootFields(sv.doc.queryRoot, query)

@@ -1,0 +1,107 @@
+package graphql
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/graftql/graft/metadata"
+	"github.com/jackc/pgx/v5"
+)
+
+// JoinSource is a source whose tables to_source remote relationships
+// read: a way to run a statement there, and its tracked tables.
+type JoinSource interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Table(name metadata.QualifiedName) *metadata.Table
+}
+
+// defaultJoinSource is the engine's own database.
+type defaultJoinSource struct {
+	e    *Engine
+	snap *metadata.Snapshot
+}
+
+func (d defaultJoinSource) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return d.e.pool.QueryRow(ctx, sql, args...)
+}
+
+func (d defaultJoinSource) Table(name metadata.QualifiedName) *metadata.Table {
+	return d.snap.Table(name)
+}
+
+// joinSource finds the source named name, nil when it is not served.
+func (e *Engine) joinSource(name string, snap *metadata.Snapshot) JoinSource {
+	if name == "default" {
+		return defaultJoinSource{e: e, snap: snap}
+	}
+	if e.JoinSources != nil {
+		return e.JoinSources(name)
+	}
+	return nil
+}
+
+// sourceJoiner answers a to_source relationship for every row of a level
+// with one statement: the join keys go in as one jsonb array, and each
+// key's object (or list) of target rows comes out in key order. The
+// role's select permission on the target applies, and the target's own
+// remote relationships are joined in turn, once for the whole level.
+type sourceJoiner struct {
+	e *Engine
+	j *remoteJoin
+}
+
+func (s *sourceJoiner) Fetch(ctx context.Context, keys []json.RawMessage) ([]json.RawMessage, error) {
+	sj := s.j.rel.ToSource
+	parent := s.j.c
+	src := s.e.joinSource(sj.Source, parent.rs.Snapshot)
+	var target *metadata.Table
+	if src != nil {
+		target = src.Table(sj.Table)
+	}
+	if target == nil {
+		return nil, &queryError{Code: "unexpected", Path: s.j.at,
+			Message: "table " + sj.Table.String() + " of source " + sj.Source + " is not served"}
+	}
+	c := &compiler{rs: parent.rs, vars: parent.vars, frags: parent.frags, nulls: parent.nulls, session: parent.session, joinable: true}
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	k := c.alias()
+	conds := make([]string, 0, len(sj.Mapping))
+	for _, m := range sj.Mapping {
+		col := target.Column(m.To)
+		if col == nil {
+			return nil, &queryError{Code: "unexpected", Path: s.j.at, Message: "column " + m.To + " of " + sj.Table.String() + " does not exist"}
+		}
+		conds = append(conds, "{x}."+quoteIdent(m.To)+" = ("+k+".v->>"+quoteLiteral(m.From)+")::"+
+			quoteIdent(col.Info.TypeSchema)+"."+quoteIdent(col.Info.TypeName))
+	}
+	corr := strings.Join(conds, " AND ")
+	keysParam := c.param(string(list))
+	var inner string
+	if sj.Kind == metadata.ArrayRel {
+		inner, err = c.listSQL(target, target.Name.SQL(), corr, s.j.g, s.j.at)
+	} else {
+		inner, err = c.objectSQL(target, target.Name.SQL(), corr, s.j.g, s.j.at)
+	}
+	if err != nil {
+		return nil, err
+	}
+	l := c.alias()
+	sql := "SELECT coalesce(json_agg(" + l + ".j ORDER BY " + k + ".n), '[]') FROM jsonb_array_elements(" + keysParam +
+		"::jsonb) WITH ORDINALITY AS " + k + "(v, n) LEFT JOIN LATERAL (" + inner + ") AS " + l + " ON true"
+	var out []byte
+	if err := src.QueryRow(ctx, sql, c.args...).Scan(&out); err != nil {
+		return nil, dbError(err)
+	}
+	if out, err = s.e.applyJoins(ctx, out, c.joins, len(s.j.path)); err != nil {
+		return nil, err
+	}
+	var vals []json.RawMessage
+	if err := json.Unmarshal(out, &vals); err != nil {
+		return nil, err
+	}
+	return vals, nil
+}

@@ -1,0 +1,166 @@
+package remotejoin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// Joiner fetches one remote relationship for many rows at once.
+type Joiner interface {
+	// Fetch returns the relationship's value for each key, in order. A key
+	// is the JSON object of the row's join columns the SQL wrote.
+	Fetch(ctx context.Context, keys []json.RawMessage) ([]json.RawMessage, error)
+}
+
+// Join is one remote relationship of a compiled root field.
+type Join struct {
+	// Path is the response keys from the root field's value down to the
+	// relationship's own key; lists on the way are walked element by
+	// element, nulls skipped.
+	Path   []string
+	Joiner Joiner
+}
+
+// Apply replaces the join keys at each join's path in value (a root
+// field's JSON) with what the join's Joiner answers for them. Joins run
+// one after the other, each with one Fetch.
+func Apply(ctx context.Context, value []byte, joins []Join) ([]byte, error) {
+	root := &node{raw: value}
+	for _, j := range joins {
+		var slots []*node
+		if err := root.collect(j.Path, &slots); err != nil {
+			return nil, err
+		}
+		if len(slots) == 0 {
+			continue
+		}
+		keys := make([]json.RawMessage, len(slots))
+		for i, s := range slots {
+			keys[i] = s.raw
+		}
+		vals, err := j.Joiner.Fetch(ctx, keys)
+		if err != nil {
+			return nil, err
+		}
+		if len(vals) != len(keys) {
+			return nil, fmt.Errorf("remote join: %d values for %d rows", len(vals), len(keys))
+		}
+		for i, s := range slots {
+			s.raw = vals[i]
+		}
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(value))
+	root.write(&buf)
+	return buf.Bytes(), nil
+}
+
+// node is a JSON value, expanded only where a join path passes.
+type node struct {
+	raw  json.RawMessage // the value, while not expanded
+	obj  []member        // an expanded object, in its key order
+	arr  []*node         // an expanded array
+	kind byte            // 0 unexpanded, '{' or '['
+}
+
+type member struct {
+	key string
+	val *node
+}
+
+// collect appends the nodes at path below n.
+func (n *node) collect(path []string, out *[]*node) error {
+	if len(path) == 0 {
+		*out = append(*out, n)
+		return nil
+	}
+	if err := n.expand(); err != nil {
+		return err
+	}
+	switch n.kind {
+	case '[':
+		for _, e := range n.arr {
+			if err := e.collect(path, out); err != nil {
+				return err
+			}
+		}
+	case '{':
+		for _, m := range n.obj {
+			if m.key == path[0] {
+				return m.val.collect(path[1:], out)
+			}
+		}
+	}
+	return nil
+}
+
+// expand parses an object or array one level deep; other values stay raw.
+func (n *node) expand() error {
+	if n.kind != 0 {
+		return nil
+	}
+	raw := bytes.TrimSpace(n.raw)
+	if len(raw) == 0 || (raw[0] != '{' && raw[0] != '[') {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return fmt.Errorf("remote join: %w", err)
+	}
+	n.kind = raw[0]
+	for dec.More() {
+		var key string
+		if n.kind == '{' {
+			tok, err := dec.Token()
+			if err != nil {
+				return fmt.Errorf("remote join: %w", err)
+			}
+			key, _ = tok.(string)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return fmt.Errorf("remote join: %w", err)
+		}
+		if n.kind == '{' {
+			n.obj = append(n.obj, member{key: key, val: &node{raw: v}})
+		} else {
+			n.arr = append(n.arr, &node{raw: v})
+		}
+	}
+	n.raw = nil
+	return nil
+}
+
+func (n *node) write(buf *bytes.Buffer) {
+	switch n.kind {
+	case '{':
+		buf.WriteByte('{')
+		for i, m := range n.obj {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			k, _ := json.Marshal(m.key)
+			buf.Write(k)
+			buf.WriteByte(':')
+			m.val.write(buf)
+		}
+		buf.WriteByte('}')
+	case '[':
+		buf.WriteByte('[')
+		for i, e := range n.arr {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			e.write(buf)
+		}
+		buf.WriteByte(']')
+	default:
+		if len(n.raw) == 0 {
+			buf.WriteString("null")
+			return
+		}
+		buf.Write(n.raw)
+	}
+}
