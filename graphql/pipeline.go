@@ -9,7 +9,6 @@ import (
 	"strconv"
 
 	"github.com/graftql/graft/metadata"
-	"github.com/graftql/graft/tracing"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/language/ast"
 )
@@ -69,9 +68,7 @@ func (e *Engine) executeAdmitted(ctx context.Context, sess Session, req *Request
 	if err != nil {
 		return Result{Body: errorBody(&queryError{Code: "unexpected", Path: "$", Message: err.Error()})}
 	}
-	_, span := tracing.Start(ctx, "graphql parse")
-	prep, err := e.prepare(rs, req)
-	tracing.End(span, err)
+	prep, err := e.prepareTraced(ctx, rs, req)
 	if err != nil {
 		return Result{Body: errorBody(err), RequestError: true}
 	}
@@ -97,9 +94,7 @@ func (e *Engine) executeAdmitted(ctx context.Context, sess Session, req *Request
 		return Result{Body: errorBody(&queryError{Code: "validation-failed", Path: "$",
 			Message: "subscriptions are served over WebSocket only"}), RequestError: true}
 	}
-	_, span = tracing.Start(ctx, "graphql plan")
-	fields, err := planCached(rs, prep, coerced, sess)
-	tracing.End(span, err)
+	fields, err := planTraced(ctx, rs, prep, coerced, sess)
 	if err != nil {
 		return Result{Body: errorBody(err), RequestError: true}
 	}

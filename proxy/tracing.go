@@ -9,8 +9,6 @@ import (
 
 	"github.com/graftql/graft/metadata"
 	"github.com/graftql/graft/tracing"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // traced gives every HTTP request a server span, under the trace of the
@@ -22,13 +20,8 @@ func traced(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		// Named by path alone: a name built per request would cost an
-		// allocation; the method is an attribute.
-		ctx, span := tracing.StartKind(tracing.Extract(r.Context(), r.Header), r.URL.Path, trace.SpanKindServer)
+		ctx, span := tracing.StartRequest(r)
 		defer span.End()
-		if span.IsRecording() {
-			span.SetAttributes(attribute.String("http.request.method", r.Method))
-		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -20,6 +20,23 @@ var propagator = propagation.TraceContext{}
 // derived, so nothing is allocated.
 var noopSpan trace.Span = noop.Span{}
 
+// The options and attributes every span of a kind carries are built once:
+// each one built per span is an allocation on the hot path.
+var (
+	serverKind = trace.WithSpanKind(trace.SpanKindServer)
+	clientKind = trace.WithSpanKind(trace.SpanKindClient)
+	dbSystem   = attribute.String("db.system.name", "postgresql")
+	sqlBatch   = trace.WithAttributes(dbSystem)
+	methods    = map[string]trace.SpanStartOption{}
+)
+
+func init() {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch,
+		http.MethodHead, http.MethodOptions} {
+		methods[m] = trace.WithAttributes(attribute.String("http.request.method", m))
+	}
+}
+
 // Start starts a span named name under ctx's span. Off, it returns ctx and
 // a no-op span at the cost of one atomic load.
 func Start(ctx context.Context, name string) (context.Context, trace.Span) {
@@ -35,7 +52,30 @@ func StartKind(ctx context.Context, name string, kind trace.SpanKind) (context.C
 	if !on.Load() {
 		return ctx, noopSpan
 	}
+	switch kind {
+	case trace.SpanKindClient:
+		return (*tracer.Load()).Start(ctx, name, clientKind)
+	case trace.SpanKindServer:
+		return (*tracer.Load()).Start(ctx, name, serverKind)
+	}
 	return (*tracer.Load()).Start(ctx, name, trace.WithSpanKind(kind))
+}
+
+// StartRequest starts the server span of an incoming HTTP request, under
+// the trace of the caller's traceparent when it sends one, named by path
+// alone (a name built per request would cost an allocation) and carrying
+// the method.
+func StartRequest(r *http.Request) (context.Context, trace.Span) {
+	ctx := r.Context()
+	if !on.Load() {
+		return ctx, noopSpan
+	}
+	ctx = Extract(ctx, r.Header)
+	method, ok := methods[r.Method]
+	if !ok {
+		method = trace.WithAttributes(attribute.String("http.request.method", "_OTHER"))
+	}
+	return (*tracer.Load()).Start(ctx, r.URL.Path, serverKind, method)
 }
 
 // End ends span, marking it failed when err is not nil.
@@ -161,11 +201,11 @@ func sqlStart(ctx context.Context, name, statement string) context.Context {
 	if !on.Load() || !trace.SpanFromContext(ctx).IsRecording() {
 		return ctx
 	}
-	attrs := []attribute.KeyValue{attribute.String("db.system.name", "postgresql"), attribute.String("db.query.text", statement)}
-	if statement == "" {
-		attrs = attrs[:1]
+	attrs := sqlBatch
+	if statement != "" {
+		attrs = trace.WithAttributes(dbSystem, attribute.String("db.query.text", statement))
 	}
-	ctx, _ = (*tracer.Load()).Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	ctx, _ = (*tracer.Load()).Start(ctx, name, clientKind, attrs)
 	return ctx
 }
 
