@@ -108,6 +108,13 @@ INSERT INTO author VALUES (1, 'O''Brien', '{a,b}', '{"k": [1, 2]}'), (2, NULL, N
 		t.Errorf("failed seed apply left rows: %s", r.Body)
 	}
 	mustCLI(t, env, "seed", "apply", "--file", entries[0].Name(), "--project", dir)
+
+	// A seed in pg_dump's COPY format is refused, naming the file and line;
+	// a database without seed files is an error, as with Hasura's CLI.
+	writeFile(t, filepath.Join(dir, "seeds/default/9999999999999_bad.sql"), "SET x = 1;\nCOPY public.author (id, name) FROM stdin;\n5\tx\n\\.\n")
+	failCLI(t, env, "9999999999999_bad.sql:2: COPY ... FROM stdin needs psql", "seed", "apply", "--project", dir)
+	writeFile(t, filepath.Join(dir, "seeds/other/README.md"), "not a seed")
+	failCLI(t, env, "no SQL files found in ", "seed", "apply", "--database-name", "other", "--project", dir)
 }
 
 // TestCLISeedReservedName: a table in a schema named by a reserved word

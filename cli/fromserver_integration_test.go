@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,5 +54,12 @@ CREATE TABLE other.secret (id int);`)
 	failCLI(t, stopped, "cannot reach the server", "migrate", "create", "x", "--from-server", "--project", dir)
 	if len(migrationDirs(t, dir)) != 1 {
 		t.Errorf("a failed --from-server left a migration: %v", migrationDirs(t, dir))
+	}
+	// pg_dump's own error comes back on one line naming the endpoint; no seed file is written.
+	failCLI(t, env, srv.URL+"/v1alpha1/pg_dump: unexpected: error while executing pg_dump: pg_dump: error: no matching tables were found",
+		"seed", "create", "x", "--from-table", "nope", "--project", dir)
+	failCLI(t, env, `--from-table "a.b.c": expected table or schema.table`, "seed", "create", "x", "--from-table", "a.b.c", "--project", dir)
+	if entries, _ := os.ReadDir(filepath.Join(dir, "seeds/default")); len(entries) != 0 {
+		t.Errorf("a failed seed create left files: %v", entries)
 	}
 }

@@ -36,6 +36,17 @@ func newMetadataCmd(g *globals) *cobra.Command {
 		return exportCmd(ctx, p, out, a)
 	}, cobra.NoArgs)
 	export.Flags().StringVarP(&exportOutput, "output", "o", "", "write metadata to standard output in the given format instead of the project (allowed values: json, yaml)")
+	var applyOutput string
+	var applyDryRun, disallowInconsistent bool
+	apply := run("apply", "Apply Hasura metadata of the project on the server", func(ctx context.Context, p *Project, out io.Writer, a []string) error {
+		return applyWithOutput(ctx, p, out, applyDryRun, applyOutput)
+	}, cobra.NoArgs)
+	af := apply.Flags()
+	af.BoolVar(&applyDryRun, "dry-run", false, "show metadata generated from project directory without applying to server (JSON by default, -o for other formats)")
+	af.StringVarP(&applyOutput, "output", "o", "", "specify an output format to show applied metadata (allowed values: json, yaml)")
+	// Accepted for Hasura scripts: Graft never applies inconsistent
+	// metadata, so that a failed apply leaves the server's metadata whole.
+	af.BoolVar(&disallowInconsistent, "disallow-inconsistent-metadata", false, "disallow inconsistent metadata to be applied (always the case with graft)")
 	ic := &cobra.Command{Use: "inconsistency", Aliases: []string{"ic", "inconsistencies"}, Short: "Manage inconsistent objects in metadata"}
 	ic.AddCommand(
 		list,
@@ -44,7 +55,7 @@ func newMetadataCmd(g *globals) *cobra.Command {
 	)
 	cmd.AddCommand(
 		export,
-		run("apply", "Apply Hasura metadata of the project on the server", applyCmd, cobra.NoArgs),
+		apply,
 		run("reload", "Reload Hasura metadata on the server", reloadCmd, cobra.NoArgs),
 		run("clear", "Clear Hasura metadata on the server", clearCmd, cobra.NoArgs),
 		run("diff [dir] [dir]", "Show changes between the server's metadata and the project's (or between two directories)", diffCmd, cobra.MaximumNArgs(2)),
@@ -100,7 +111,28 @@ func exportCmd(ctx context.Context, p *Project, out io.Writer, _ []string) error
 	return nil
 }
 
-func applyCmd(ctx context.Context, p *Project, out io.Writer, _ []string) error {
+// applyWithOutput is `metadata apply`: as Hasura's CLI, --dry-run prints
+// the metadata built from the project instead of applying it, and -o
+// prints it (in that format) after applying.
+func applyWithOutput(ctx context.Context, p *Project, out io.Writer, dryRun bool, format string) error {
+	if err := checkOutput(format, "json", "yaml"); err != nil {
+		return err
+	}
+	if dryRun || format != "" {
+		md, err := BuildMetadata(p.MetadataDir())
+		if err != nil {
+			return err
+		}
+		if !dryRun {
+			if err := ApplyMetadata(ctx, p.Client(), p.MetadataDir()); err != nil {
+				return err
+			}
+		}
+		if format == "" {
+			format = "json"
+		}
+		return writeMetadataAs(out, md, format)
+	}
 	if err := ApplyMetadata(ctx, p.Client(), p.MetadataDir()); err != nil {
 		return err
 	}

@@ -159,6 +159,16 @@ func squash(ctx context.Context, p *Project, database, from, to, name string, de
 		if err != nil {
 			return err
 		}
+		// Squashed, a no-transaction migration would either run inside the
+		// others' transaction (and fail) or take them out of theirs.
+		for _, nt := range []struct {
+			sql string
+			m   Migration
+		}{{up, m}, {down, sources[len(sources)-1-i]}} {
+			if len(sources) > 1 && isNoTransaction(nt.sql) {
+				return fmt.Errorf("%s is a no-transaction migration (-- graft:no-transaction): squash the migrations before or after it, not across it", nt.m.Dir)
+			}
+		}
 		if strings.TrimSpace(down) != "" {
 			downs = append(downs, fmt.Sprintf("-- %s\n%s", sources[len(sources)-1-i].FullName(), strings.TrimRight(down, "\n")))
 		}

@@ -37,6 +37,12 @@ ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh';
 		t.Errorf("index after down: %s", r.Body)
 	}
 
+	// A squash across it is refused, leaving the project as it was.
+	failCLI(t, env, "1700000000002_index is a no-transaction migration", "migrate", "squash", "--from", "1700000000001", "--project", dir)
+	if dirs := migrationDirs(t, dir); len(dirs) != 2 {
+		t.Errorf("migrations after a refused squash: %v", dirs)
+	}
+
 	// Without the marker (here: after a statement), Postgres refuses it.
 	writeFile(t, filepath.Join(mig, "1700000000003_tx/up.sql"), "SELECT 1;\n-- graft:no-transaction\nCREATE INDEX CONCURRENTLY item_id2 ON item (id);")
 	failCLI(t, env, "CREATE INDEX CONCURRENTLY cannot run inside a transaction block", "migrate", "apply", "--project", dir)

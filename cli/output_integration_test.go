@@ -50,6 +50,21 @@ func TestCLIOutputFormats(t *testing.T) {
 	}
 	failCLI(t, env, `--output "xml" is not supported here: allowed values are [json yaml]`, append([]string{"metadata", "export", "-o", "xml"}, p...)...)
 
+	// metadata apply --dry-run prints what the project builds and applies nothing.
+	mustCLI(t, env, append([]string{"metadata", "export"}, p...)...)
+	srv.Metadata(map[string]any{"type": "pg_untrack_table", "args": map[string]any{"table": "author"}})
+	out = mustCLI(t, env, append([]string{"metadata", "apply", "--dry-run"}, p...)...)
+	if !strings.HasPrefix(out, "{\n  \"version\": 3,") || !strings.Contains(out, `"name": "author"`) {
+		t.Errorf("apply --dry-run:\n%s", out)
+	}
+	if md := exportJSON(t, srv); strings.Contains(mustJSONString(t, md), `"author"`) {
+		t.Errorf("apply --dry-run applied the metadata")
+	}
+	out = mustCLI(t, env, append([]string{"metadata", "apply", "-o", "yaml", "--disallow-inconsistent-metadata"}, p...)...)
+	if !strings.HasPrefix(out, "version: 3\nsources:\n") || !strings.Contains(mustJSONString(t, exportJSON(t, srv)), `"author"`) {
+		t.Errorf("apply -o yaml:\n%s", out)
+	}
+
 	if out := mustCLI(t, env, append([]string{"metadata", "ic", "list", "-o", "json"}, p...)...); strings.TrimSpace(out) != "[]" {
 		t.Errorf("ic list -o json when consistent: %q", out)
 	}
@@ -113,4 +128,13 @@ func TestCLIEnvfile(t *testing.T) {
 	failCLI(t, map[string]string{}, "--envfile "+filepath.Join(dir, "missing.env")+": no such file or directory", append([]string{"migrate", "status", "--envfile", "missing.env"}, p...)...)
 	writeFile(t, filepath.Join(dir, "bad.env"), "HASURA GRAPHQL ENDPOINT\n")
 	failCLI(t, map[string]string{}, "--envfile "+filepath.Join(dir, "bad.env")+": ", append([]string{"migrate", "status", "--envfile", "bad.env"}, p...)...)
+}
+
+func mustJSONString(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

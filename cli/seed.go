@@ -103,6 +103,9 @@ func ApplySeeds(ctx context.Context, c *Client, dir, database string, files []st
 			}
 		}
 		sort.Strings(files)
+		if len(files) == 0 {
+			return fmt.Errorf("no SQL files found in %s", dir)
+		}
 	}
 	var bulk []any
 	for _, f := range files {

@@ -1,6 +1,7 @@
 package pgdump
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -28,5 +29,15 @@ func TestClean(t *testing.T) {
 		"INSERT INTO public.t (a) VALUES ('line\n\n-- not a comment\nSET lock_timeout = 0;');\n"
 	if got := string(Clean([]byte(dump))); got != want {
 		t.Errorf("Clean:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestRunWithoutPGDump: no pg_dump anywhere is ErrNotFound, not a crash.
+func TestRunWithoutPGDump(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	// An unreachable server: no major version, so only PATH is searched.
+	_, err := Run(t.Context(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=1", []string{"--schema-only"})
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("err = %v, want ErrNotFound", err)
 	}
 }
