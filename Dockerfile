@@ -22,9 +22,13 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/graft ./cmd/graft
 
 # --- runtime -------------------------------------------------------------------
 # debian-slim rather than distroless so that curl is available for health checks.
+# postgresql-client brings pg_dump for /v1alpha1/pg_dump (graft migrate create
+# --from-server, graft seed create --from-table); Graft picks the pg_dump whose
+# major version matches the server under /usr/lib/postgresql/<N>/bin, so add
+# postgresql-client-<N> from apt.postgresql.org when the server is newer than 15.
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl \
+ && apt-get install -y --no-install-recommends ca-certificates curl postgresql-client \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 65532 graft \
  && useradd --system --uid 65532 --gid graft --home-dir /nonexistent --shell /usr/sbin/nologin graft
