@@ -49,6 +49,23 @@ func (s *Source) UseQueue(q JobQueue, w JobWorkers, policy RetryPolicy) {
 	s.jobs, s.jobWorkers, s.policy = q, w, policy
 }
 
+// Kill stops the async workers as a killed process would: running calls
+// stay claimed (in the name of the owner backend, which the caller may end
+// as a crash would) and their jobs stay in lanes still leased, for another
+// process to take over once the leases expire. For fault-injection tests;
+// Close is the way to stop.
+func (s *Source) Kill() {
+	k, ok := s.jobWorkers.(interface{ Kill() })
+	if !s.jobsStarted || !ok {
+		s.Close()
+		return
+	}
+	s.killed.Store(true)
+	s.jobsStarted = false
+	k.Kill()
+	s.Close()
+}
+
 // reconcileEvery is how often rows recorded but not queued are looked for;
 // reconcileGrace is how old such a row must be (the mutation queues its
 // row right after its commit; a younger row is probably being queued).
@@ -171,7 +188,9 @@ func (s *Source) RunJob(ctx context.Context, job delivery.Job) delivery.JobResul
 	}
 	value, f := s.runClaimed(ctx, c)
 	if ctx.Err() != nil {
-		s.putBack(ctx, c, true)
+		if !s.killed.Load() {
+			s.putBack(ctx, c, true)
+		}
 		return delivery.JobResult{}
 	}
 	if f == nil || !f.retryable {

@@ -56,6 +56,7 @@ type Source struct {
 	jobWorkers  JobWorkers
 	jobsStarted bool
 	policy      RetryPolicy
+	killed      atomic.Bool // Kill: leave running calls claimed
 	// recorded is told each time a worker stored a result (SetOnRecord).
 	recorded func()
 	stop     context.CancelFunc
