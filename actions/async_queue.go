@@ -69,9 +69,14 @@ func (s *Source) Kill() {
 // reconcileEvery is how often rows recorded but not queued are looked for;
 // reconcileGrace is how old such a row must be (the mutation queues its
 // row right after its commit; a younger row is probably being queued).
+// requeueAfter is when a waiting call whose job gave no sign of life (its
+// queueing or its last retry) counts as lost from the queue (a Redis that
+// lost its data) and is queued again: longer than any retry delay, and a
+// duplicate job is harmless.
 var (
 	reconcileEvery = 5 * time.Second
 	reconcileGrace = 5 * time.Second
+	requeueAfter   = time.Hour
 )
 
 // jobBody is a job's body: the call's id (everything else is in the row).
@@ -118,7 +123,8 @@ func (s *Source) reconcileLoop(ctx context.Context) {
 }
 
 // reconcile queues up to 500 calls waiting (or abandoned by a dead
-// claimer) that were never marked queued, and returns how many.
+// claimer) that were never marked queued, or whose job is lost, and
+// returns how many.
 func (s *Source) reconcile(ctx context.Context) (int, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -126,8 +132,9 @@ func (s *Source) reconcile(ctx context.Context) (int, error) {
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	rows, err := tx.Query(ctx, `SELECT id::text, action_name FROM hdb_catalog.hdb_action_log
-	  WHERE enqueued_at IS NULL AND created_at < now() - make_interval(secs => $2) AND `+claimable("$1")+`
-	  ORDER BY created_at LIMIT 500 FOR UPDATE SKIP LOCKED`, staleAfter.Seconds(), reconcileGrace.Seconds())
+	  WHERE (enqueued_at IS NULL AND created_at < now() - make_interval(secs => $2)
+	    OR enqueued_at < now() - make_interval(secs => $3)) AND `+claimable("$1")+`
+	  ORDER BY created_at LIMIT 500 FOR UPDATE SKIP LOCKED`, staleAfter.Seconds(), reconcileGrace.Seconds(), requeueAfter.Seconds())
 	if err != nil {
 		return 0, fmt.Errorf("reconcile: %w", err)
 	}
@@ -201,7 +208,7 @@ func (s *Source) RunJob(ctx context.Context, job delivery.Job) delivery.JobResul
 	}
 	stored, _ := json.Marshal(storedFailure(f))
 	tag, err := s.pool.Exec(ctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'created', last_error = $2::jsonb,
-	  locked_at = NULL`+mineSQL, c.id, string(stored), c.pid, c.started)
+	  locked_at = NULL, enqueued_at = now()`+mineSQL, c.id, string(stored), c.pid, c.started)
 	if err != nil || tag.RowsAffected() == 0 {
 		return s.lostClaim(c, err)
 	}
