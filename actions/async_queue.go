@@ -248,7 +248,10 @@ func (s *Source) lostClaim(c *claimed, err error) delivery.JobResult {
 }
 
 // claimByID claims the call id when it is waiting or abandoned, in the
-// name of the owner backend; nil when it is not.
+// name of the owner backend; nil when it is not. A call claimed by our own
+// owner backend is claimed again: the pool runs one job of a key at a time,
+// so that claim is left by an attempt that could not record its result
+// (Postgres failing), whose retry this is.
 func (s *Source) claimByID(ctx context.Context, id string) (*claimed, error) {
 	o := s.identity.Load()
 	if o == nil {
@@ -257,7 +260,8 @@ func (s *Source) claimByID(ctx context.Context, id string) (*claimed, error) {
 	c := &claimed{}
 	err := s.pool.QueryRow(ctx, `UPDATE hdb_catalog.hdb_action_log
 	  SET status = 'processing', attempts = attempts + 1, locked_at = now(), claimer_pid = $3, claimer_start = $4
-	  WHERE id = $2::uuid AND `+claimable("$1")+`
+	  WHERE id = $2::uuid AND (`+claimable("$1")+`
+	    OR status = 'processing' AND claimer_pid = $3 AND claimer_start = $4)
 	  RETURNING id::text, action_name, input::text, session_variables::text, request_headers::text, request_query,
 	    claimer_pid, claimer_start, attempts`,
 		staleAfter.Seconds(), id, o.pid, o.started).Scan(&c.id, &c.name, &c.input, &c.session, &c.headers, &c.query,
