@@ -67,14 +67,19 @@ run: console ## Run graft on the example schema + metadata (configs/examples); R
 # in-process and prints Graft over HTTP against the raw-SQL floor (about a
 # minute; `make bench BENCH_QUICK=1` for ~10 s). Then BenchmarkCompile, and
 # BenchmarkActionSyncVsReverseProxy: a sync action against a bare reverse
-# proxy to the same handler (p50 of each and their p50-ratio).
-bench: ## Benchmark Graft over HTTP against raw SQL (tests/bench), then Engine.Compile, then a sync action against a reverse proxy, then a remote join against the same query without it
+# proxy to the same handler (p50 of each and their p50-ratio), and
+# BenchmarkActionAsyncVsSync: async calls through the Redis queue against
+# sync ones (calls/s, their ratio against a floor). Each further line names
+# what it compares.
+bench: ## Benchmark Graft over HTTP against raw SQL (tests/bench), Engine.Compile, actions, remote joins, sources, observability overhead
 	$(WITH_ENV) $(GO) run ./tests/bench
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkCompile$$' -benchmem -benchtime 2s ./graphql
 	@echo '== actions: sync action vs a bare reverse proxy to the same handler (p50 latencies, p50-ratio) =='
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkActionSyncVsReverseProxy$$' -benchtime 2000x ./tests/integration
 	@echo '== remote relationships: 100 rows each joined to a remote field vs the same query without the join (p50s, p50-ratio, remote calls per request) =='
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkRemoteJoin$$' -benchtime 1000x ./tests/integration
+	@echo '== actions: async calls through the Redis queue vs sync calls (calls/s, async/sync against its floor, p50 created->stored) =='
+	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkActionAsyncVsSync$$' -benchtime 5x ./tests/integration
 
 # tests/bench/events is a program too: on a fresh database it prints insert
 # TPS without a trigger, with a Graft event trigger and with a Hasura-style

@@ -49,12 +49,34 @@ func (s *Source) UseQueue(q JobQueue, w JobWorkers, policy RetryPolicy) {
 	s.jobs, s.jobWorkers, s.policy = q, w, policy
 }
 
+// Kill stops the async workers as a killed process would: running calls
+// stay claimed (in the name of the owner backend, which the caller may end
+// as a crash would) and their jobs stay in lanes still leased, for another
+// process to take over once the leases expire. For fault-injection tests;
+// Close is the way to stop.
+func (s *Source) Kill() {
+	k, ok := s.jobWorkers.(interface{ Kill() })
+	if !s.jobsStarted || !ok {
+		s.Close()
+		return
+	}
+	s.killed.Store(true)
+	s.jobsStarted = false
+	k.Kill()
+	s.Close()
+}
+
 // reconcileEvery is how often rows recorded but not queued are looked for;
 // reconcileGrace is how old such a row must be (the mutation queues its
 // row right after its commit; a younger row is probably being queued).
+// requeueAfter is when a waiting call whose job gave no sign of life (its
+// queueing or its last retry) counts as lost from the queue (a Redis that
+// lost its data) and is queued again: longer than any retry delay, and a
+// duplicate job is harmless.
 var (
 	reconcileEvery = 5 * time.Second
 	reconcileGrace = 5 * time.Second
+	requeueAfter   = time.Hour
 )
 
 // jobBody is a job's body: the call's id (everything else is in the row).
@@ -101,7 +123,8 @@ func (s *Source) reconcileLoop(ctx context.Context) {
 }
 
 // reconcile queues up to 500 calls waiting (or abandoned by a dead
-// claimer) that were never marked queued, and returns how many.
+// claimer) that were never marked queued, or whose job is lost, and
+// returns how many.
 func (s *Source) reconcile(ctx context.Context) (int, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -109,8 +132,9 @@ func (s *Source) reconcile(ctx context.Context) (int, error) {
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	rows, err := tx.Query(ctx, `SELECT id::text, action_name FROM hdb_catalog.hdb_action_log
-	  WHERE enqueued_at IS NULL AND created_at < now() - make_interval(secs => $2) AND `+claimable("$1")+`
-	  ORDER BY created_at LIMIT 500 FOR UPDATE SKIP LOCKED`, staleAfter.Seconds(), reconcileGrace.Seconds())
+	  WHERE (enqueued_at IS NULL AND created_at < now() - make_interval(secs => $2)
+	    OR enqueued_at < now() - make_interval(secs => $3)) AND `+claimable("$1")+`
+	  ORDER BY created_at LIMIT 500 FOR UPDATE SKIP LOCKED`, staleAfter.Seconds(), reconcileGrace.Seconds(), requeueAfter.Seconds())
 	if err != nil {
 		return 0, fmt.Errorf("reconcile: %w", err)
 	}
@@ -171,7 +195,9 @@ func (s *Source) RunJob(ctx context.Context, job delivery.Job) delivery.JobResul
 	}
 	value, f := s.runClaimed(ctx, c)
 	if ctx.Err() != nil {
-		s.putBack(ctx, c, true)
+		if !s.killed.Load() {
+			s.putBack(ctx, c, true)
+		}
 		return delivery.JobResult{}
 	}
 	if f == nil || !f.retryable {
@@ -182,7 +208,7 @@ func (s *Source) RunJob(ctx context.Context, job delivery.Job) delivery.JobResul
 	}
 	stored, _ := json.Marshal(storedFailure(f))
 	tag, err := s.pool.Exec(ctx, `UPDATE hdb_catalog.hdb_action_log SET status = 'created', last_error = $2::jsonb,
-	  locked_at = NULL`+mineSQL, c.id, string(stored), c.pid, c.started)
+	  locked_at = NULL, enqueued_at = now()`+mineSQL, c.id, string(stored), c.pid, c.started)
 	if err != nil || tag.RowsAffected() == 0 {
 		return s.lostClaim(c, err)
 	}
@@ -222,7 +248,10 @@ func (s *Source) lostClaim(c *claimed, err error) delivery.JobResult {
 }
 
 // claimByID claims the call id when it is waiting or abandoned, in the
-// name of the owner backend; nil when it is not.
+// name of the owner backend; nil when it is not. A call claimed by our own
+// owner backend is claimed again: the pool runs one job of a key at a time,
+// so that claim is left by an attempt that could not record its result
+// (Postgres failing), whose retry this is.
 func (s *Source) claimByID(ctx context.Context, id string) (*claimed, error) {
 	o := s.identity.Load()
 	if o == nil {
@@ -231,7 +260,8 @@ func (s *Source) claimByID(ctx context.Context, id string) (*claimed, error) {
 	c := &claimed{}
 	err := s.pool.QueryRow(ctx, `UPDATE hdb_catalog.hdb_action_log
 	  SET status = 'processing', attempts = attempts + 1, locked_at = now(), claimer_pid = $3, claimer_start = $4
-	  WHERE id = $2::uuid AND `+claimable("$1")+`
+	  WHERE id = $2::uuid AND (`+claimable("$1")+`
+	    OR status = 'processing' AND claimer_pid = $3 AND claimer_start = $4)
 	  RETURNING id::text, action_name, input::text, session_variables::text, request_headers::text, request_query,
 	    claimer_pid, claimer_start, attempts`,
 		staleAfter.Seconds(), id, o.pid, o.started).Scan(&c.id, &c.name, &c.input, &c.session, &c.headers, &c.query,

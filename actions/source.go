@@ -1,7 +1,10 @@
 // Package actions serves Hasura actions: each role's action root fields; a
 // synchronous call POSTs to the action's handler, checks its output
 // against the output type and joins it to tables in one statement; an
-// asynchronous call is logged in Postgres and run by a worker.
+// asynchronous call is logged in Postgres and run by a worker: a job of
+// the Redis delivery queue, with retries and dead letters
+// (async_queue.go, retry.go), or without Redis the Postgres claimer
+// (async.go).
 package actions
 
 import (
@@ -56,6 +59,7 @@ type Source struct {
 	jobWorkers  JobWorkers
 	jobsStarted bool
 	policy      RetryPolicy
+	killed      atomic.Bool // Kill: leave running calls claimed
 	// recorded is told each time a worker stored a result (SetOnRecord).
 	recorded func()
 	stop     context.CancelFunc

@@ -94,11 +94,7 @@ func (s *Source) invoke(ctx context.Context, inv *invocation, ct *metadata.Custo
 	if f != nil {
 		return nil, f
 	}
-	v, f := s.respond(inv, ct, res)
-	if f != nil && f.status == 0 {
-		f.status = res.status
-	}
-	return v, f
+	return s.respond(inv, ct, res)
 }
 
 // call POSTs the payload to the action's handler. Failures to get an
@@ -227,7 +223,12 @@ func responseHeaders(h http.Header) []nameValue {
 }
 
 // respond turns the handler's answer into the output or a failure.
-func (s *Source) respond(inv *invocation, ct *metadata.CustomTypes, res *webhookResult) (any, *failure) {
+func (s *Source) respond(inv *invocation, ct *metadata.CustomTypes, res *webhookResult) (_ any, f *failure) {
+	defer func() {
+		if f != nil && f.status == 0 {
+			f.status = res.status
+		}
+	}()
 	var value any
 	valid := json.Valid(res.body)
 	if valid {
@@ -291,7 +292,7 @@ func (s *Source) respond(inv *invocation, ct *metadata.CustomTypes, res *webhook
 		}
 		return nil, f
 	}
-	f := unexpected("internal error", details("webhook returned status "+strconv.Itoa(res.status)))
+	f = unexpected("internal error", details("webhook returned status "+strconv.Itoa(res.status)))
 	f.retryable, f.status = res.status >= 500, res.status
 	return nil, f
 }

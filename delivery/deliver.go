@@ -78,8 +78,8 @@ func (p *WorkerPool) attempt(e *entry) {
 		p.abandon(e) // stopping without Redis: the next holder of the lane attempts it again
 		return
 	}
-	switch outcome {
-	case "dead":
+	switch {
+	case outcome == "dead" && p.cfg.Jobs == nil: // a job's runner says why itself
 		p.cfg.Logger.Warn("event trigger: event dead-lettered", "event", ev.ID, "trigger", ev.Trigger,
 			"status", log.Status, "error", log.Error)
 	}

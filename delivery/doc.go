@@ -37,6 +37,12 @@
 //     event_log and event_invocation_logs rows. Lookups by id scan inside
 //     Redis: cheap on the delivery path, slower for the API.
 //
+// A Queue may carry jobs instead (jobs.go: Queue.EnqueueJob, PoolConfig.Jobs):
+// a JobRunner, not a webhook POST, runs each, and decides whether it is
+// done, retried after a delay or dead-lettered; lanes, takeover, retry
+// state, dead letters and Depth are the events'. Async action calls are
+// such jobs, in a queue of their own prefix.
+//
 // event.session_variables is the session of the transaction's Graft
 // message (replication.Transaction.SessionVariables): the caller's for
 // mutations, the admin's for run_sql, null for changes made outside Graft,

@@ -231,12 +231,7 @@ func waitString(tb testing.TB, ch <-chan string) string {
 }
 
 // crash stops p as a killed process would: no release, no bookkeeping.
-func (p *WorkerPool) crash() {
-	p.crashed.Store(true)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_ = p.halt(ctx)
-}
+func (p *WorkerPool) crash() { p.Kill() }
 
 // tx is a transaction with the given changes.
 func tx(lsn uint64, changes ...replication.Change) *replication.Transaction {

@@ -205,6 +205,17 @@ func (p *WorkerPool) Stop(ctx context.Context) error {
 	return err
 }
 
+// Kill stops the pool as a killed process would: in-flight attempts are
+// cancelled and recorded nowhere, the lanes stay leased until their leases
+// expire (PoolConfig.LeaseTTL), then another pool takes them over. It is
+// for fault-injection tests; Stop is the way to stop.
+func (p *WorkerPool) Kill() {
+	p.crashed.Store(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = p.halt(ctx)
+}
+
 // halt stops the loops and workers, without touching Redis.
 func (p *WorkerPool) halt(ctx context.Context) error {
 	p.mu.Lock()

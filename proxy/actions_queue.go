@@ -37,8 +37,12 @@ func (a *App) queueActions() error {
 	if err != nil {
 		return fmt.Errorf("async action queue: %w", err)
 	}
-	pool := delivery.NewWorkerPool(q, nil, delivery.PoolConfig{Size: asyncActionWorkers, LeaseTTL: asyncActionLease,
-		Logger: a.Log.With("type", "action-log"), Jobs: a.Actions})
+	cfg := delivery.PoolConfig{Size: asyncActionWorkers, LeaseTTL: asyncActionLease,
+		Logger: a.Log.With("type", "action-log"), Jobs: a.Actions}
+	if m := a.Server.Metrics; m != nil {
+		cfg.Observer = m.NewActionAttempts()
+	}
+	pool := delivery.NewWorkerPool(q, nil, cfg)
 	a.Actions.UseQueue(q, pool, actions.RetryPolicy{Retries: a.Config.AsyncActionRetries, Interval: a.Config.AsyncActionRetryInterval})
 	a.actionQueue, a.actionPool = q, pool
 	return nil

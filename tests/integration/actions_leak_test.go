@@ -28,7 +28,7 @@ type badHandler struct {
 	held []net.Conn // hijacked connections, closed at cleanup if still open
 	// paths: the last request path of each open connection, for failures.
 	paths map[net.Conn]string
-	stop chan struct{}
+	stop  chan struct{}
 }
 
 func newBadHandler(t *testing.T) *badHandler {

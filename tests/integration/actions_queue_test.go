@@ -150,6 +150,11 @@ func TestActionsAsyncQueueRetriesExhausted(t *testing.T) {
 			if v, ok := metric(body, "graft_async_action_queue_pending"); !ok || v != 0 {
 				t.Fatalf("graft_async_action_queue_pending = %v (%v), want 0", v, ok)
 			}
+			for outcome, want := range map[string]float64{"retry": 2, "dead": 1} {
+				if v, ok := metric(body, "graft_async_action_attempts_total", `action_name="flaky_async"`, `outcome="`+outcome+`"`); !ok || v != want {
+					t.Fatalf("graft_async_action_attempts_total{outcome=%q} = %v (%v), want %v", outcome, v, ok, want)
+				}
+			}
 			break
 		}
 		if time.Now().After(deadline) {
