@@ -85,12 +85,18 @@ func payload(name string, input json.RawMessage, session string, query *string) 
 
 // invoke calls the handler and returns its output, transformed and
 // checked against the output type.
+// The "action webhook" span covers both: an unreachable handler, a
+// timeout, an error status, an answer that is not JSON or not the output
+// type all fail it (spanError).
 func (s *Source) invoke(ctx context.Context, inv *invocation, ct *metadata.CustomTypes) (any, *failure) {
+	ctx, span := tracing.StartKind(ctx, "action webhook", trace.SpanKindClient)
 	res, f := s.call(ctx, inv)
-	if f != nil {
-		return nil, f
+	var value any
+	if f == nil {
+		value, f = s.respond(inv, ct, res)
 	}
-	return s.respond(inv, ct, res)
+	tracing.End(span, spanError(f))
+	return value, f
 }
 
 // call POSTs the payload to the action's handler. Failures to get an
@@ -158,8 +164,6 @@ func (s *Source) call(ctx context.Context, inv *invocation) (*webhookResult, *fa
 		return unexpected("http exception when calling webhook", map[string]any{
 			"error": map[string]any{"type": "http_exception", "message": msg}, "request": info})
 	}
-	ctx, span := tracing.StartKind(ctx, "action webhook", trace.SpanKindClient)
-	defer span.End()
 	tracing.Inject(ctx, req.Header)
 	resp, err := s.client.Do(req)
 	if err != nil {
