@@ -68,11 +68,12 @@ run: console ## Run graft on the example schema + metadata (configs/examples); R
 # minute; `make bench BENCH_QUICK=1` for ~10 s). Then BenchmarkCompile, and
 # BenchmarkActionSyncVsReverseProxy: a sync action against a bare reverse
 # proxy to the same handler (p50 of each and their p50-ratio).
-bench: ## Benchmark Graft over HTTP against raw SQL (tests/bench), then Engine.Compile, then a sync action against a reverse proxy
+bench: ## Benchmark Graft over HTTP against raw SQL (tests/bench), then Engine.Compile, then a sync action against a reverse proxy, then by-pk with metrics+tracing on vs off
 	$(WITH_ENV) $(GO) run ./tests/bench
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkCompile$$' -benchmem -benchtime 2s ./graphql
 	@echo '== actions: sync action vs a bare reverse proxy to the same handler (p50 latencies, p50-ratio) =='
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkActionSyncVsReverseProxy$$' -benchtime 2000x ./tests/integration
+	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkByPKObservability$$' -benchtime 30x ./tests/integration # by-pk req/s, metrics+tracing off vs on (OTLP/HTTP, every request sampled): on/off, median of 30 pairs
 
 # tests/bench/events is a program too: on a fresh database it prints insert
 # TPS without a trigger, with a Graft event trigger and with a Hasura-style
