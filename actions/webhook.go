@@ -89,12 +89,18 @@ func payload(name string, input json.RawMessage, session string, query *string) 
 
 // invoke calls the handler and returns its output, transformed and
 // checked against the output type.
+// The "action webhook" span covers both: an unreachable handler, a
+// timeout, an error status, an answer that is not JSON or not the output
+// type all fail it (spanError).
 func (s *Source) invoke(ctx context.Context, inv *invocation, ct *metadata.CustomTypes) (any, *failure) {
+	ctx, span := tracing.StartKind(ctx, "action webhook", trace.SpanKindClient)
 	res, f := s.call(ctx, inv)
-	if f != nil {
-		return nil, f
+	var value any
+	if f == nil {
+		value, f = s.respond(inv, ct, res)
 	}
-	return s.respond(inv, ct, res)
+	tracing.End(span, spanError(f))
+	return value, f
 }
 
 // call POSTs the payload to the action's handler. Failures to get an
@@ -165,8 +171,6 @@ func (s *Source) call(ctx context.Context, inv *invocation) (*webhookResult, *fa
 		f.retryable = !errors.Is(err, errTooLarge)
 		return f
 	}
-	ctx, span := tracing.StartKind(ctx, "action webhook", trace.SpanKindClient)
-	defer span.End()
 	tracing.Inject(ctx, req.Header)
 	resp, err := s.client.Do(req)
 	if err != nil {

@@ -23,6 +23,10 @@ type statusRecorder struct {
 	// tells the operation type) and failed tells an error response.
 	body   peekBody
 	failed bool
+	// errorHead is the start of an error response (a GraphQL error, or
+	// an HTTP status of 400 or more), kept for the request span's status
+	// message (tracing.go); nil for a success, which costs nothing.
+	errorHead []byte
 }
 
 // peekBody reads a request body for the handler and looks at the first
@@ -43,8 +47,13 @@ func (p *peekBody) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// errorsPrefix starts a GraphQL response that is an error.
-var errorsPrefix = []byte(`{"errors"`)
+// errorsPrefix starts a GraphQL response that is an error; a remote
+// schema's errors are passed on after a null data.
+var (
+	errorsPrefix     = []byte(`{"errors"`)
+	nullDataPrefix   = []byte(`{"data":null,"errors"`)
+	maxErrorHeadSize = 4096
+)
 
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
@@ -65,8 +74,11 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = 200
 	}
-	if r.size == 0 && bytes.HasPrefix(b, errorsPrefix) {
+	if r.size == 0 && (bytes.HasPrefix(b, errorsPrefix) || bytes.HasPrefix(b, nullDataPrefix)) {
 		r.failed = true
+	}
+	if r.size == 0 && (r.failed || r.status >= 400) {
+		r.errorHead = append([]byte(nil), b[:min(len(b), maxErrorHeadSize)]...)
 	}
 	n, err := r.ResponseWriter.Write(b)
 	r.size += n

@@ -3,6 +3,8 @@ package proxy
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"sync"
@@ -12,7 +14,8 @@ import (
 )
 
 // traced gives every HTTP request a server span, under the trace of the
-// caller's traceparent when it sends one. Off, it only checks a flag.
+// caller's traceparent when it sends one, failed when the response is an
+// error. Off, it only checks a flag.
 func traced(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A WebSocket's span would last as long as the connection.
@@ -21,9 +24,40 @@ func traced(next http.Handler) http.Handler {
 			return
 		}
 		ctx, span := tracing.StartRequest(r)
-		defer span.End()
+		defer func() {
+			// logRequests, outside, records the response (and recovers
+			// a panic, answered 500, after this span ended).
+			if rec, ok := w.(*statusRecorder); ok && rec.errorHead != nil {
+				tracing.End(span, responseError(rec.status, rec.errorHead))
+				return
+			}
+			span.End()
+		}()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// responseError is an error response's first message, as the request
+// span's status: a GraphQL error's, or the admin API's error.
+func responseError(status int, head []byte) error {
+	var body struct {
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(head, &body) == nil {
+		if len(body.Errors) > 0 && body.Errors[0].Message != "" {
+			return errors.New(body.Errors[0].Message)
+		}
+		if body.Error != "" {
+			return errors.New(body.Error)
+		}
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	return fmt.Errorf("error response (HTTP %d)", status)
 }
 
 // startTracing applies the opentelemetry metadata (or the OTEL_* variables)

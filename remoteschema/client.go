@@ -99,14 +99,28 @@ func (e *httpError) internal() map[string]any {
 		"request": map[string]any{"url": e.display, "method": "POST"}}
 }
 
-// reply is a remote's answer.
+// reply is a remote's answer. Its "remote schema call" span is still
+// open: the caller ends it (finish) once it knows whether the answer is
+// one (valid JSON, no GraphQL errors).
 type reply struct {
 	status  int
 	body    []byte
 	cookies []string
+	span    trace.Span
 }
 
-// post sends body to the remote with headers, within its timeout.
+// finish ends the reply's span, failed by err (what the caller made of
+// the answer) or by a status other than 2xx.
+func (r *reply) finish(err error) {
+	if err == nil && (r.status < 200 || r.status > 299) {
+		err = fmt.Errorf("remote schema answered HTTP %d", r.status)
+	}
+	tracing.End(r.span, err)
+}
+
+// post sends body to the remote with headers, within its timeout. A
+// failed round trip ends the span it started, failed; a reply's caller
+// finishes it.
 func post(ctx context.Context, client *http.Client, ep endpoint, headers http.Header, body []byte) (*reply, error) {
 	ctx, cancel := context.WithTimeout(ctx, ep.timeout)
 	defer cancel()
@@ -116,18 +130,21 @@ func post(ctx context.Context, client *http.Client, ep endpoint, headers http.He
 	}
 	req.Header = headers
 	ctx, span := tracing.StartKind(ctx, "remote schema call", trace.SpanKindClient)
-	defer span.End()
 	tracing.Inject(ctx, req.Header)
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, &httpError{display: ep.display, cause: err}
+		he := &httpError{display: ep.display, cause: err}
+		tracing.End(span, fmt.Errorf("%s: %s", he.Error(), he.internal()["message"]))
+		return nil, he
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return nil, &httpError{display: ep.display, cause: err}
+		he := &httpError{display: ep.display, cause: err}
+		tracing.End(span, fmt.Errorf("%s: %s", he.Error(), he.internal()["message"]))
+		return nil, he
 	}
-	return &reply{status: resp.StatusCode, body: b, cookies: resp.Header.Values("Set-Cookie")}, nil
+	return &reply{status: resp.StatusCode, body: b, cookies: resp.Header.Values("Set-Cookie"), span: span}, nil
 }
 
 // ignoredClientHeaders are not forwarded even with forward_client_headers

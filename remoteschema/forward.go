@@ -154,6 +154,13 @@ func (f *forward) post(ctx context.Context, name string) (map[string]json.RawMes
 	if err != nil {
 		return nil, sourceError(err.Error(), "unexpected", nil)
 	}
+	data, err := f.answer(rep, x)
+	rep.finish(err)
+	return data, err
+}
+
+// answer reads a remote's reply: its data, or its errors as they came.
+func (f *forward) answer(rep *reply, x *engine.HTTPExchange) (map[string]json.RawMessage, error) {
 	if x != nil {
 		for _, c := range rep.cookies {
 			x.AddResponseHeader("Set-Cookie", c)

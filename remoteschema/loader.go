@@ -68,10 +68,14 @@ func (l *Loader) Load(ctx context.Context, rs *metadata.RemoteSchemaMeta) (metad
 		return nil, metadata.RemoteError(codeRemoteSchemaError, err.Error(), nil)
 	}
 	if rep.status != http.StatusOK {
-		return nil, metadata.RemoteError(codeRemoteSchemaError,
+		err := metadata.RemoteError(codeRemoteSchemaError,
 			fmt.Sprintf("introspection query to %s has failed with status code %d", ep.display, rep.status), nil)
+		rep.finish(err)
+		return nil, err
 	}
-	return newRemote(rs, rep.body)
+	r, err := newRemote(rs, rep.body)
+	rep.finish(err)
+	return r, err
 }
 
 // newRemote checks an introspection result and customization.

@@ -224,7 +224,7 @@ func BenchmarkByPKObservability(b *testing.B) {
 	b.ReportMetric(median(offCPU), "cpu-us/req-off")
 	b.ReportMetric(median(onCPU), "cpu-us/req-on")
 	b.ReportMetric(median(cpuRatios), "cpu-on/off")
-	b.Logf("by-pk metrics+tracing on/off: %.0f req/s vs %.0f req/s (ratio %.3f, median of %d pairs of %d requests from %d clients; sampler %s; ratios %.2f); process CPU %.0f vs %.0f us/req (ratio %.3f; ratios %.2f)",
-		median(onRPS), median(offRPS), median(ratios), len(ratios), benchRound, benchClients, sampler, ratios,
+	b.Logf("by-pk metrics+tracing on/off: %.0f req/s vs %.0f req/s (ratio %.3f: overhead %.1f%%, target <= 5%%; median of %d pairs of %d requests from %d clients; sampler %s; ratios %.2f); process CPU %.0f vs %.0f us/req (ratio %.3f; ratios %.2f)",
+		median(onRPS), median(offRPS), median(ratios), 100*(1-median(ratios)), len(ratios), benchRound, benchClients, sampler, ratios,
 		median(onCPU), median(offCPU), median(cpuRatios), cpuRatios)
 }
