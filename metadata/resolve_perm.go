@@ -3,6 +3,8 @@ package metadata
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // permissionKinds are the permission lists of a table, in Hasura's order.
@@ -35,8 +37,9 @@ func checkPermission(t *Table, kind string, p Permission) error {
 		return fmt.Errorf("cannot define permission for admin role")
 	}
 	var body struct {
-		Columns        json.RawMessage `json:"columns"`
-		ComputedFields []string        `json:"computed_fields"`
+		Columns        json.RawMessage            `json:"columns"`
+		ComputedFields []string                   `json:"computed_fields"`
+		Set            map[string]json.RawMessage `json:"set"`
 	}
 	if len(p.Permission) == 0 || json.Unmarshal(p.Permission, &body) != nil {
 		return nil // the shape is the GraphQL layer's to judge; metadata keeps it as given
@@ -47,6 +50,12 @@ func checkPermission(t *Table, kind string, p Permission) error {
 			if t.Column(c) == nil {
 				return fmt.Errorf("column %q does not exist", c)
 			}
+		}
+	}
+	// Presets name columns by their Postgres names too.
+	for _, c := range slices.Sorted(maps.Keys(body.Set)) {
+		if t.Column(c) == nil {
+			return fmt.Errorf("column %q does not exist", c)
 		}
 	}
 	if kind != "select" {

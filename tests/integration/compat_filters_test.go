@@ -84,6 +84,19 @@ func TestPermissionFiltersUsePostgresColumnNames(t *testing.T) {
 	r = gql(t, s, `mutation { insert_note_one(object: {id: 3, text: "new", ownerId: 1}) { id text } }`, nil, userHeaders("1"))
 	wantJSON(t, r.Body, `{"data":{"insert_note_one":{"id":3,"text":"new"}}}`)
 
+	// Update presets name the column by its Postgres name too.
+	mustMeta(t, s, op("pg_create_update_permission", map[string]any{"table": "note", "role": "user", "permission": map[string]any{
+		"columns": []string{"id"}, "filter": map[string]any{"owner_id": map[string]any{"_eq": "X-Hasura-User-Id"}},
+		"set": map[string]any{"body": "edited by its owner"}}}))
+	r = gql(t, s, `mutation { update_note(where: {}, _set: {id: 2}) { affected_rows returning { id text } } }`, nil, userHeaders("2"))
+	wantJSON(t, r.Body, `{"data":{"update_note":{"affected_rows":1,"returning":[{"id":2,"text":"edited by its owner"}]}}}`)
+	r = meta(t, s, op("pg_create_delete_permission", map[string]any{"table": "note", "role": "user", "permission": map[string]any{
+		"filter": map[string]any{"_or": []any{map[string]any{"id": map[string]any{"_eq": 1}}, map[string]any{"text": map[string]any{"_eq": "x"}}}}}}))
+	wantAdminError(t, r, 400, "constraint-violation", `"text" does not exist`)
+	r = meta(t, s, op("pg_create_insert_permission", map[string]any{"table": "note", "role": "other", "permission": map[string]any{
+		"columns": []string{"id"}, "check": map[string]any{}, "set": map[string]any{"ownerId": "X-Hasura-User-Id"}}}))
+	wantAdminError(t, r, 400, "constraint-violation", `column "ownerId" does not exist`)
+
 	// The GraphQL name in a filter is no field of the table.
 	r = meta(t, s, op("pg_create_select_permission", map[string]any{"table": "note", "role": "other", "permission": map[string]any{
 		"columns": []string{"id"}, "filter": map[string]any{"ownerId": map[string]any{"_eq": 1}}}}))
