@@ -124,8 +124,10 @@ func (w *work) dropInconsistent(keep map[string]bool) error {
 				w.dropRemoteSchema(inc.item)
 			} else if inc.Type == "action" || inc.Type == "custom_types" {
 				w.dropActionObject(s, inc)
-			} else {
-				removeObject(w.md.Source("default"), inc)
+			} else if inc.Type == "source" {
+				w.dropSource(inc.item)
+			} else if src := w.md.Source(inc.sourceName()); src != nil {
+				removeObject(src, inc)
 			}
 			removed++
 		}
@@ -189,6 +191,10 @@ func opAddSource(w *work, r *Request) (any, error) {
 		}
 		existing.Configuration = a.Configuration
 		w.changed = true
+		if existing.Name != "default" {
+			w.m.closeSource(existing.Name) // reconnect with the new configuration
+			w.forgetSource(existing.Name)
+		}
 		return successWith(w.notServed("source", "source "+a.Name)), nil
 	}
 	if _, err := sourceURL(a.Configuration); err != nil {
@@ -211,13 +217,22 @@ func opDropSource(w *work, r *Request) (any, error) {
 	if err := decodeArgs(r, &a); err != nil {
 		return nil, err
 	}
+	if !w.dropSource(a.Name) {
+		return nil, notExists("source with name %q does not exist", a.Name)
+	}
+	return success, nil
+}
+
+// dropSource removes a source from the metadata and closes its pool.
+func (w *work) dropSource(name string) bool {
 	for i := range w.md.Sources {
-		if w.md.Sources[i].Name == a.Name {
+		if w.md.Sources[i].Name == name {
 			w.md.Sources = append(w.md.Sources[:i], w.md.Sources[i+1:]...)
 			w.changed = true
-			w.m.closeSource(a.Name)
-			return success, nil
+			w.m.closeSource(name)
+			w.forgetSource(name)
+			return true
 		}
 	}
-	return nil, notExists("source with name %q does not exist", a.Name)
+	return false
 }

@@ -31,6 +31,7 @@ func opRenameSource(w *work, r *Request) (any, error) {
 	}
 	src.Name = a.NewName
 	w.m.closeSource(a.Name) // pools are kept by name; the next use opens one under the new name
+	w.forgetSource(a.Name)
 	w.changed = true
 	return success, nil
 }
@@ -57,6 +58,7 @@ func opUpdateSource(w *work, r *Request) (any, error) {
 		src.Configuration = a.Configuration
 		if src.Name != "default" {
 			w.m.closeSource(src.Name) // reconnect with the new configuration
+			w.forgetSource(src.Name)
 		}
 	}
 	if len(a.Customization) > 0 && string(a.Customization) != "null" {
