@@ -73,6 +73,8 @@ bench: ## Benchmark Graft over HTTP against raw SQL (tests/bench), then Engine.C
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkCompile$$' -benchmem -benchtime 2s ./graphql
 	@echo '== actions: sync action vs a bare reverse proxy to the same handler (p50 latencies, p50-ratio) =='
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkActionSyncVsReverseProxy$$' -benchtime 2000x ./tests/integration
+	@echo '== sources: by-pk on an added source vs the same on the default source (p50 latencies, p50-ratio) =='
+	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkSourceByPkVsDefault$$' -benchtime 2000x ./tests/integration
 
 # tests/bench/events is a program too: on a fresh database it prints insert
 # TPS without a trigger, with a Graft event trigger and with a Hasura-style
