@@ -204,7 +204,12 @@ func opAddSource(w *work, r *Request) (any, error) {
 		Configuration: a.Configuration, Customization: a.Customization})
 	w.changed = true
 	if _, err := w.catalogOf(a.Name); err != nil {
-		return nil, err
+		if _, ok := err.(*APIError); ok {
+			return nil, err
+		}
+		// Hasura refuses a source it cannot reach, in these words.
+		return nil, &APIError{Status: 400, Code: "unexpected", Path: "$.args", Message: "Inconsistent object: connection error",
+			Internal: err.Error()}
 	}
 	return successWith(w.notServed("source", "source "+a.Name)), nil
 }

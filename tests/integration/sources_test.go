@@ -84,6 +84,19 @@ func TestSourcesQueriesMutationsAndPermissions(t *testing.T) {
 	wantGQLError(t, gql(t, s, `{ book { pages } }`, nil, user), "validation-failed", "$.selectionSet.book.selectionSet.pages", "pages")
 	wantGQLError(t, gql(t, s, `{ review { id } }`, nil, user), "validation-failed", "$.selectionSet.review", "review")
 
+	// Explain runs each field's EXPLAIN on its own source's database
+	// (book does not exist in the default one).
+	r = post(t, s, "/v1/graphql/explain", map[string]any{"query": map[string]any{"query": `{ book_by_pk(id: 1) { id } author { id } }`}}, admin())
+	wantStatus(t, r, 200)
+	if plan := field(t, r.Body, 0, "plan", 0); plan == nil || !strings.Contains(string(r.Body), "book") {
+		t.Fatalf("explain over two sources: %s", r.Body)
+	}
+	// dump_internal_state names each table's source.
+	r = mustMeta(t, s, op("dump_internal_state", map[string]any{}))
+	if field(t, r.Body, "tables", 1, "source") != "library" || field(t, r.Body, "tables", 1, "table", "name") != "book" {
+		t.Fatalf("dump_internal_state: %s", r.Body)
+	}
+
 	// Subscriptions on the added source are refused with a clear error.
 	r = post(t, s, "/v1/graphql", map[string]any{"query": `subscription { book { id } }`}, admin())
 	wantGQLError(t, r, "not-supported", "$", `source "library"`)
@@ -146,6 +159,11 @@ func TestSourcesConflictsAndUnreachable(t *testing.T) {
 	lib := testenv.NewDatabase(t)
 	testenv.Exec(t, lib, librarySQL)
 	mustMeta(t, s, op("pg_add_source", map[string]any{"name": "library", "configuration": sourceConfig(lib)}))
+
+	// A source Graft cannot reach is refused, as in Hasura.
+	wantAdminError(t, meta(t, s, op("pg_add_source", map[string]any{"name": "nowhere",
+		"configuration": sourceConfig("postgres://postgres@127.0.0.1:1/nowhere?sslmode=disable&connect_timeout=2")})),
+		400, "unexpected", "connection error")
 
 	// book is the default source's already: refused, and nothing changes.
 	r := meta(t, s, op("pg_track_table", map[string]any{"source": "library", "table": "book"}))
