@@ -185,11 +185,17 @@ func opAddSource(w *work, r *Request) (any, error) {
 	if err := decodeArgs(r, &a); err != nil {
 		return nil, err
 	}
+	if _, err := ParseCustomization(a.Customization); err != nil {
+		return nil, &APIError{Status: 400, Code: "parse-failed", Path: "$.args.customization", Message: err.Error()}
+	}
 	if existing := w.md.Source(a.Name); existing != nil {
 		if !a.ReplaceConfiguration {
 			return nil, alreadyExists("already-exists", "source with name %q already exists", a.Name)
 		}
 		existing.Configuration = a.Configuration
+		if len(a.Customization) > 0 {
+			existing.Customization = a.Customization
+		}
 		w.changed = true
 		if existing.Name != "default" {
 			w.m.closeSource(existing.Name) // reconnect with the new configuration

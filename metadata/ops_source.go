@@ -62,6 +62,9 @@ func opUpdateSource(w *work, r *Request) (any, error) {
 		}
 	}
 	if len(a.Customization) > 0 && string(a.Customization) != "null" {
+		if _, err := ParseCustomization(a.Customization); err != nil {
+			return nil, &APIError{Status: 400, Code: "parse-failed", Path: "$.args.customization", Message: err.Error()}
+		}
 		src.Customization = a.Customization
 	}
 	w.changed = true

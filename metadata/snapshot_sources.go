@@ -65,7 +65,9 @@ func (s *Snapshot) resolveAddedSources(md *Metadata, added map[string]AddedSourc
 		owners.register(sub)
 		for _, inc := range sub.Inconsistent {
 			inc.source = src.Name
-			inc.Name += " in source " + src.Name
+			if inc.Type != "source" {
+				inc.Name += " in source " + src.Name
+			}
 			s.Inconsistent = append(s.Inconsistent, inc)
 		}
 		sub.Inconsistent = nil
@@ -85,7 +87,7 @@ func (s *Snapshot) addSourceInconsistent(name, reason, message string) {
 func (s *Snapshot) resolveCustomization(src *Source) {
 	c, err := ParseCustomization(src.Customization)
 	if err != nil {
-		s.addInconsistent("source", src.Name, "Inconsistent object: invalid customization: "+err.Error(), src.Name, QualifiedName{}, src.Name)
+		s.addSourceInconsistent(src.Name, "Inconsistent object: invalid customization", err.Error())
 		return
 	}
 	s.Customization = c

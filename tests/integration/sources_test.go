@@ -144,6 +144,13 @@ func TestSourcesCustomizationAndNamespace(t *testing.T) {
 	// The namespace holds the source's root fields, answered nested.
 	wantData(t, s, `{ shop { __typename book_by_pk(id: 1) { title } n: review_aggregate { aggregate { count } } } author { id } }`, nil,
 		`{"shop":{"__typename":"S_shop_query","book_by_pk":{"title":"Dune"},"n":{"aggregate":{"count":3}}},"author":[{"id":1}]}`)
+	// Twice with other variables: the cached SQL of a namespace re-binds them.
+	for id, title := range map[int]string{1: "Dune", 2: "Pamphlet"} {
+		wantData(t, s, `query ($id: Int!) { shop { book_by_pk(id: $id) { title } } lib_book_by_pk_x(id: $id) { title } }`,
+			map[string]any{"id": id}, `{"shop":{"book_by_pk":{"title":"`+title+`"}},"lib_book_by_pk_x":{"title":"`+title+`"}}`)
+	}
+	wantAdminError(t, meta(t, s, op("pg_update_source", map[string]any{"name": "shop",
+		"customization": map[string]any{"type_names": map[string]any{"prefix": "not a name"}}})), 400, "parse-failed", "type_names.prefix")
 	wantData(t, s, `mutation { shop { insert_book_one(object: {id: 7, title: "Seven", pages: 7}) { id __typename } __typename } }`, nil,
 		`{"shop":{"insert_book_one":{"id":7,"__typename":"S_book"},"__typename":"S_shop_mutation_frontend"}}`)
 	wantData(t, s, `{ lib_book_by_pk_x(id: 7) { title } }`, nil, `{"lib_book_by_pk_x":{"title":"Seven"}}`)
