@@ -205,3 +205,35 @@ func TestSourcesConflictsAndUnreachable(t *testing.T) {
 		t.Fatalf("drop_inconsistent_metadata kept the unreachable source: %s", exp)
 	}
 }
+
+func TestSourcesFunctionsComputedFieldsAndSessions(t *testing.T) {
+	t.Parallel()
+	s, lib := startTwoSources(t)
+	testenv.Exec(t, lib, `
+CREATE FUNCTION search_books(q text) RETURNS SETOF book LANGUAGE sql STABLE AS $$ SELECT * FROM book WHERE title ILIKE '%' || q || '%' $$;
+CREATE FUNCTION book_label(b book) RETURNS text LANGUAGE sql STABLE AS $$ SELECT b.title || ' (' || b.pages || 'p)' $$;`)
+	mustMeta(t, s, op("pg_track_function", map[string]any{"source": "library", "function": "search_books"}))
+	mustMeta(t, s, op("pg_add_computed_field", map[string]any{"source": "library", "table": "book", "name": "label",
+		"definition": map[string]any{"function": "book_label"}}))
+	mustMeta(t, s, op("pg_create_select_permission", map[string]any{"source": "library", "table": "review", "role": "user",
+		"permission": map[string]any{"columns": []string{"id", "stars"}, "filter": map[string]any{"stars": map[string]any{"_eq": "X-Hasura-User-Id"}}}}))
+
+	wantData(t, s, `{ search_books(args: {q: "dun"}) { id label } search_books_aggregate(args: {q: "e"}) { aggregate { count } } }`, nil,
+		`{"search_books":[{"id":1,"label":"Dune (412p)"}],"search_books_aggregate":{"aggregate":{"count":2}}}`)
+	user := map[string]string{"X-Hasura-Role": "user", "X-Hasura-User-Id": "4"}
+	r := gql(t, s, `{ review { id stars } book { reviews { id } } }`, nil, user)
+	wantOrdered(t, r.Body, `{"data":{"review":[{"id":2,"stars":4}],"book":[{"reviews":[{"id":2}]}]}}`)
+
+	// Over WebSocket too, a subscription on the added source is refused.
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(adminInit)
+	c.expect("connection_ack", "", "")
+	c.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{"query": `subscription { book_by_pk(id: 1) { id } }`}})
+	f := c.next()
+	if f.Type != "error" || f.ID != "s" || !strings.Contains(string(f.Payload), "not-supported") || !strings.Contains(string(f.Payload), "library") {
+		t.Fatalf("subscription on an added source: %+v", f)
+	}
+	// A subscription on the default source still works next to it.
+	c.send(map[string]any{"id": "d", "type": "subscribe", "payload": map[string]any{"query": `subscription { author { name } }`}})
+	c.expect("next", "d", `{"data":{"author":[{"name":"Ann"}]}}`)
+}
