@@ -150,6 +150,9 @@ func (e *Engine) roleSchema(sess Session) (*roleSchema, error) {
 		build = buildRelaySchema
 	}
 	rs, err := build(snap, role, sess.BackendOnly)
+	if err != nil && len(snap.Sources) > 0 {
+		rs, err = e.buildDefaultSourceOnly(snap, role, sess.BackendOnly, build, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -196,3 +196,23 @@ func (b *schemaBuilder) isTableTypeName(name string) bool {
 	}
 	return false
 }
+
+// buildDefaultSourceOnly builds the role's schema without the added
+// sources, when with them it cannot be built (two sources generating one
+// type name that metadata's conflict check does not foresee, such as a
+// table named like another source's derived type): the default source is
+// still served rather than nothing, and the cause logged.
+func (e *Engine) buildDefaultSourceOnly(snap *metadata.Snapshot, role string, backendOnly bool,
+	build func(*metadata.Snapshot, string, bool) (*roleSchema, error), cause error) (*roleSchema, error) {
+	only := *snap
+	only.Sources = nil
+	rs, err := build(&only, role, backendOnly)
+	if err != nil {
+		return nil, err
+	}
+	rs.Snapshot = snap // the caches belong to the published snapshot
+	if e.log != nil {
+		e.log.Error("sources other than default left out of the schema", "role", role, "error", cause)
+	}
+	return rs, nil
+}

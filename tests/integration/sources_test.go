@@ -237,3 +237,19 @@ CREATE FUNCTION book_label(b book) RETURNS text LANGUAGE sql STABLE AS $$ SELECT
 	c.send(map[string]any{"id": "d", "type": "subscribe", "payload": map[string]any{"query": `subscription { author { name } }`}})
 	c.expect("next", "d", `{"data":{"author":[{"name":"Ann"}]}}`)
 }
+
+// Two sources generating one type name that the metadata check does not
+// foresee (a default table named like the added source's customized
+// order_by): the default source is still served.
+func TestSourcesTypeClashKeepsDefaultServed(t *testing.T) {
+	t.Parallel()
+	s, _ := startWith(t, `CREATE TABLE lib_order_by (id int PRIMARY KEY); INSERT INTO lib_order_by VALUES (1)`,
+		op("pg_track_table", map[string]any{"table": "lib_order_by"}))
+	lib := testenv.NewDatabase(t)
+	testenv.Exec(t, lib, librarySQL)
+	mustMeta(t, s, op("pg_add_source", map[string]any{"name": "library", "configuration": sourceConfig(lib),
+		"customization": map[string]any{"root_fields": map[string]any{"prefix": "l_"}, "type_names": map[string]any{"prefix": "lib_"}}}))
+	trackLibrary(t, s, "library")
+	wantData(t, s, `{ lib_order_by { id } }`, nil, `{"lib_order_by":[{"id":1}]}`)
+	wantGQLError(t, gql(t, s, `{ l_book { id } }`, nil), "validation-failed", "$.selectionSet.l_book", "l_book")
+}
