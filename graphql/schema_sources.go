@@ -44,8 +44,9 @@ func (b *schemaBuilder) addSource(src *metadata.Snapshot, query, mutation, subsc
 		sb = b.apart()
 	}
 	ns := cust.Namespaced()
-	saved := [2]any{rs.roots, rs.mroots}
+	outerRoots, outerMroots := rs.roots, rs.mroots
 	if ns != "" {
+		// The source's fields are looked up inside the namespace only.
 		rs.roots, rs.mroots = map[string]rootField{}, map[string]mutationField{}
 	}
 	q, m, s := graphql.Fields{}, graphql.Fields{}, graphql.Fields{}
@@ -54,35 +55,14 @@ func (b *schemaBuilder) addSource(src *metadata.Snapshot, query, mutation, subsc
 		sb.addMutations(t, m)
 	}
 	applyRootFieldComments(src.Tables, m)
-	live := src.SourceName == "default" && ns == ""
-	if live {
+	if src.SourceName == "default" && ns == "" {
 		sb.addSubscriptions(src, q, s)
 	} else {
 		b.refuseSubscriptions(src, ns, q, s)
 	}
 	if ns != "" {
-		n := &namespace{source: src.SourceName, roots: rs.roots, mroots: rs.mroots,
-			queryType: cust.TypeName(ns + "_query"), mutationType: cust.TypeName(ns + "_mutation_frontend")}
-		if rs.backendOnly {
-			n.mutationType = cust.TypeName(ns + "_mutation_backend")
-		}
-		rs.roots, rs.mroots = saved[0].(map[string]rootField), saved[1].(map[string]mutationField)
-		if rs.namespaces == nil {
-			rs.namespaces = map[string]*namespace{}
-		}
-		rs.namespaces[ns] = n
-		nq, nm := graphql.Fields{}, graphql.Fields{}
-		if len(q) > 0 {
-			nq[ns] = &graphql.Field{Type: graphql.NewNonNull(graphql.NewObject(graphql.ObjectConfig{Name: ns + "_query", Fields: q}))}
-		}
-		if len(m) > 0 {
-			name := ns + "_mutation_frontend"
-			if rs.backendOnly {
-				name = ns + "_mutation_backend"
-			}
-			nm[ns] = &graphql.Field{Type: graphql.NewNonNull(graphql.NewObject(graphql.ObjectConfig{Name: name, Fields: m}))}
-		}
-		q, m = nq, nm
+		q, m = b.namespaceFields(src, ns, q, m)
+		rs.roots, rs.mroots = outerRoots, outerMroots
 	}
 	if sb != b {
 		renameTypes(cust, q, m, s)
@@ -90,6 +70,30 @@ func (b *schemaBuilder) addSource(src *metadata.Snapshot, query, mutation, subsc
 	mergeFields(query, q)
 	mergeFields(mutation, m)
 	mergeFields(subscription, s)
+}
+
+// namespaceFields wraps a source's query and mutation fields in its
+// namespace field, recording the root fields inside it (rs.roots and
+// rs.mroots hold the source's own while this runs).
+func (b *schemaBuilder) namespaceFields(src *metadata.Snapshot, ns string, query, mutation graphql.Fields) (graphql.Fields, graphql.Fields) {
+	rs := b.rs
+	mutationName := ns + "_mutation_frontend"
+	if rs.backendOnly {
+		mutationName = ns + "_mutation_backend"
+	}
+	if rs.namespaces == nil {
+		rs.namespaces = map[string]*namespace{}
+	}
+	rs.namespaces[ns] = &namespace{source: src.SourceName, roots: rs.roots, mroots: rs.mroots,
+		queryType: src.Customization.TypeName(ns + "_query"), mutationType: src.Customization.TypeName(mutationName)}
+	q, m := graphql.Fields{}, graphql.Fields{}
+	if len(query) > 0 {
+		q[ns] = &graphql.Field{Type: graphql.NewNonNull(graphql.NewObject(graphql.ObjectConfig{Name: ns + "_query", Fields: query}))}
+	}
+	if len(mutation) > 0 {
+		m[ns] = &graphql.Field{Type: graphql.NewNonNull(graphql.NewObject(graphql.ObjectConfig{Name: mutationName, Fields: mutation}))}
+	}
+	return q, m
 }
 
 // sourceQueryFields adds the query_root fields of a source's tables and
