@@ -67,6 +67,11 @@ func NotServed(md *Metadata) []Warning {
 	}
 	for i := range md.Sources {
 		src := &md.Sources[i]
+		if src.Kind != "" && src.Kind != "postgres" {
+			ns.add("source", src.Name, "Graft serves PostgreSQL sources only; the tables and functions of source "+
+				src.Name+" (kind "+src.Kind+") are not in the GraphQL schema")
+			continue
+		}
 		ns.customization(src.Name, src.Customization)
 		for j := range src.Tables {
 			ns.table(&src.Tables[j], src.Name)
