@@ -21,7 +21,7 @@ func (c *compiler) aggregateSQL(t *metadata.Table, from, corr string, g *fieldGr
 		return "", err
 	}
 	var lats string
-	fields := c.subFields(g, t.GQLName+"_aggregate")
+	fields := c.subFields(g, t.TypeName("_aggregate"))
 	ks := make([]string, 0, len(fields))
 	vs := make([]string, 0, len(fields))
 	for _, f := range fields {
@@ -29,7 +29,7 @@ func (c *compiler) aggregateSQL(t *metadata.Table, from, corr string, g *fieldGr
 		ks = append(ks, f.Key)
 		switch f.Name {
 		case "__typename":
-			vs = append(vs, quoteLiteral(t.GQLName+"_aggregate"))
+			vs = append(vs, quoteLiteral(t.TypeName("_aggregate")))
 		case "aggregate":
 			v, err := c.aggregateFields(t, x, f, fpath)
 			if err != nil {
@@ -37,7 +37,7 @@ func (c *compiler) aggregateSQL(t *metadata.Table, from, corr string, g *fieldGr
 			}
 			vs = append(vs, v)
 		case "nodes":
-			obj, l, err := c.objectJSON(t, x, c.subFields(f, t.GQLName), fpath)
+			obj, l, err := c.objectJSON(t, x, c.subFields(f, t.TypeName("")), fpath)
 			if err != nil {
 				return "", err
 			}
@@ -56,14 +56,14 @@ func (c *compiler) aggregateSQL(t *metadata.Table, from, corr string, g *fieldGr
 
 // aggregateFields builds aggregate { count, sum {..}, avg {..}, ... }.
 func (c *compiler) aggregateFields(t *metadata.Table, x string, g *fieldGroup, path string) (string, error) {
-	fields := c.subFields(g, t.GQLName+"_aggregate_fields")
+	fields := c.subFields(g, t.TypeName("_aggregate_fields"))
 	ks := make([]string, 0, len(fields))
 	vs := make([]string, 0, len(fields))
 	for _, f := range fields {
 		ks = append(ks, f.Key)
 		switch f.Name {
 		case "__typename":
-			vs = append(vs, quoteLiteral(t.GQLName+"_aggregate_fields"))
+			vs = append(vs, quoteLiteral(t.TypeName("_aggregate_fields")))
 		case "count":
 			v, err := c.countExpr(t, x, f)
 			if err != nil {
@@ -72,13 +72,13 @@ func (c *compiler) aggregateFields(t *metadata.Table, x string, g *fieldGroup, p
 			vs = append(vs, v)
 		default:
 			op := f.Name
-			subs := c.subFields(f, t.GQLName+"_"+op+"_fields")
+			subs := c.subFields(f, t.TypeName("_"+op+"_fields"))
 			sk := make([]string, 0, len(subs))
 			sv := make([]string, 0, len(subs))
 			for _, s := range subs {
 				sk = append(sk, s.Key)
 				if s.Name == "__typename" {
-					sv = append(sv, quoteLiteral(t.GQLName+"_"+op+"_fields"))
+					sv = append(sv, quoteLiteral(t.TypeName("_"+op+"_fields")))
 					continue
 				}
 				col := t.ColumnByGQL(s.Name)

@@ -60,7 +60,7 @@ func (c *compiler) boolField(t *metadata.Table, alias, name string, v any) (stri
 		}
 		return "NOT (" + s + ")", nil
 	case "_exists":
-		return c.existsExp(asObject(v))
+		return c.existsExp(t, asObject(v))
 	}
 	if col := c.boolColumn(t, name); col != nil {
 		ops, isObj := v.(object)
@@ -119,7 +119,8 @@ func joinCond(parent, child string, mapping []metadata.ColumnPair) string {
 	return strings.Join(parts, " AND ")
 }
 
-func (c *compiler) existsExp(v object) (string, error) {
+// existsExp is _exists: a row of another table of t's source matches.
+func (c *compiler) existsExp(from *metadata.Table, v object) (string, error) {
 	tv, _ := v.get("_table")
 	tobj := asObject(tv)
 	var q metadata.QualifiedName
@@ -134,7 +135,7 @@ func (c *compiler) existsExp(v object) (string, error) {
 			q.Schema = "public"
 		}
 	}
-	t := c.rs.Snapshot.Table(q)
+	t := c.rs.Snapshot.Source(from.Source).Table(q)
 	if t == nil {
 		return "", validationErr("$", "table %q is not tracked", q.String())
 	}

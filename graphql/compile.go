@@ -8,6 +8,8 @@ type Statement struct {
 	Field string
 	SQL   string
 	Args  []any
+	// Source is the source whose database runs SQL ("" or "default").
+	Source string
 }
 
 // Compile runs the request pipeline up to SQL generation without executing:
@@ -39,7 +41,7 @@ func (e *Engine) compile(sess Session, req *Request,
 	}
 	for _, f := range fields {
 		if f.sql != "" {
-			stmts = append(stmts, Statement{Field: f.key, SQL: f.sql, Args: f.args})
+			stmts = append(stmts, Statement{Field: f.key, SQL: f.sql, Args: f.args, Source: f.source})
 		}
 	}
 	return stmts, nil

@@ -7,5 +7,8 @@
 // arguments. Root fields served outside Postgres (actions, remote schemas)
 // come from RootSources (rootsource*.go): their fields join each role's
 // schema, and a request selecting one runs every root field where it
-// belongs, query fields concurrently, the answer in request order.
+// belongs, query fields concurrently, the answer in request order. Tables
+// of every metadata source join the schema, named with their source's
+// customization (schema_sources.go), and each root field runs on its
+// source's pool (sources_run.go).
 package graphql

@@ -38,10 +38,6 @@ type Engine struct {
 	relayEngine *Engine
 	// sources serve root fields outside SQL (rootsource.go).
 	sources []RootSource
-	// JoinSources finds the sources other than the default one that
-	// to_source remote relationships read (remotejoin_source.go); nil:
-	// only the default source's tables can be joined.
-	JoinSources func(name string) JoinSource
 
 	mu      sync.Mutex
 	version int64 // snapshot version the caches below belong to
@@ -154,6 +150,9 @@ func (e *Engine) roleSchema(sess Session) (*roleSchema, error) {
 		build = buildRelaySchema
 	}
 	rs, err := build(snap, role, sess.BackendOnly)
+	if err != nil && len(snap.Sources) > 0 {
+		rs, err = e.buildDefaultSourceOnly(snap, role, sess.BackendOnly, build, err)
+	}
 	if err != nil {
 		return nil, err
 	}

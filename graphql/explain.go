@@ -28,7 +28,11 @@ func (e *Engine) Explain(ctx context.Context, sess Session, req *Request) ([]Exp
 	}
 	out := []ExplainedField{}
 	for _, st := range stmts {
-		rows, err := e.pool.Query(ctx, "EXPLAIN "+st.SQL, st.Args...)
+		pool, err := e.poolFor(ctx, st.Source)
+		if err != nil {
+			return nil, errorBody(err)
+		}
+		rows, err := pool.Query(ctx, "EXPLAIN "+st.SQL, st.Args...)
 		if err != nil {
 			return nil, errorBody(dbError(err))
 		}

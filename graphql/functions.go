@@ -1,6 +1,7 @@
 package graphql
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -84,8 +85,16 @@ func (c *compiler) computedCall(cf *metadata.ComputedField, alias string, args o
 	return c.inheritedGuard(t, c.rs.access[t], alias, call, func(pa *tableAccess) bool { return pa.Computed[cf.Name] })
 }
 
+// tableOfComputed is the table cf is a computed field of, in whichever
+// source it lives.
 func (c *compiler) tableOfComputed(cf *metadata.ComputedField) *metadata.Table {
-	return c.rs.Snapshot.Table(cf.Function.ArgTypes[cf.TableArgIndex])
+	q := cf.Function.ArgTypes[cf.TableArgIndex]
+	for _, src := range c.rs.Snapshot.AllSources() {
+		if t := src.Table(q); t != nil && slices.Contains(t.ComputedFields, cf) {
+			return t
+		}
+	}
+	return c.rs.Snapshot.Table(q)
 }
 
 // functionFrom is the FROM item of a tracked function root field.
@@ -108,7 +117,7 @@ func (b *schemaBuilder) addFunctionMutations(t *metadata.Table, fields graphql.F
 	if b.rs.access[t] == nil {
 		return
 	}
-	for _, f := range b.rs.Snapshot.Functions {
+	for _, f := range b.rs.Snapshot.Source(t.Source).Functions {
 		if f.ReturnsTable != t || !f.ExposedAsMutation {
 			continue
 		}

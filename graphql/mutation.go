@@ -36,6 +36,8 @@ type mutator struct {
 	// sessionArgs, until sent, are the session statement's arguments: it
 	// travels in one round trip with the transaction's first statement.
 	sessionArgs []any
+	// sessionSQL is that statement; "" for sessionSQL.
+	sessionSQL string
 	// compilers made for the current root field, whose remote joins run
 	// after the commit (remotejoin_mutation.go).
 	compilers []*compiler
@@ -61,47 +63,34 @@ func (m *mutator) compiler() *compiler {
 	return c
 }
 
-// runMutation runs every mutation root field in order in one transaction:
-// all of them commit, or none.
+// runMutation runs the mutation root fields in request order: in one
+// transaction when they all write one source (all of them commit, or
+// none), else each in a transaction of its own on its source, as Hasura
+// runs mutations across sources.
 func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session) Result {
 	groups := collectFields([]*ast.SelectionSet{prep.op.SelectionSet}, "mutation_root", prep.frags, vars)
-	tx, err := e.pool.Begin(ctx)
-	if err != nil {
-		return Result{Body: errorBody(dbError(err))}
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess, written: map[metadata.QualifiedName]bool{},
-		sessionArgs: sessionSQLArgs(ctx, sess)}
-	out := make([][]byte, len(groups))
-	joins := make([][]*remoteJoin, len(groups))
-	for i, g := range groups {
+	sources := map[string]bool{}
+	source := "default"
+	for _, g := range groups {
 		if g.Name == "__typename" {
-			out[i] = []byte(`"mutation_root"`)
 			continue
 		}
-		mf, ok := rs.mroots[g.Name]
-		if !ok {
+		if _, ok := rs.mroots[g.Name]; !ok && rs.namespaces[g.Name] == nil {
 			return Result{Body: errorBody(validationErr("$.selectionSet."+g.Key, "field %q not found in type: 'mutation_root'", g.Name)), RequestError: true}
 		}
-		res, err := m.run(mf, g)
-		if err != nil {
+		source = rs.mutationSource(g.Name)
+		sources[source] = true
+	}
+	out := make([][]byte, len(groups))
+	if len(sources) <= 1 {
+		if err := e.mutateInTx(ctx, rs, prep, vars, sess, source, groups, out); err != nil {
 			return Result{Body: errorBody(err), RequestError: true}
 		}
-		out[i], joins[i] = res, m.takeJoins()
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return Result{Body: errorBody(dbError(err)), RequestError: true}
-	}
-	if e.Live != nil && len(m.written) > 0 {
-		tables := make([]metadata.QualifiedName, 0, len(m.written))
-		for t := range m.written {
-			tables = append(tables, t)
-		}
-		e.Live.Invalidate(tables)
-	}
-	for i := range out {
-		if out[i], err = e.applyJoins(ctx, out[i], joins[i], 0); err != nil {
-			return Result{Body: sourceErrorBody(err)}
+	} else {
+		for i, g := range groups {
+			if err := e.mutateInTx(ctx, rs, prep, vars, sess, rs.mutationSource(g.Name), groups[i:i+1], out[i:i+1]); err != nil {
+				return Result{Body: errorBody(err), RequestError: true}
+			}
 		}
 	}
 	var buf bytes.Buffer
@@ -120,6 +109,106 @@ func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *prepared
 	}
 	buf.WriteString("}}")
 	return Result{Body: buf.Bytes()}
+}
+
+// mutateInTx runs root fields in one transaction on a source's pool,
+// writing each one's result to out. A write to the default source
+// refetches the live queries over what it wrote.
+func (e *Engine) mutateInTx(ctx context.Context, rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session,
+	source string, groups []*fieldGroup, out [][]byte) error {
+	pool, err := e.poolFor(ctx, source)
+	if err != nil {
+		return err
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return dbError(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess, written: map[metadata.QualifiedName]bool{},
+		sessionArgs: sessionSQLArgs(ctx, sess)}
+	if !sameSource(source, "default") {
+		// Only the default source's WAL is read: the session goes to
+		// hasura.user alone.
+		m.sessionSQL, m.sessionArgs = addedSourceSessionSQL, m.sessionArgs[:1]
+	}
+	joins := make([][]*remoteJoin, len(groups))
+	for i, g := range groups {
+		if g.Name == "__typename" {
+			out[i] = []byte(`"mutation_root"`)
+			continue
+		}
+		if out[i], err = m.runRoot(g); err != nil {
+			return err
+		}
+		joins[i] = m.takeJoins()
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return dbError(err)
+	}
+	if e.Live != nil && len(m.written) > 0 && sameSource(source, "default") {
+		tables := make([]metadata.QualifiedName, 0, len(m.written))
+		for t := range m.written {
+			tables = append(tables, t)
+		}
+		e.Live.Invalidate(tables)
+	}
+	// Remote joins run once the rows are committed, as a query's do.
+	for i := range out {
+		if out[i], err = e.applyJoins(ctx, out[i], joins[i], 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addedSourceSessionSQL is sessionSQL for a source whose WAL nobody reads.
+const addedSourceSessionSQL = `SELECT set_config('hasura.user', $1, true)`
+
+// runRoot runs one mutation_root field: a table or function mutation, or
+// a namespace holding some, answered as one object.
+func (m *mutator) runRoot(g *fieldGroup) ([]byte, error) {
+	ns := m.rs.namespaces[g.Name]
+	if ns == nil {
+		mf, ok := m.rs.mroots[g.Name]
+		if !ok {
+			return nil, validationErr("$.selectionSet."+g.Key, "field %q not found in type: 'mutation_root'", g.Name)
+		}
+		return m.run(mf, g)
+	}
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, sg := range m.compiler().subFields(g, ns.mutationType) {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(strconv.Quote(sg.Key))
+		buf.WriteByte(':')
+		if sg.Name == "__typename" {
+			buf.WriteString(strconv.Quote(ns.mutationType))
+			continue
+		}
+		mf, ok := ns.mroots[sg.Name]
+		if !ok {
+			return nil, validationErr("$.selectionSet."+g.Key+".selectionSet."+sg.Key, "field %q not found in type: '%s'", sg.Name, ns.mutationType)
+		}
+		first := len(m.compilers)
+		res, err := m.run(mf, sg)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range m.compilers[first:] {
+			for _, j := range c.joins {
+				j.path = append([]string{sg.Key}, j.path...)
+			}
+		}
+		if res == nil {
+			res = []byte("null")
+		}
+		buf.Write(res)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }
 
 func (m *mutator) run(mf mutationField, g *fieldGroup) ([]byte, error) {
@@ -167,7 +256,11 @@ func (m *mutator) queryOne(sql string, args []any, checked bool) ([]byte, error)
 	var err error
 	if m.sessionArgs != nil {
 		b := &pgx.Batch{}
-		b.Queue(sessionSQL, m.sessionArgs...)
+		stmt := sessionSQL
+		if m.sessionSQL != "" {
+			stmt = m.sessionSQL
+		}
+		b.Queue(stmt, m.sessionArgs...)
 		b.Queue(sql, args...)
 		m.sessionArgs = nil
 		br := m.tx.SendBatch(m.ctx, b)

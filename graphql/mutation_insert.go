@@ -250,7 +250,7 @@ func (c *compiler) mutationOutput(t *metadata.Table, g *fieldGroup, rows, affect
 	}
 	if single {
 		x := c.alias()
-		obj, lats, err := c.objectJSON(t, x, c.subFields(g, t.GQLName), path)
+		obj, lats, err := c.objectJSON(t, x, c.subFields(g, t.TypeName("")), path)
 		if err != nil {
 			return "", err
 		}
@@ -260,19 +260,19 @@ func (c *compiler) mutationOutput(t *metadata.Table, g *fieldGroup, rows, affect
 		}
 		return "(SELECT " + obj + " FROM " + rows + " AS " + x + lats + where + " LIMIT 1)", nil
 	}
-	fields := c.subFields(g, t.GQLName+"_mutation_response")
+	fields := c.subFields(g, t.TypeName("_mutation_response"))
 	ks := make([]string, 0, len(fields))
 	vs := make([]string, 0, len(fields))
 	for _, f := range fields {
 		ks = append(ks, f.Key)
 		switch f.Name {
 		case "__typename":
-			vs = append(vs, quoteLiteral(t.GQLName+"_mutation_response"))
+			vs = append(vs, quoteLiteral(t.TypeName("_mutation_response")))
 		case "affected_rows":
 			vs = append(vs, affected)
 		case "returning":
 			x := c.alias()
-			obj, lats, err := c.objectJSON(t, x, c.subFields(f, t.GQLName), path+".selectionSet."+f.Key)
+			obj, lats, err := c.objectJSON(t, x, c.subFields(f, t.TypeName("")), path+".selectionSet."+f.Key)
 			if err != nil {
 				return "", err
 			}

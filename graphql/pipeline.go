@@ -42,6 +42,9 @@ type plannedField struct {
 	exec func(context.Context) Result
 	// joins are the remote relationships to stitch into the value.
 	joins []*remoteJoin
+	// source is the source whose pool runs sql; "" or "default" for the
+	// default source (sources_run.go).
+	source string
 }
 
 // Execute runs one request through the named steps: schema, parse+validate
@@ -195,7 +198,8 @@ func compileFields(rs *roleSchema, prep *preparedOp, vars map[string]any, sess S
 			rec.slots[len(out)] = c.slots
 			rec.notReusable = rec.notReusable || c.notReusable
 		}
-		out = append(out, plannedField{key: g.Key, sql: sql, args: c.args, tables: c.tables, volatile: c.volatile, joins: c.joins})
+		out = append(out, plannedField{key: g.Key, sql: sql, args: c.args, tables: c.tables, volatile: c.volatile, joins: c.joins,
+			source: rs.rootSource(g.Name)})
 	}
 	if len(introspection) > 0 {
 		res, err := introspect(rs, prep, vars, introspection)
@@ -213,11 +217,19 @@ func compileFields(rs *roleSchema, prep *preparedOp, vars map[string]any, sess S
 
 // root compiles one data root field into a statement returning one JSON value.
 func (c *compiler) root(g *fieldGroup) (string, error) {
+	path := "$.selectionSet." + g.Key
+	if ns := c.rs.namespaces[g.Name]; ns != nil {
+		return c.namespaceSQL(ns, g, path)
+	}
 	rf, ok := c.rs.roots[g.Name]
 	if !ok {
-		return "", validationErr("$.selectionSet."+g.Key, "field %q not found in type: 'query_root'", g.Name)
+		return "", validationErr(path, "field %q not found in type: 'query_root'", g.Name)
 	}
-	path := "$.selectionSet." + g.Key
+	return c.rootSQL(rf, g, path)
+}
+
+// rootSQL compiles a data root field, rf, selected as g.
+func (c *compiler) rootSQL(rf rootField, g *fieldGroup, path string) (string, error) {
 	t := rf.Table
 	switch rf.Kind {
 	case rootSelect:

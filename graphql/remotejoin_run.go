@@ -3,7 +3,6 @@ package graphql
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
 )
 
 // runJoined runs the statements of a request with remote relationships:
@@ -11,24 +10,19 @@ import (
 // them), then each root field's joins are stitched in.
 func (e *Engine) runJoined(ctx context.Context, fields []plannedField) Result {
 	results := make([][]byte, len(fields))
-	batch := &pgx.Batch{}
-	for _, f := range fields {
-		if f.sql != "" {
-			batch.Queue(f.sql, f.args...)
-		}
-	}
-	br := e.pool.SendBatch(ctx, batch)
+	// One statement at a time, each on its field's source: a request
+	// with remote joins waits for remote calls anyway.
 	for i, f := range fields {
 		if f.sql == "" {
 			continue
 		}
-		if err := br.QueryRow().Scan(&results[i]); err != nil {
-			br.Close()
+		pool, err := e.poolFor(ctx, f.source)
+		if err != nil {
+			return Result{Body: errorBody(err)}
+		}
+		if err := pool.QueryRow(ctx, f.sql, f.args...).Scan(&results[i]); err != nil {
 			return Result{Body: errorBody(dbError(err))}
 		}
-	}
-	if err := br.Close(); err != nil {
-		return Result{Body: errorBody(dbError(err))}
 	}
 	for i, f := range fields {
 		v, err := e.applyJoins(ctx, results[i], f.joins, 0)

@@ -16,29 +16,38 @@ type JoinSource interface {
 	Table(name metadata.QualifiedName) *metadata.Table
 }
 
-// defaultJoinSource is the engine's own database.
-type defaultJoinSource struct {
+// servedJoinSource is a served source: its pool (the engine's own for the
+// default source) and its resolved tables.
+type servedJoinSource struct {
 	e    *Engine
+	name string
 	snap *metadata.Snapshot
 }
 
-func (d defaultJoinSource) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	return d.e.pool.QueryRow(ctx, sql, args...)
+func (d servedJoinSource) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	pool, err := d.e.poolFor(ctx, d.name)
+	if err != nil {
+		return errRow{err}
+	}
+	return pool.QueryRow(ctx, sql, args...)
 }
 
-func (d defaultJoinSource) Table(name metadata.QualifiedName) *metadata.Table {
+func (d servedJoinSource) Table(name metadata.QualifiedName) *metadata.Table {
 	return d.snap.Table(name)
 }
 
+// errRow is a row whose source could not be reached.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
 // joinSource finds the source named name, nil when it is not served.
 func (e *Engine) joinSource(name string, snap *metadata.Snapshot) JoinSource {
-	if name == "default" {
-		return defaultJoinSource{e: e, snap: snap}
+	sub := snap.Source(name)
+	if sub == nil {
+		return nil
 	}
-	if e.JoinSources != nil {
-		return e.JoinSources(name)
-	}
-	return nil
+	return servedJoinSource{e: e, name: name, snap: sub}
 }
 
 // sourceJoiner answers a to_source relationship for every row of a level

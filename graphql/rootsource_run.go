@@ -11,6 +11,7 @@ import (
 
 	"github.com/graftql/graft/metadata"
 	"github.com/graphql-go/graphql/language/ast"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // RootCall is one root field a RootSource executes, with what it needs to
@@ -183,10 +184,13 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 		default:
 			var sql string
 			if sql, err = c.root(g); err == nil {
-				if err = e.pool.QueryRow(ctx, sql, c.args...).Scan(&out[i]); err != nil {
-					err = dbError(err)
-				} else {
-					out[i], err = e.applyJoins(ctx, out[i], c.joins, 0)
+				var pool *pgxpool.Pool
+				if pool, err = e.poolFor(ctx, rs.rootSource(g.Name)); err == nil {
+					if err = pool.QueryRow(ctx, sql, c.args...).Scan(&out[i]); err != nil {
+						err = dbError(err)
+					} else {
+						out[i], err = e.applyJoins(ctx, out[i], c.joins, 0)
+					}
 				}
 			}
 		}
@@ -246,32 +250,14 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 // calls a RootSource, in a transaction of its own: a source's handler may
 // write through Graft itself, which an open transaction would block.
 func (e *Engine) runOneMutation(ctx context.Context, rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session, g *fieldGroup) ([]byte, error) {
-	mf, ok := rs.mroots[g.Name]
-	if !ok {
+	if _, ok := rs.mroots[g.Name]; !ok && rs.namespaces[g.Name] == nil {
 		return nil, validationErr("$.selectionSet."+g.Key, "field %q not found in type: 'mutation_root'", g.Name)
 	}
-	tx, err := e.pool.Begin(ctx)
-	if err != nil {
-		return nil, dbError(err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess, written: map[metadata.QualifiedName]bool{},
-		sessionArgs: sessionSQLArgs(ctx, sess)}
-	res, err := m.run(mf, g)
-	if err != nil {
+	out := make([][]byte, 1)
+	if err := e.mutateInTx(ctx, rs, prep, vars, sess, rs.mutationSource(g.Name), []*fieldGroup{g}, out); err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, dbError(err)
-	}
-	if e.Live != nil {
-		tables := make([]metadata.QualifiedName, 0, len(m.written))
-		for t := range m.written {
-			tables = append(tables, t)
-		}
-		e.Live.Invalidate(tables)
-	}
-	return e.applyJoins(ctx, res, m.takeJoins(), 0)
+	return out[0], nil
 }
 
 // sourceErrorBody renders a SourceError with its own extensions, any other

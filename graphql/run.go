@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // run executes the statements in one round trip and writes the response
@@ -16,10 +17,23 @@ func (e *Engine) run(ctx context.Context, fields []plannedField) Result {
 		return e.runJoined(ctx, fields)
 	}
 	sqlFields, last := 0, -1
+	source, mixed := "", false
 	for i, f := range fields {
 		if f.sql != "" {
 			sqlFields, last = sqlFields+1, i
+			if sqlFields == 1 {
+				source = f.source
+			} else if !sameSource(source, f.source) {
+				mixed = true
+			}
 		}
+	}
+	if mixed {
+		return e.runMixed(ctx, fields)
+	}
+	pool, err := e.poolFor(ctx, source)
+	if err != nil {
+		return Result{Body: errorBody(err)}
 	}
 	var small [4][]byte
 	results := small[:0]
@@ -29,7 +43,7 @@ func (e *Engine) run(ctx context.Context, fields []plannedField) Result {
 	results = results[:len(fields)]
 	switch {
 	case sqlFields == 1:
-		return e.runOne(ctx, fields, last, results)
+		return runOne(ctx, pool, fields, last, results)
 	case sqlFields > 1:
 		batch := &pgx.Batch{}
 		for _, f := range fields {
@@ -37,7 +51,7 @@ func (e *Engine) run(ctx context.Context, fields []plannedField) Result {
 				batch.Queue(f.sql, f.args...)
 			}
 		}
-		br := e.pool.SendBatch(ctx, batch)
+		br := pool.SendBatch(ctx, batch)
 		for i, f := range fields {
 			if f.sql == "" {
 				continue
@@ -58,8 +72,8 @@ func (e *Engine) run(ctx context.Context, fields []plannedField) Result {
 
 // runOne runs the one statement, fields[i], as QueryRow would, but writes
 // the response straight from the row's bytes instead of a copy of them.
-func (e *Engine) runOne(ctx context.Context, fields []plannedField, i int, results [][]byte) Result {
-	rows, err := e.pool.Query(ctx, fields[i].sql, fields[i].args...)
+func runOne(ctx context.Context, pool *pgxpool.Pool, fields []plannedField, i int, results [][]byte) Result {
+	rows, err := pool.Query(ctx, fields[i].sql, fields[i].args...)
 	if err != nil {
 		return Result{Body: errorBody(dbError(err))}
 	}

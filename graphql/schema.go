@@ -39,6 +39,9 @@ type roleSchema struct {
 	sourcesDropped error
 	// remoteJoins serves remote relationships to remote schemas.
 	remoteJoins RemoteJoinSource
+	// namespaces are the namespace root fields of customized sources, by
+	// field name (schema_sources.go).
+	namespaces map[string]*namespace
 }
 
 type rootKind int
@@ -80,70 +83,29 @@ type schemaBuilder struct {
 }
 
 // buildRoleSchema builds the schema a role sees: only tables, columns and
-// root fields it may read exist in it.
+// root fields it may read exist in it, from every source
+// (schema_sources.go).
 func buildRoleSchema(snap *metadata.Snapshot, role string, backendOnly bool, sources ...RootSource) (*roleSchema, error) {
 	b := newSchemaBuilder(snap, role, backendOnly)
 	rs := b.rs
-	query := graphql.Fields{}
+	query, mutation, subscription := graphql.Fields{}, graphql.Fields{}, graphql.Fields{}
 	sourceQuery, sourceMutation := b.sourceFields(sources)
-	for _, t := range snap.Tables {
-		a := rs.access[t]
-		if a == nil {
-			continue
-		}
-		if a.RootSel {
-			query[t.RootFields.Select] = b.listField(t, "fetch data from the table: \""+t.Name.Name+"\"")
-			rs.roots[t.RootFields.Select] = rootField{Kind: rootSelect, Table: t}
-		}
-		if a.RootAgg && a.AllowAgg {
-			query[t.RootFields.SelectAggregate] = b.aggregateField(t, "fetch aggregated fields from the table: \""+t.Name.Name+"\"")
-			rs.roots[t.RootFields.SelectAggregate] = rootField{Kind: rootAggregate, Table: t}
-		}
-		if f := b.byPkField(t); f != nil && a.RootByPk {
-			query[t.RootFields.SelectByPk] = f
-			rs.roots[t.RootFields.SelectByPk] = rootField{Kind: rootByPk, Table: t}
-		}
+	for _, src := range snap.AllSources() {
+		b.addSource(src, query, mutation, subscription)
 	}
-	for _, f := range snap.Functions {
-		a := rs.access[f.ReturnsTable]
-		if a == nil || f.ExposedAsMutation {
-			continue
-		}
-		query[f.RootFields.Function] = b.functionField(f, false)
-		rs.roots[f.RootFields.Function] = rootField{Kind: rootFunction, Table: f.ReturnsTable, Function: f}
-		if a.AllowAgg {
-			query[f.RootFields.Aggregate] = b.functionField(f, true)
-			rs.roots[f.RootFields.Aggregate] = rootField{Kind: rootFunctionAggregate, Table: f.ReturnsTable, Function: f}
-		}
-	}
-	applyRootFieldComments(snap.Tables, query)
 	mergeFields(query, sourceQuery)
 	if len(query) == 0 {
 		query["no_queries_available"] = &graphql.Field{Type: graphql.NewNonNull(graphql.String)}
 	}
 	cfg := graphql.SchemaConfig{Query: graphql.NewObject(graphql.ObjectConfig{Name: "query_root", Fields: query})}
-	mutation := graphql.Fields{}
-	for _, t := range snap.Tables {
-		b.addMutations(t, mutation)
-	}
 	mergeFields(mutation, sourceMutation)
-	applyRootFieldComments(snap.Tables, mutation)
 	if len(mutation) > 0 {
 		cfg.Mutation = graphql.NewObject(graphql.ObjectConfig{Name: "mutation_root", Fields: mutation})
 	}
 	// Every read root field is also a live query, as in Hasura.
-	subscription := graphql.Fields{}
-	for name, f := range query {
+	for name, f := range sourceQuery {
 		if rs.subscribable(name) {
 			subscription[name] = f
-		}
-	}
-	for _, t := range snap.Tables {
-		if a := rs.access[t]; a != nil && a.RootSel && rs.subscribable(t.RootFields.Select) {
-			if f := b.streamField(t); f != nil {
-				subscription[t.RootFields.SelectStream] = f
-				rs.streams[t.RootFields.SelectStream] = t
-			}
 		}
 	}
 	mergeFields(subscription, b.refusedSubs)
@@ -182,9 +144,11 @@ func newSchemaBuilder(snap *metadata.Snapshot, role string, backendOnly bool) *s
 	for _, ir := range snap.Metadata.InheritedRoleList() {
 		inherited[ir.RoleName] = ir.RoleSet
 	}
-	for _, t := range snap.Tables {
-		if a := roleAccess(t, role, inherited); a != nil {
-			rs.access[t] = a
+	for _, src := range snap.AllSources() {
+		for _, t := range src.Tables {
+			if a := roleAccess(t, role, inherited); a != nil {
+				rs.access[t] = a
+			}
 		}
 	}
 	b := &schemaBuilder{rs: rs, scalars: map[string]graphql.Type{
@@ -222,13 +186,10 @@ func (b *schemaBuilder) scalar(typname string) graphql.Type {
 	}
 	// A table's row type used as a function argument would clash with the
 	// table's object type.
-	for _, t := range b.rs.Snapshot.Tables {
-		if t.GQLName == name {
-			name += "_scalar"
-			if t, ok := b.scalars[name]; ok {
-				return t
-			}
-			break
+	if b.isTableTypeName(name) {
+		name += "_scalar"
+		if t, ok := b.scalars[name]; ok {
+			return t
 		}
 	}
 	s := newCustomScalar(name)

@@ -55,7 +55,7 @@ func (b *schemaBuilder) object(t *metadata.Table) *graphql.Object {
 			return fields
 		})})
 	b.objects[t] = o
-	b.rs.byType[t.GQLName] = t
+	b.rs.byType[t.TypeName("")] = t
 	return o
 }
 
@@ -74,7 +74,7 @@ func (b *schemaBuilder) computedField(t *metadata.Table, cf *metadata.ComputedFi
 		f = &graphql.Field{Type: b.scalar(cf.ReturnType.Name), Description: computedFieldDescription(cf)}
 	}
 	name := metadata.DefaultGQLName(cf.Function.Name) + "_args"
-	for _, f := range b.rs.Snapshot.Functions {
+	for _, f := range b.rs.Snapshot.Source(t.Source).Functions {
 		if f.Info == cf.Function {
 			// The function is also a root field, whose args include the row.
 			name = t.GQLName + "_" + cf.Name + "_args"

@@ -183,7 +183,7 @@ func (c *compiler) listSQL(t *metadata.Table, from, corr string, g *fieldGroup, 
 	if err != nil {
 		return "", err
 	}
-	obj, lats, err := c.objectJSON(t, x, c.subFields(g, t.GQLName), path)
+	obj, lats, err := c.objectJSON(t, x, c.subFields(g, t.TypeName("")), path)
 	if err != nil {
 		return "", err
 	}
@@ -206,7 +206,7 @@ func (c *compiler) objectSQL(t *metadata.Table, from, corr string, g *fieldGroup
 	} else if pf != "" {
 		conds = append(conds, pf)
 	}
-	obj, lats, err := c.objectJSON(t, x, c.subFields(g, t.GQLName), path)
+	obj, lats, err := c.objectJSON(t, x, c.subFields(g, t.TypeName("")), path)
 	if err != nil {
 		return "", err
 	}
@@ -228,7 +228,7 @@ func (c *compiler) objectJSON(t *metadata.Table, alias string, groups []*fieldGr
 		fpath := path + ".selectionSet." + g.Key
 		keys = append(keys, g.Key)
 		if g.Name == "__typename" {
-			vals = append(vals, quoteLiteral(t.GQLName))
+			vals = append(vals, quoteLiteral(t.TypeName("")))
 			continue
 		}
 		if c.rs.relay && g.Name == "id" && len(t.PrimaryKey) > 0 {

@@ -90,7 +90,7 @@ func (s *streamSub) sql() (string, []any, map[metadata.QualifiedName]bool, error
 	if err != nil {
 		return "", nil, nil, err
 	}
-	obj, lats, err := c.objectJSON(s.t, x, c.subFields(s.g, s.t.GQLName), path)
+	obj, lats, err := c.objectJSON(s.t, x, c.subFields(s.g, s.t.TypeName("")), path)
 	if err != nil {
 		return "", nil, nil, err
 	}

@@ -101,7 +101,8 @@ type work struct {
 	tx       pgx.Tx
 	md       *Metadata
 	version  int64
-	cat      *Catalog // nil when it must be read again (after DDL)
+	cat      *Catalog               // nil when it must be read again (after DDL)
+	added    map[string]AddedSource // added sources read so far (sources_load.go)
 	changed  bool
 	baseline map[string]bool // inconsistent object names before the request
 	// expectVersion is a resource_version the caller says it saw, or -1.
@@ -197,30 +198,13 @@ func (w *work) resolve() (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := Resolve(w.md, cat, w.version, w.loadEnum)
+	s := ResolveSources(w.md, cat, w.version, w.loadEnum, w.addedSources())
 	w.m.resolveRemoteSchemas(w.ctx, w.md, s)
 	s.resolveRemoteRelationships()
 	return s, nil
 }
 
-func (w *work) loadEnum(t *CatalogTable) ([]EnumValue, error) {
-	pk := t.PrimaryKey[0]
-	comment := "NULL::text"
-	for _, c := range t.Columns {
-		if c.Name != pk {
-			comment = QuoteIdent(c.Name) + "::text"
-		}
-	}
-	rows, err := w.tx.Query(w.ctx, "SELECT "+QuoteIdent(pk)+"::text, "+comment+" FROM "+t.Name.SQL()+" ORDER BY 1")
-	if err != nil {
-		return nil, fmt.Errorf("read enum values of %s: %w", t.Name.String(), err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (EnumValue, error) {
-		var v EnumValue
-		err := r.Scan(&v.Value, &v.Comment)
-		return v, err
-	})
-}
+func (w *work) loadEnum(t *CatalogTable) ([]EnumValue, error) { return loadEnumValues(w.ctx, w.tx, t) }
 
 // sourcePool returns the pool of a named source, opening it on first use.
 func (m *Manager) sourcePool(ctx context.Context, md *Metadata, name string) (*pgxpool.Pool, error) {

@@ -30,8 +30,9 @@ type Metadata struct {
 	OpenTelemetry              json.RawMessage `json:"opentelemetry,omitempty"`
 }
 
-// Source is one database. Graft serves the "default" source; others are
-// stored and reported but not yet queried.
+// Source is one database: "default" (HASURA_GRAPHQL_DATABASE_URL) or one
+// added with pg_add_source. Each is resolved against its own catalog
+// (snapshot_sources.go) and served over GraphQL.
 type Source struct {
 	Name          string          `json:"name"`
 	Kind          string          `json:"kind"`

@@ -67,12 +67,12 @@ func NotServed(md *Metadata) []Warning {
 	}
 	for i := range md.Sources {
 		src := &md.Sources[i]
-		if src.Name != "default" {
-			ns.add("source", src.Name, "Graft serves only the default source yet; the tables and functions tracked in "+
-				src.Name+" are not in the GraphQL schema and its event triggers never fire")
+		if src.Kind != "" && src.Kind != "postgres" {
+			ns.add("source", src.Name, "Graft serves PostgreSQL sources only; the tables and functions of source "+
+				src.Name+" (kind "+src.Kind+") are not in the GraphQL schema")
 			continue
 		}
-		ns.customization(src.Customization)
+		ns.customization(src.Name, src.Customization)
 		for j := range src.Tables {
 			ns.table(&src.Tables[j], src.Name)
 		}
@@ -203,37 +203,19 @@ func (ns *notServed) introspection(raw json.RawMessage) {
 	}
 }
 
-// customization reports the default source's customization: root field
-// namespace, prefixes and suffixes, type names, naming convention.
-func (ns *notServed) customization(raw json.RawMessage) {
+// customization reports what of a source's customization Graft does not
+// apply: the naming convention graphql-default (the namespace, prefixes and
+// suffixes are applied, see graphql/schema_sources.go).
+func (ns *notServed) customization(source string, raw json.RawMessage) {
 	if !isSet(raw) {
 		return
 	}
 	var c struct {
-		RootFields       map[string]json.RawMessage `json:"root_fields"`
-		TypeNames        map[string]json.RawMessage `json:"type_names"`
-		NamingConvention string                     `json:"naming_convention"`
+		NamingConvention string `json:"naming_convention"`
 	}
-	var parts []string
-	if err := json.Unmarshal(raw, &c); err != nil {
-		parts = []string{"customization"}
-	}
-	for _, group := range []struct {
-		name   string
-		fields map[string]json.RawMessage
-	}{{"root_fields", c.RootFields}, {"type_names", c.TypeNames}} {
-		for _, k := range sortedKeys(group.fields) {
-			if isSet(group.fields[k]) {
-				parts = append(parts, group.name+"."+k)
-			}
-		}
-	}
-	if c.NamingConvention != "" && c.NamingConvention != "hasura-default" {
-		parts = append(parts, "naming_convention")
-	}
-	if len(parts) > 0 {
-		ns.add("source", "default", "Graft does not apply source customization yet ("+strings.Join(parts, ", ")+
-			"); root fields and type names keep their uncustomized names")
+	if json.Unmarshal(raw, &c) == nil && c.NamingConvention == "graphql-default" {
+		ns.add("source", source, "Graft does not apply naming_convention graphql-default yet; the fields, arguments, "+
+			"types and enum values of source "+source+" keep Hasura's default (snake_case) names")
 	}
 }
 
@@ -242,8 +224,13 @@ func (ns *notServed) customization(raw json.RawMessage) {
 // its mutation permissions.
 func (ns *notServed) table(tm *TableMeta, source string) {
 	in := " in table " + tm.Table.String() + " in source " + source
+	if source != "default" {
+		ns.named(tm.EventTriggers, "name", "event_trigger", in, func(n string, _ rawObject) string {
+			return "Graft fires the event triggers of the default source only; " + n + " never calls its webhook"
+		})
+	}
 	var triggers []rawObject
-	if isSet(tm.EventTriggers) && json.Unmarshal(tm.EventTriggers, &triggers) == nil {
+	if source == "default" && isSet(tm.EventTriggers) && json.Unmarshal(tm.EventTriggers, &triggers) == nil {
 		for _, t := range triggers {
 			if reason := ignoredTriggerParts(t); reason != "" {
 				ns.add("event_trigger", t.str("name")+in, reason)

@@ -26,7 +26,8 @@ const everyKind = `{
           {"name": "cleaned", "definition": {"enable_manual": true}, "webhook": "http://h",
            "cleanup_config": {"schedule": "0 0 * * *", "clear_older_than": 168}},
           {"name": "plain", "definition": {"enable_manual": true}, "webhook": "http://h"}]}]},
-    {"name": "reports", "kind": "postgres", "configuration": {}, "tables": []}
+    {"name": "reports", "kind": "postgres", "configuration": {}, "tables": []},
+    {"name": "warehouse", "kind": "bigquery", "configuration": {}, "tables": []}
   ],
   "remote_schemas": [{"name": "users", "definition": {"url": "http://users"}}],
   "query_collections": [{"name": "allowed", "definition": {"queries": [{"name": "q", "query": "{ author { id } }"}]}}],
@@ -69,7 +70,7 @@ func TestNotServedNamesEveryKind(t *testing.T) {
 		"event_trigger | event_trigger shaped in table author in source default",
 		"event_trigger | event_trigger cleaned in table author in source default",
 		"insert_permission | insert_permission user in table author in source default",
-		"source | source reports",
+		"source | source warehouse",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("NotServed:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -103,7 +104,7 @@ func TestNotServedMessages(t *testing.T) {
 	}
 	for name, part := range map[string]string{
 		"rest_endpoint authors": "/api/rest/authors answers 404",
-		"source default":        "(root_fields.namespace, naming_convention)",
+		"source default":        "does not apply naming_convention graphql-default yet",
 		"graphql_schema_introspection graphql_schema_introspection": "roles user can still introspect",
 		"event_trigger shaped in table author in source default":    "does not apply request_transform yet",
 		"event_trigger cleaned in table author in source default":   "does not apply cleanup_config yet",

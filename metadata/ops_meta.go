@@ -124,8 +124,10 @@ func (w *work) dropInconsistent(keep map[string]bool) error {
 				w.dropRemoteSchema(inc.item)
 			} else if inc.Type == "action" || inc.Type == "custom_types" {
 				w.dropActionObject(s, inc)
-			} else {
-				removeObject(w.md.Source("default"), inc)
+			} else if inc.Type == "source" {
+				w.dropSource(inc.item)
+			} else if src := w.md.Source(inc.sourceName()); src != nil {
+				removeObject(src, inc)
 			}
 			removed++
 		}
@@ -187,12 +189,22 @@ func opAddSource(w *work, r *Request) (any, error) {
 	if err := decodeArgs(r, &a); err != nil {
 		return nil, err
 	}
+	if _, err := ParseCustomization(a.Customization); err != nil {
+		return nil, &APIError{Status: 400, Code: "parse-failed", Path: "$.args.customization", Message: err.Error()}
+	}
 	if existing := w.md.Source(a.Name); existing != nil {
 		if !a.ReplaceConfiguration {
 			return nil, alreadyExists("already-exists", "source with name %q already exists", a.Name)
 		}
 		existing.Configuration = a.Configuration
+		if len(a.Customization) > 0 {
+			existing.Customization = a.Customization
+		}
 		w.changed = true
+		if existing.Name != "default" {
+			w.m.closeSource(existing.Name) // reconnect with the new configuration
+			w.forgetSource(existing.Name)
+		}
 		return successWith(w.notServed("source", "source "+a.Name)), nil
 	}
 	if _, err := sourceURL(a.Configuration); err != nil {
@@ -202,7 +214,12 @@ func opAddSource(w *work, r *Request) (any, error) {
 		Configuration: a.Configuration, Customization: a.Customization})
 	w.changed = true
 	if _, err := w.catalogOf(a.Name); err != nil {
-		return nil, err
+		if _, ok := err.(*APIError); ok {
+			return nil, err
+		}
+		// Hasura refuses a source it cannot reach, in these words.
+		return nil, &APIError{Status: 400, Code: "unexpected", Path: "$.args", Message: "Inconsistent object: connection error",
+			Internal: err.Error()}
 	}
 	return successWith(w.notServed("source", "source "+a.Name)), nil
 }
@@ -215,13 +232,22 @@ func opDropSource(w *work, r *Request) (any, error) {
 	if err := decodeArgs(r, &a); err != nil {
 		return nil, err
 	}
+	if !w.dropSource(a.Name) {
+		return nil, notExists("source with name %q does not exist", a.Name)
+	}
+	return success, nil
+}
+
+// dropSource removes a source from the metadata and closes its pool.
+func (w *work) dropSource(name string) bool {
 	for i := range w.md.Sources {
-		if w.md.Sources[i].Name == a.Name {
+		if w.md.Sources[i].Name == name {
 			w.md.Sources = append(w.md.Sources[:i], w.md.Sources[i+1:]...)
 			w.changed = true
-			w.m.closeSource(a.Name)
-			return success, nil
+			w.m.closeSource(name)
+			w.forgetSource(name)
+			return true
 		}
 	}
-	return nil, notExists("source with name %q does not exist", a.Name)
+	return false
 }

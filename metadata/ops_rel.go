@@ -256,10 +256,7 @@ func opTrackFunction(w *work, r *Request) (any, error) {
 	}
 	src.Functions = append(src.Functions, FunctionMeta{Function: q, Configuration: cfg, Comment: comment})
 	w.changed = true
-	if src.Name == "default" {
-		return success, w.checkConsistentFor(functionRef(q), "invalid-configuration")
-	}
-	return success, nil
+	return success, w.checkConsistentFor(functionRef(q), "invalid-configuration")
 }
 
 func opUntrackFunction(w *work, r *Request) (any, error) {

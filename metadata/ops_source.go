@@ -31,6 +31,7 @@ func opRenameSource(w *work, r *Request) (any, error) {
 	}
 	src.Name = a.NewName
 	w.m.closeSource(a.Name) // pools are kept by name; the next use opens one under the new name
+	w.forgetSource(a.Name)
 	w.changed = true
 	return success, nil
 }
@@ -57,9 +58,13 @@ func opUpdateSource(w *work, r *Request) (any, error) {
 		src.Configuration = a.Configuration
 		if src.Name != "default" {
 			w.m.closeSource(src.Name) // reconnect with the new configuration
+			w.forgetSource(src.Name)
 		}
 	}
 	if len(a.Customization) > 0 && string(a.Customization) != "null" {
+		if _, err := ParseCustomization(a.Customization); err != nil {
+			return nil, &APIError{Status: 400, Code: "parse-failed", Path: "$.args.customization", Message: err.Error()}
+		}
 		src.Customization = a.Customization
 	}
 	w.changed = true
@@ -75,6 +80,20 @@ func opDumpInternalState(w *work, r *Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	tables, fns := []map[string]any{}, []map[string]any{}
+	for _, src := range s.AllSources() {
+		tables = append(tables, dumpTables(src)...)
+		fns = append(fns, dumpFunctions(src)...)
+	}
+	inc := s.Inconsistent
+	if inc == nil {
+		inc = []InconsistentObject{}
+	}
+	return map[string]any{"resource_version": w.version, "tables": tables, "functions": fns, "inconsistent_objects": inc}, nil
+}
+
+// dumpTables is dump_internal_state's view of a source's tables.
+func dumpTables(s *Snapshot) []map[string]any {
 	tables := make([]map[string]any, 0, len(s.Tables))
 	for _, t := range s.Tables {
 		cols := map[string]string{}
@@ -88,17 +107,19 @@ func opDumpInternalState(w *work, r *Request) (any, error) {
 		for _, cf := range t.ComputedFields {
 			cfs = append(cfs, cf.Name)
 		}
-		tables = append(tables, map[string]any{"table": t.Name, "graphql_name": t.GQLName, "is_enum": t.IsEnum,
+		tables = append(tables, map[string]any{"source": s.SourceName, "table": t.Name, "graphql_name": t.GQLName,
+			"type_name": t.TypeName(""), "is_enum": t.IsEnum,
 			"columns": cols, "relationships": rels, "computed_fields": cfs, "root_fields": t.RootFields})
 	}
+	return tables
+}
+
+// dumpFunctions is dump_internal_state's view of a source's functions.
+func dumpFunctions(s *Snapshot) []map[string]any {
 	fns := make([]map[string]any, 0, len(s.Functions))
 	for _, f := range s.Functions {
-		fns = append(fns, map[string]any{"function": f.Name, "graphql_name": f.GQLName,
+		fns = append(fns, map[string]any{"source": s.SourceName, "function": f.Name, "graphql_name": f.GQLName,
 			"exposed_as_mutation": f.ExposedAsMutation, "returns": f.ReturnsTable.Name})
 	}
-	inc := s.Inconsistent
-	if inc == nil {
-		inc = []InconsistentObject{}
-	}
-	return map[string]any{"resource_version": w.version, "tables": tables, "functions": fns, "inconsistent_objects": inc}, nil
+	return fns
 }

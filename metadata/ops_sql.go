@@ -126,6 +126,7 @@ func (w *work) runSQLInTx(sql string, readOnly bool) (any, error) {
 }
 
 func (w *work) runSQLOnSource(source, sql string, readOnly bool) (any, error) {
+	defer w.forgetSource(source)
 	pool, err := w.m.sourcePool(w.ctx, w.md, source)
 	if err != nil {
 		return nil, err

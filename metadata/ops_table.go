@@ -89,10 +89,8 @@ func opTrackTable(w *work, r *Request) (any, error) {
 	}
 	src.Tables = append(src.Tables, tm)
 	w.changed = true
-	if src.Name == "default" {
-		if err := w.checkConsistentFor(tableRef(a.Table), "invalid-configuration"); err != nil {
-			return nil, err
-		}
+	if err := w.checkConsistentFor(tableRef(a.Table), "invalid-configuration"); err != nil {
+		return nil, err
 	}
 	return success, nil
 }

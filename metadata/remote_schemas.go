@@ -241,24 +241,31 @@ func rootFieldClash(name string, fields []string, owners map[string]string, root
 	return "", ""
 }
 
-// tableRootFields are the root field names the tables and functions take.
-func tableRootFields(s *Snapshot) (query, mutation map[string]string) {
+// tableRootFields are the root field names the tables and functions of
+// every source take (a namespaced source takes its namespace field).
+func tableRootFields(main *Snapshot) (query, mutation map[string]string) {
 	query, mutation = map[string]string{}, map[string]string{}
-	for _, t := range s.Tables {
-		rf := t.RootFields
-		for _, n := range []string{rf.Select, rf.SelectByPk, rf.SelectAggregate} {
-			query[n] = "tables"
+	for _, s := range main.AllSources() {
+		if ns := s.Customization.Namespaced(); ns != "" {
+			query[ns], mutation[ns] = "tables", "tables"
+			continue
 		}
-		for _, n := range []string{rf.Insert, rf.InsertOne, rf.Update, rf.UpdateByPk, rf.UpdateMany, rf.Delete, rf.DeleteByPk} {
-			mutation[n] = "tables"
+		for _, t := range s.Tables {
+			q, m := t.RootFields.byRoot()
+			for _, n := range q {
+				query[n] = "tables"
+			}
+			for _, n := range m {
+				mutation[n] = "tables"
+			}
 		}
-	}
-	for _, f := range s.Functions {
-		owner := query
-		if f.ExposedAsMutation {
-			owner = mutation
+		for _, f := range s.Functions {
+			owner := query
+			if f.ExposedAsMutation {
+				owner = mutation
+			}
+			owner[f.RootFields.Function], owner[f.RootFields.Aggregate] = "tables", "tables"
 		}
-		owner[f.RootFields.Function], owner[f.RootFields.Aggregate] = "tables", "tables"
 	}
 	return query, mutation
 }

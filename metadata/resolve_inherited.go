@@ -47,8 +47,8 @@ func (s *Snapshot) resolveInheritedWrites(md *Metadata) {
 			for _, ir := range roles {
 				if d.conflicts[ir.RoleName] {
 					s.addInconsistent(inheritedConflict, ir.RoleName+" in table "+t.Name.String(),
-						fmt.Sprintf("Could not inherit permission for the role '%s' for the entity: '%s permission, table: %s, source: 'default''",
-							ir.RoleName, kind, t.Name.String()),
+						fmt.Sprintf("Could not inherit permission for the role '%s' for the entity: '%s permission, table: %s, source: '%s''",
+							ir.RoleName, kind, t.Name.String(), s.SourceName),
 						map[string]any{"role_name": ir.RoleName, "role_set": ir.RoleSet}, t.Name, ir.RoleName)
 				}
 			}

@@ -23,6 +23,16 @@ type Snapshot struct {
 	// (actions.go), their table relationships resolved.
 	Actions     []*Action
 	CustomTypes *CustomTypes
+	// SourceName is the source whose tables and functions this snapshot
+	// holds: "default" for the main snapshot, an added source's name for
+	// its sub-snapshot (snapshot_sources.go).
+	SourceName string
+	// Customization is the source's GraphQL customization; nil when none.
+	Customization *SourceCustomization
+	// Sources are the added sources that resolved, in metadata order, each a
+	// sub-snapshot holding only its Tables, Functions and Catalog. Only the
+	// main snapshot has them; Source(name) finds any of them.
+	Sources     []*Snapshot
 	tableByName map[QualifiedName]*Table
 }
 
@@ -36,14 +46,21 @@ type InconsistentObject struct {
 	Name       string          `json:"name"`
 	Reason     string          `json:"reason"`
 	Type       string          `json:"type"`
-	table      QualifiedName
-	item       string
-	code       string // the error code when the object's own operation fails; "" for the operation's default
+	// Message is the detail of a source's connection error, as Hasura's.
+	Message string `json:"message,omitempty"`
+	source  string // the added source the object belongs to; "" for the default source
+	table   QualifiedName
+	item    string
+	code    string // the error code when the object's own operation fails; "" for the operation's default
 }
 
 // Table is a tracked table with its GraphQL names decided.
 type Table struct {
-	Name           QualifiedName
+	Name QualifiedName
+	// Source is the name of the source the table lives in; Custom is that
+	// source's customization (nil when none), which TypeName applies.
+	Source         string
+	Custom         *SourceCustomization
 	GQLName        string
 	Info           *CatalogTable
 	Meta           *TableMeta
@@ -132,6 +149,7 @@ type ComputedField struct {
 // Function is a tracked SQL function exposed as a root field.
 type Function struct {
 	Name              QualifiedName
+	Source            string // the source it lives in
 	GQLName           string
 	Info              *CatalogFunction
 	Meta              *FunctionMeta
@@ -158,23 +176,41 @@ type RootFieldNames struct {
 // EnumLoader reads an enum table's rows; resolution calls it for is_enum tables.
 type EnumLoader func(t *CatalogTable) ([]EnumValue, error)
 
-// Resolve checks metadata against the catalog. Objects that do not match are
-// returned as inconsistencies and left out of the snapshot.
+// Resolve checks metadata against the catalog of the default source. Objects
+// that do not match are returned as inconsistencies and left out of the
+// snapshot. Added sources are left out: ResolveSources resolves them too.
 func Resolve(md *Metadata, cat *Catalog, version int64, loadEnum EnumLoader) *Snapshot {
-	s := &Snapshot{Version: version, Metadata: md, Catalog: cat, NotServed: NotServed(md), tableByName: map[QualifiedName]*Table{}}
-	src := md.Source("default")
-	if src == nil {
-		s.resolveActions(md)
-		return s
+	return ResolveSources(md, cat, version, loadEnum, nil)
+}
+
+// ResolveSources is Resolve with the catalogs of the added sources, by name
+// (snapshot_sources.go); an added source missing from added is skipped.
+func ResolveSources(md *Metadata, cat *Catalog, version int64, loadEnum EnumLoader, added map[string]AddedSource) *Snapshot {
+	s := &Snapshot{Version: version, Metadata: md, Catalog: cat, NotServed: NotServed(md), SourceName: "default",
+		tableByName: map[QualifiedName]*Table{}}
+	if src := md.Source("default"); src != nil {
+		s.resolveCustomization(src)
+		s.resolveSource(src, loadEnum)
 	}
+	s.resolveAddedSources(md, added)
+	s.resolveActions(md)
+	return s
+}
+
+// resolveSource resolves one source's tables and functions into s, whose
+// Catalog is that source's.
+func (s *Snapshot) resolveSource(src *Source, loadEnum EnumLoader) {
+	md := s.Metadata
 	for i := range src.Tables {
 		tm := &src.Tables[i]
-		t, err := resolveTable(tm, cat)
+		t, err := resolveTable(tm, s.Catalog)
 		if err != nil {
 			s.addInconsistent("table", tm.Table.String(), err.Error(), tm.Table, tm.Table, "")
 			s.orphanRelationships(tm)
 			continue
 		}
+		t.Source, t.Custom = s.SourceName, s.Customization
+		t.RootFields = t.RootFields.customized(s.Customization)
 		if tm.IsEnum {
 			if t.EnumValues, err = resolveEnum(t, loadEnum); err != nil {
 				s.addInconsistent("table", tm.Table.String(), err.Error(), tm.Table, tm.Table, "")
@@ -203,10 +239,11 @@ func Resolve(md *Metadata, cat *Catalog, version int64, loadEnum EnumLoader) *Sn
 			s.Inconsistent[len(s.Inconsistent)-1].code = errorCode(err)
 			continue
 		}
+		f.Source = s.SourceName
+		f.RootFields.Function = s.Customization.RootField(f.RootFields.Function)
+		f.RootFields.Aggregate = s.Customization.RootField(f.RootFields.Aggregate)
 		s.Functions = append(s.Functions, f)
 	}
-	s.resolveActions(md)
-	return s
 }
 
 // addInconsistent records an object left out of the snapshot; table and item

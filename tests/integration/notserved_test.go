@@ -141,8 +141,10 @@ func TestMetadataNotServedOnAdd(t *testing.T) {
 		t.Fatalf("event trigger warning does not name request_transform: %s", r.Body)
 	}
 
+	// An added source is served; its graphql-default naming convention is not.
 	r = mustMeta(t, s, op("pg_add_source", map[string]any{"name": "reports",
-		"configuration": map[string]any{"connection_info": map[string]any{"database_url": db}}}))
+		"configuration": map[string]any{"connection_info": map[string]any{"database_url": db}},
+		"customization": map[string]any{"naming_convention": "graphql-default"}}))
 	res.Warnings = nil
 	if err := json.Unmarshal(r.Body, &res); err != nil {
 		t.Fatal(err)
