@@ -2,7 +2,6 @@ package graphql
 
 import (
 	"context"
-
 )
 
 // runJoined runs the statements of a request with remote relationships:
