@@ -88,6 +88,9 @@ type jobBody struct {
 // is logged, not returned: the row is committed, and the reconciler
 // queues it later.
 func (s *Source) queueCall(ctx context.Context, id, name string) {
+	// The call is committed: a client going away now must not delay it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	body, _ := json.Marshal(jobBody{ID: id})
 	if _, err := s.jobs.EnqueueJob(ctx, name, id, body); err != nil {
 		s.log.Warn("async action: queueing the call failed; the reconciler queues it later", "type", "action-log",
