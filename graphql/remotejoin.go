@@ -8,6 +8,7 @@ import (
 	"github.com/graftql/graft/metadata"
 	"github.com/graftql/graft/remotejoin"
 	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/ast"
 )
 
 // Remote relationships (metadata.RemoteRelationship): a table's field
@@ -153,3 +154,17 @@ func decodeJoinKey(k json.RawMessage) (map[string]any, error) {
 // Path is the remote relationship field's error path, for the errors of
 // a join.
 func (rc *RootCall) Path() string { return rc.sel.Path }
+
+// SourceJoiner is the Joiner of a to_source relationship of a remote
+// schema's object type, selected as fields at response keys path below
+// the root field (package remoteschema stitches it into the remote's
+// answer). The role's select permission on the target applies.
+func (rc *RootCall) SourceJoiner(name string, sj *metadata.SourceJoin, path []string, fields []*ast.Field) remotejoin.Joiner {
+	at := rc.sel.Path
+	for _, k := range path {
+		at += ".selectionSet." + k
+	}
+	j := &remoteJoin{path: responsePath(at), rel: &metadata.RemoteRelationship{Name: name, ToSource: sj},
+		g: &fieldGroup{Key: path[len(path)-1], Name: name, Fields: fields}, at: at, c: rc.c}
+	return &sourceJoiner{e: rc.e, j: j}
+}

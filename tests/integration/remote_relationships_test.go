@@ -256,3 +256,48 @@ func TestRemoteRelationshipRemoteFailures(t *testing.T) {
 		t.Fatalf("a failing remote root field should fail the request: %s", r.Body)
 	}
 }
+
+// Remote schema -> table relationships: a remote type's field reads rows
+// of a table, joined on the remote's fields (asked under aliases of
+// Graft's own, never shown), one statement per relationship and level;
+// they chain with table -> remote relationships.
+func TestRemoteSchemaToTableRelationship(t *testing.T) {
+	t.Parallel()
+	s, remote := startRemoteRels(t)
+	rel := func(name, table, kind string, mapping map[string]any) map[string]any {
+		return op("create_remote_schema_remote_relationship", map[string]any{"remote_schema": "profiles", "type_name": "Profile",
+			"name": name, "definition": map[string]any{"to_source": map[string]any{"source": "default", "table": table,
+				"relationship_type": kind, "field_mapping": mapping}}})
+	}
+	mustMeta(t, s, rel("user_posts", "posts", "array", map[string]any{"user_id": "author_id"}))
+	mustMeta(t, s, rel("owner", "users", "object", map[string]any{"user_id": "id"}))
+	wantCalls(t, s, remote, `{ profiles(user_ids: [1, 2, 9]) { bio user_posts(order_by: {id: asc}) { title } owner { name } } }`, 1,
+		`{"profiles":[{"bio":"bio of 1","user_posts":[{"title":"a"},{"title":"b"}],"owner":{"name":"u1"}},`+
+			`{"bio":"bio of 2","user_posts":[{"title":"c"}],"owner":{"name":"u2"}},{"bio":"bio of 9","user_posts":[],"owner":null}]}`)
+	// table -> remote -> table -> remote: one remote call per level.
+	wantCalls(t, s, remote, `{ users(where: {id: {_in: [2, 3]}}, order_by: {id: asc}) { profile { owner { name acct_profile(prefix: "x") { bio } } } } }`, 2,
+		`{"users":[{"profile":{"owner":{"name":"u2","acct_profile":{"bio":"xbio of 2"}}}},{"profile":{"owner":{"name":"u3","acct_profile":{"bio":"xbio of 3"}}}}]}`)
+	// The role's permission on the table applies.
+	mustMeta(t, s, op("pg_create_select_permission", map[string]any{"table": "posts", "role": "user",
+		"permission": map[string]any{"columns": []string{"title"}, "filter": map[string]any{"id": map[string]any{"_gt": 1}}}}))
+	wantCalls(t, s, remote, `{ profile(user_id: 1) { user_posts { title } } }`, 1, `{"profile":{"user_posts":[{"title":"b"}]}}`,
+		map[string]string{"X-Hasura-Role": "user"})
+	wantGQLError(t, gql(t, s, `{ profile(user_id: 1) { owner { name } } }`, nil, map[string]string{"X-Hasura-Role": "user"}),
+		"validation-failed", "$.selectionSet.profile.selectionSet.owner", "owner")
+	// Errors, update, delete.
+	wantAdminError(t, meta(t, s, rel("owner", "users", "object", map[string]any{"user_id": "id"})), 400, "already-exists", "owner")
+	wantAdminError(t, meta(t, s, rel("bio", "users", "object", map[string]any{"user_id": "id"})), 400, "remote-schema-error", `"bio" already exists`)
+	wantAdminError(t, meta(t, s, rel("x", "users", "object", map[string]any{"nope": "id"})), 400, "remote-schema-error", `"nope" not found`)
+	wantAdminError(t, meta(t, s, rel("x", "nope", "object", map[string]any{"user_id": "id"})), 400, "invalid-configuration", "not tracked")
+	mustMeta(t, s, op("update_remote_schema_remote_relationship", map[string]any{"remote_schema": "profiles", "type_name": "Profile",
+		"name": "owner", "definition": map[string]any{"to_source": map[string]any{"source": "default", "table": "posts",
+			"relationship_type": "object", "field_mapping": map[string]any{"user_id": "id"}}}}))
+	wantData(t, s, `{ profile(user_id: 4) { owner { title } } }`, nil, `{"profile":{"owner":{"title":"d"}}}`)
+	if exp := string(exportMetadata(t, s)); !strings.Contains(exp, `"type_name":"Profile"`) {
+		t.Fatalf("export lacks the remote schema's relationships: %s", exp)
+	}
+	mustMeta(t, s, op("delete_remote_schema_remote_relationship", map[string]any{"remote_schema": "profiles", "type_name": "Profile", "name": "owner"}))
+	wantGQLError(t, gql(t, s, `{ profile(user_id: 1) { owner { id } } }`, nil), "validation-failed", "$.selectionSet.profile.selectionSet.owner", "owner")
+	wantAdminError(t, meta(t, s, op("delete_remote_schema_remote_relationship", map[string]any{"remote_schema": "profiles", "type_name": "Profile", "name": "owner"})),
+		400, "not-exists", "owner")
+}
