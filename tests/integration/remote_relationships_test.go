@@ -301,3 +301,16 @@ func TestRemoteSchemaToTableRelationship(t *testing.T) {
 	wantAdminError(t, meta(t, s, op("delete_remote_schema_remote_relationship", map[string]any{"remote_schema": "profiles", "type_name": "Profile", "name": "owner"})),
 		400, "not-exists", "owner")
 }
+
+// An action's relationship to a table reaches the table's remote
+// relationships: they are joined in the action's answer.
+func TestRemoteRelationshipUnderAction(t *testing.T) {
+	t.Parallel()
+	s, _ := startActions(t)
+	remote := startJoinRemote(t)
+	mustMeta(t, s, addRemote("profiles", remote.URL, nil))
+	mustMeta(t, s, toRemote("article", "author_profile", []string{"user_id"}, field1("profile", map[string]any{"user_id": "$user_id"})))
+	wantData(t, s, `mutation { create_user(email: "clarke@gmail.com", name: "Clarke") { id } }`, nil, `{"create_user":{"id":1}}`)
+	wantCalls(t, s, remote, `query { get_user_by_email(email: "clarke@gmail.com") { id articles(order_by: {id: asc}) { name author_profile { bio } } } }`, 1,
+		`{"get_user_by_email":{"id":1,"articles":[{"name":"foo","author_profile":{"bio":"bio of 1"}},{"name":"bar","author_profile":{"bio":"bio of 1"}}]}}`)
+}
