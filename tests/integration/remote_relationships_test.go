@@ -224,6 +224,14 @@ func TestRemoteRelationshipMetadata(t *testing.T) {
 	if exp := string(exportMetadata(t, s)); strings.Contains(exp, "bad") || !strings.Contains(exp, `"hasura_fields":["id"]`) {
 		t.Fatalf("export should hold the legacy format and no refused relationship: %s", exp)
 	}
+	// export_metadata and replace_metadata keep them (clear first: a real round trip).
+	exp := exportMetadata(t, s)
+	mustMeta(t, s, op("clear_metadata", map[string]any{}))
+	mustMeta(t, s, op("replace_metadata", jsonRaw(exp)))
+	if again := exportMetadata(t, s); string(again) != string(exp) {
+		t.Fatalf("round trip changed the metadata:\n%s\n%s", exp, again)
+	}
+	wantCalls(t, s, remote, `{ posts_by_pk(id: 3) { writer { acct_profile { bio } } } }`, 1, `{"posts_by_pk":{"writer":{"acct_profile":{"bio":"bio of 2"}}}}`)
 	// update replaces the definition; delete removes the field.
 	mustMeta(t, s, op("pg_update_remote_relationship", map[string]any{"table": "users", "name": "profile", "definition": map[string]any{
 		"to_remote_schema": map[string]any{"remote_schema": "profiles", "lhs_fields": []string{"id"},
