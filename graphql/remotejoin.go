@@ -46,9 +46,8 @@ type remoteJoin struct {
 // remoteRelField compiles a remote relationship field of a row: its value
 // in the statement is the object of the row's join columns.
 func (c *compiler) remoteRelField(t *metadata.Table, alias string, rr *metadata.RemoteRelationship, g *fieldGroup, path string) (string, error) {
-	if !c.joinable {
-		return "", &queryError{Code: "not-supported", Path: path,
-			Message: "remote relationship " + rr.Name + " cannot be selected here: remote relationships are joined in queries only"}
+	if !c.joinable { // subscriptions (live and streaming), as in Hasura
+		return "", errRemoteRelSubscription
 	}
 	var cols []string
 	if rr.ToRemote != nil {
@@ -71,6 +70,10 @@ func (c *compiler) remoteRelField(t *metadata.Table, alias string, rr *metadata.
 	c.joins = append(c.joins, &remoteJoin{path: responsePath(path), rel: rr, g: g, at: path, c: c})
 	return sb.String(), nil
 }
+
+// errRemoteRelSubscription is Hasura's refusal of remote relationships
+// in subscriptions.
+var errRemoteRelSubscription = &queryError{Code: "not-supported", Path: "$", Message: "Remote relationships are not allowed in subscriptions"}
 
 // responsePath turns $.selectionSet.root.selectionSet.a.selectionSet.b
 // into [a b]: the keys below the root field's value.

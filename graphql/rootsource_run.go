@@ -169,7 +169,7 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 	errs := make([]error, len(groups))
 	runField := func(i int, g *fieldGroup) {
 		path := "$.selectionSet." + g.Key
-		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess, joinable: root == "query_root"}
+		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess, joinable: root != "subscription_root"}
 		var err error
 		switch {
 		case g.Name == "__typename":

@@ -126,7 +126,7 @@ func TestRemoteRelationshipToRemoteSchema(t *testing.T) {
 	// Subscriptions refuse them; the relationship is a field of the schema.
 	c := apolloSession(t, s, "/v1/graphql")
 	start(c, "1", `subscription { users { profile { bio } } }`)
-	if f := c.next(); f.Type != "error" || !strings.Contains(string(f.Payload), "remote relationships are not supported in subscriptions") {
+	if f := c.next(); f.Type != "error" || !strings.Contains(string(f.Payload), "Remote relationships are not allowed in subscriptions") {
 		t.Fatalf("subscription with a remote relationship: %s %s", f.Type, f.Payload)
 	}
 	wantData(t, s, `{ __type(name: "users") { fields(includeDeprecated: false) { name } } }`, nil,
