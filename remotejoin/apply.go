@@ -89,8 +89,9 @@ type node struct {
 }
 
 type member struct {
-	key string
-	val *node
+	key    string
+	rawKey []byte // the key as written, quotes included
+	val    *node
 }
 
 // collect appends the nodes at path below n.
@@ -124,33 +125,13 @@ func (n *node) expand() error {
 	if n.kind != 0 {
 		return nil
 	}
-	raw := bytes.TrimSpace(n.raw)
+	raw := trim(n.raw)
 	if len(raw) == 0 || (raw[0] != '{' && raw[0] != '[') {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("remote join: %w", err)
-	}
 	n.kind = raw[0]
-	for dec.More() {
-		var key string
-		if n.kind == '{' {
-			tok, err := dec.Token()
-			if err != nil {
-				return fmt.Errorf("remote join: %w", err)
-			}
-			key, _ = tok.(string)
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return fmt.Errorf("remote join: %w", err)
-		}
-		if n.kind == '{' {
-			n.obj = append(n.obj, member{key: key, val: &node{raw: v}})
-		} else {
-			n.arr = append(n.arr, &node{raw: v})
-		}
+	if err := n.split(raw); err != nil {
+		return err
 	}
 	n.raw = nil
 	return nil
@@ -164,8 +145,7 @@ func (n *node) write(buf *bytes.Buffer) {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			k, _ := json.Marshal(m.key)
-			buf.Write(k)
+			buf.Write(m.rawKey)
 			buf.WriteByte(':')
 			m.val.write(buf)
 		}
