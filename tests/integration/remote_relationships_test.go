@@ -297,6 +297,9 @@ func TestRemoteSchemaToTableRelationship(t *testing.T) {
 	wantAdminError(t, meta(t, s, rel("bio", "users", "object", map[string]any{"user_id": "id"})), 400, "remote-schema-error", `"bio" already exists`)
 	wantAdminError(t, meta(t, s, rel("x", "users", "object", map[string]any{"nope": "id"})), 400, "remote-schema-error", `"nope" not found`)
 	wantAdminError(t, meta(t, s, rel("x", "nope", "object", map[string]any{"user_id": "id"})), 400, "invalid-configuration", "not tracked")
+	wantAdminError(t, meta(t, s, op("create_remote_schema_remote_relationship", map[string]any{"remote_schema": "profiles", "type_name": "Profile",
+		"name": "again", "definition": map[string]any{"to_remote_schema": map[string]any{"remote_schema": "profiles", "lhs_fields": []string{"user_id"},
+			"remote_field": field1("profile", map[string]any{"user_id": "$user_id"})}}})), 400, "not-supported", "to_source")
 	mustMeta(t, s, op("update_remote_schema_remote_relationship", map[string]any{"remote_schema": "profiles", "type_name": "Profile",
 		"name": "owner", "definition": map[string]any{"to_source": map[string]any{"source": "default", "table": "posts",
 			"relationship_type": "object", "field_mapping": map[string]any{"user_id": "id"}}}}))
