@@ -125,7 +125,7 @@ func (n *node) expand() error {
 	if n.kind != 0 {
 		return nil
 	}
-	raw := trim(n.raw)
+	raw := bytes.TrimSpace(n.raw)
 	if len(raw) == 0 || (raw[0] != '{' && raw[0] != '[') {
 		return nil
 	}

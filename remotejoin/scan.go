@@ -1,7 +1,6 @@
 package remotejoin
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 )
@@ -131,6 +130,3 @@ func (n *node) split(raw []byte) error {
 		i = skipSpace(raw, i+1)
 	}
 }
-
-// trim is raw without surrounding whitespace.
-func trim(raw []byte) []byte { return bytes.TrimSpace(raw) }
