@@ -95,6 +95,11 @@ func TestRemoteRelationshipToRemoteSchema(t *testing.T) {
 	// A nested remote field, with the client's own argument at its end.
 	wantCalls(t, s, remote, `{ users(where: {id: {_eq: 2}}) { acct_profile(prefix: "my ") { bio } } }`, 1,
 		`{"users":[{"acct_profile":{"bio":"my bio of 2"}}]}`)
+	// A column inside an input object argument (Hasura's where: {id: {eq: "$id"}}).
+	mustMeta(t, s, toRemote("users", "profile_by", []string{"id"},
+		field1("profileBy", map[string]any{"where": map[string]any{"user_id": map[string]any{"eq": "$id"}}})))
+	wantCalls(t, s, remote, `{ users(where: {id: {_in: [1, 2]}}, order_by: {id: desc}) { profile_by { user_id } } }`, 1,
+		`{"users":[{"profile_by":{"user_id":2}},{"profile_by":{"user_id":1}}]}`)
 	// One level down an array relationship; a null join column gives null
 	// without asking; rows with the same value share one aliased field.
 	wantCalls(t, s, remote, `{ posts(order_by: {id: asc}) { title author_profile { bio } } }`, 1,
@@ -131,7 +136,7 @@ func TestRemoteRelationshipToRemoteSchema(t *testing.T) {
 	}
 	wantData(t, s, `{ __type(name: "users") { fields(includeDeprecated: false) { name } } }`, nil,
 		`{"__type":{"fields":[{"name":"acct_profile"},{"name":"id"},{"name":"name"},{"name":"posts"},{"name":"posts_aggregate"},`+
-			`{"name":"profile"},{"name":"profile_list"},{"name":"secret"},{"name":"written"}]}}`)
+			`{"name":"profile"},{"name":"profile_by"},{"name":"profile_list"},{"name":"secret"},{"name":"written"}]}}`)
 }
 
 // Table -> table joins through to_source (the default source here), with
