@@ -64,7 +64,7 @@ func (e *Engine) StartOperation(ctx context.Context, sess Session, req *Request,
 		fields, err = plan(rs, prep, vars, sess)
 	}
 	if err == nil && hasJoins(fields) {
-		err = &queryError{Code: "not-supported", Path: "$", Message: "remote relationships are not supported in subscriptions"}
+		err = errRemoteRelSubscription
 	}
 	if err != nil {
 		return OperationResult{Body: errorBody(err), RequestError: true}
