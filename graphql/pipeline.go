@@ -26,6 +26,9 @@ type preparedOp struct {
 	sql   sqlCache
 	// varTypes are op's declared variable types in the role's schema.
 	varTypes []graphql.Input
+	// naming translates the variables of a request over graphql-default
+	// sources (naming.go); nil when the schema has none.
+	naming *namingMaps
 }
 
 // plannedField is one root field: a SQL statement, or a value computed in Go
@@ -156,6 +159,10 @@ func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
 		return nil, err
 	}
 	p.varTypes = variableTypes(&rs.Schema, p.op.VariableDefinitions)
+	if rs.naming != nil {
+		rs.naming.translateDocument(&rs.Schema, doc)
+		p.naming = rs.naming
+	}
 	p.reuse = analyzeReuse(rs, p.op, p.frags)
 	e.storePlan(rs, key, p)
 	return p, nil

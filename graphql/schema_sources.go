@@ -65,7 +65,7 @@ func (b *schemaBuilder) addSource(src *metadata.Snapshot, query, mutation, subsc
 		rs.roots, rs.mroots = outerRoots, outerMroots
 	}
 	if sb != b {
-		renameTypes(cust, q, m, s)
+		renameTypes(cust, rs, q, m, s)
 	}
 	mergeFields(query, q)
 	mergeFields(mutation, m)

@@ -253,3 +253,56 @@ func TestSourcesTypeClashKeepsDefaultServed(t *testing.T) {
 	wantData(t, s, `{ lib_order_by { id } }`, nil, `{"lib_order_by":[{"id":1}]}`)
 	wantGQLError(t, gql(t, s, `{ l_book { id } }`, nil), "validation-failed", "$.selectionSet.l_book", "l_book")
 }
+
+// naming_convention graphql-default: camelCase fields and arguments,
+// PascalCase types, UPPERCASE enum values, in literals and variables.
+func TestSourcesNamingConventionGraphQLDefault(t *testing.T) {
+	t.Parallel()
+	s, lib := startTwoSources(t)
+	mustMeta(t, s, op("pg_add_source", map[string]any{"name": "camel", "configuration": sourceConfig(lib),
+		"customization": map[string]any{"root_fields": map[string]any{"namespace": "cam"}, "naming_convention": "graphql-default"}}))
+	trackLibrary(t, s, "camel")
+
+	wantData(t, s, `{ cam { __typename bookByPk(id: 1) { title __typename reviewsAggregate { aggregate { count } } }
+	  book(orderBy: {id: DESC}, where: {pages: {_gt: 100}, title: {_isNull: false}}) { id }
+	  x: reviewAggregate(distinctOn: [BOOK_ID]) { aggregate { count(columns: [BOOK_ID], distinct: true) } } } }`, nil,
+		`{"cam":{"__typename":"CamQuery","bookByPk":{"title":"Dune","__typename":"Book","reviewsAggregate":{"aggregate":{"count":2}}},`+
+			`"book":[{"id":1}],"x":{"aggregate":{"count":2}}}}`)
+	wantData(t, s, `query ($o: [BookOrderBy!], $w: BookBoolExp, $d: OrderBy = ASC) { cam { book(orderBy: $o, where: $w) { id }
+	  first: book(orderBy: {id: $d}, limit: 1) { id } } }`,
+		map[string]any{"o": []any{map[string]any{"id": "DESC"}}, "w": map[string]any{"_and": []any{map[string]any{"pages": map[string]any{"_gt": 10}}}}},
+		`{"cam":{"book":[{"id":2},{"id":1}],"first":[{"id":1}]}}`)
+	wantData(t, s, `mutation { cam { insertBookOne(object: {id: 9, title: "Nine", pages: 9}) { id }
+	  updateBookByPk(pkColumns: {id: 9}, _set: {pages: 99}) { pages } deleteReview(where: {bookId: {_eq: 2}}) { affectedRows } } }`, nil,
+		`{"cam":{"insertBookOne":{"id":9},"updateBookByPk":{"pages":99},"deleteReview":{"affectedRows":1}}}`)
+	r := gql(t, s, `{ a: __type(name: "IntComparisonExp") { inputFields { name } } b: __type(name: "OrderBy") { enumValues { name } }
+	  c: __type(name: "Int_comparison_exp") { name } }`, nil)
+	for _, part := range []string{`{"name":"_isNull"}`, `{"name":"ASC_NULLS_FIRST"}`, `"c":{"name":"Int_comparison_exp"}`} {
+		if !strings.Contains(string(r.Body), part) {
+			t.Fatalf("introspection lacks %s: %s", part, r.Body)
+		}
+	}
+	// The default-named source next to it is untouched.
+	wantData(t, s, `{ book_by_pk(id: 1) { __typename reviews_aggregate { aggregate { count } } } }`, nil,
+		`{"book_by_pk":{"__typename":"book","reviews_aggregate":{"aggregate":{"count":2}}}}`)
+}
+
+// The default source can take graphql-default too: its live queries keep
+// working under the new names.
+func TestSourcesDefaultSourceGraphQLDefault(t *testing.T) {
+	t.Parallel()
+	s, _ := startWith(t, `CREATE TABLE author_note (note_id int PRIMARY KEY, body_text text NOT NULL); INSERT INTO author_note VALUES (1, 'hi')`,
+		op("pg_track_table", map[string]any{"table": "author_note"}))
+	mustMeta(t, s, op("pg_update_source", map[string]any{"name": "default",
+		"customization": map[string]any{"naming_convention": "graphql-default"}}))
+	wantData(t, s, `{ authorNoteByPk(noteId: 1) { bodyText __typename } authorNoteAggregate { aggregate { max { noteId } } } }`, nil,
+		`{"authorNoteByPk":{"bodyText":"hi","__typename":"AuthorNote"},"authorNoteAggregate":{"aggregate":{"max":{"noteId":1}}}}`)
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(adminInit)
+	c.expect("connection_ack", "", "")
+	c.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
+		"query": `subscription ($o: [AuthorNoteOrderBy!]) { authorNote(orderBy: $o) { noteId } }`, "variables": map[string]any{"o": []any{map[string]any{"noteId": "DESC"}}}}})
+	c.expect("next", "1", `{"data":{"authorNote":[{"noteId":1}]}}`)
+	wantData(t, s, `mutation { insertAuthorNoteOne(object: {noteId: 2, bodyText: "yo"}) { noteId } }`, nil, `{"insertAuthorNoteOne":{"noteId":2}}`)
+	c.expect("next", "1", `{"data":{"authorNote":[{"noteId":2},{"noteId":1}]}}`)
+}
