@@ -31,10 +31,11 @@ type Warning struct {
 // NotServed lists what md holds that Graft keeps (export_metadata returns
 // it) but does not act on, top-level parts first, then each source's, so
 // that no such object is silently ignored: a user who adds a cron trigger
-// must learn that it never fires. What Graft does act on (tables,
-// relationships, computed fields, functions, permissions, inherited roles,
-// event triggers of the default source, query collections, the allow list,
-// API limits, actions and custom types) is not listed. Function permissions
+// must learn that it never fires. What Graft does act on (postgres sources
+// and their customization, tables, relationships, computed fields,
+// functions, permissions, inherited roles, event triggers of the default
+// source, query collections, the allow list, API limits, actions and custom
+// types) is not listed. Function permissions
 // are not listed either: like Hasura with its default
 // HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS, Graft exposes a function to the
 // roles that may select from its table.
