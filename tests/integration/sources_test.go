@@ -275,6 +275,13 @@ func TestSourcesNamingConventionGraphQLDefault(t *testing.T) {
 	wantData(t, s, `mutation { cam { insertBookOne(object: {id: 9, title: "Nine", pages: 9}) { id }
 	  updateBookByPk(pkColumns: {id: 9}, _set: {pages: 99}) { pages } deleteReview(where: {bookId: {_eq: 2}}) { affectedRows } } }`, nil,
 		`{"cam":{"insertBookOne":{"id":9},"updateBookByPk":{"pages":99},"deleteReview":{"affectedRows":1}}}`)
+	// Fragments and inline fragments on the renamed types; update_many's
+	// nested inputs.
+	wantData(t, s, `query { cam { bookByPk(id: 1) { ...F ... on Book { reviews(orderBy: [{stars: ASC}]) { stars } } } } }
+	  fragment F on Book { pagesCount: pages title }`, nil,
+		`{"cam":{"bookByPk":{"pagesCount":412,"title":"Dune","reviews":[{"stars":4},{"stars":5}]}}}`)
+	wantData(t, s, `mutation { cam { updateBookMany(updates: [{where: {id: {_eq: 9}}, _inc: {pages: 1}}]) { affectedRows returning { pages } } } }`, nil,
+		`{"cam":{"updateBookMany":[{"affectedRows":1,"returning":[{"pages":100}]}]}}`)
 	r := gql(t, s, `{ a: __type(name: "IntComparisonExp") { inputFields { name } } b: __type(name: "OrderBy") { enumValues { name } }
 	  c: __type(name: "Int_comparison_exp") { name } }`, nil)
 	for _, part := range []string{`{"name":"_isNull"}`, `{"name":"ASC_NULLS_FIRST"}`, `"c":{"name":"Int_comparison_exp"}`} {
