@@ -196,7 +196,8 @@ func compileFields(rs *roleSchema, prep *preparedOp, vars map[string]any, sess S
 			out = append(out, plannedField{key: g.Key})
 			continue
 		}
-		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess}
+		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess,
+			subscription: root == "subscription_root"}
 		if rec != nil {
 			c.vars, c.reusing = rec.vars, true
 		}

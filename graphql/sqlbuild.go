@@ -40,6 +40,9 @@ type compiler struct {
 	// insertOutput: the rows an insert or upsert wrote are returned
 	// whatever the role's select filter says, as Hasura returns them.
 	insertOutput bool
+	// subscription: compiling subscription_root fields (a namespace's type
+	// is <namespace>_subscription there).
+	subscription bool
 }
 
 // Session is who runs a request.

@@ -97,10 +97,6 @@ func TestSourcesQueriesMutationsAndPermissions(t *testing.T) {
 		t.Fatalf("dump_internal_state: %s", r.Body)
 	}
 
-	// Subscriptions on the added source are refused with a clear error.
-	r = post(t, s, "/v1/graphql", map[string]any{"query": `subscription { book { id } }`}, admin())
-	wantGQLError(t, r, "not-supported", "$", `source "library"`)
-
 	// Dropping the source removes its fields; the default source still serves.
 	mustMeta(t, s, op("pg_drop_source", map[string]any{"name": "library"}))
 	wantGQLError(t, gql(t, s, `{ book { id } }`, nil), "validation-failed", "$.selectionSet.book", "book")
@@ -149,6 +145,13 @@ func TestSourcesCustomizationAndNamespace(t *testing.T) {
 		wantData(t, s, `query ($id: Int!) { shop { book_by_pk(id: $id) { title } } lib_book_by_pk_x(id: $id) { title } }`,
 			map[string]any{"id": id}, `{"shop":{"book_by_pk":{"title":"`+title+`"}},"lib_book_by_pk_x":{"title":"`+title+`"}}`)
 	}
+	// A namespaced source's live queries sit in <namespace>_subscription.
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(adminInit)
+	c.expect("connection_ack", "", "")
+	c.send(map[string]any{"id": "n", "type": "subscribe", "payload": map[string]any{
+		"query": `subscription { shop { __typename book_by_pk(id: 2) { title } } }`}})
+	c.expect("next", "n", `{"data":{"shop":{"__typename":"S_shop_subscription","book_by_pk":{"title":"Pamphlet"}}}}`)
 	wantAdminError(t, meta(t, s, op("pg_update_source", map[string]any{"name": "shop",
 		"customization": map[string]any{"type_names": map[string]any{"prefix": "not a name"}}})), 400, "parse-failed", "type_names.prefix")
 	wantData(t, s, `mutation { shop { insert_book_one(object: {id: 7, title: "Seven", pages: 7}) { id __typename } __typename } }`, nil,
@@ -224,16 +227,27 @@ CREATE FUNCTION book_label(b book) RETURNS text LANGUAGE sql STABLE AS $$ SELECT
 	r := gql(t, s, `{ review { id stars } book { reviews { id } } }`, nil, user)
 	wantOrdered(t, r.Body, `{"data":{"review":[{"id":2,"stars":4}],"book":[{"reviews":[{"id":2}]}]}}`)
 
-	// Over WebSocket too, a subscription on the added source is refused.
+	// Live queries on the added source (and the default one next to it):
+	// Graft's own write to the added source refetches them at once.
 	c := dialWS(t, s, "graphql-transport-ws")
 	c.send(adminInit)
 	c.expect("connection_ack", "", "")
-	c.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{"query": `subscription { book_by_pk(id: 1) { id } }`}})
-	f := c.next()
-	if f.Type != "error" || f.ID != "s" || !strings.Contains(string(f.Payload), "not-supported") || !strings.Contains(string(f.Payload), "library") {
-		t.Fatalf("subscription on an added source: %+v", f)
+	c.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{
+		"query": `subscription ($id: Int!) { book_by_pk(id: $id) { title label } }`, "variables": map[string]any{"id": 1}}})
+	c.expect("next", "s", `{"data":{"book_by_pk":{"title":"Dune","label":"Dune (412p)"}}}`)
+	c.send(map[string]any{"id": "t", "type": "subscribe", "payload": map[string]any{
+		"query": `subscription { book_stream(batch_size: 10, cursor: {initial_value: {id: 0}}) { id } }`}})
+	c.expect("next", "t", `{"data":{"book_stream":[{"id":1},{"id":2}]}}`)
+	wantData(t, s, `mutation { update_book_by_pk(pk_columns: {id: 1}, _set: {title: "Dune Messiah"}) { id } insert_book_one(object: {id: 5, title: "Five", pages: 5}) { id } }`, nil,
+		`{"update_book_by_pk":{"id":1},"insert_book_one":{"id":5}}`)
+	got := map[string]string{}
+	for range 2 {
+		f := c.next()
+		got[f.ID] = string(f.Payload)
 	}
-	// A subscription on the default source still works next to it.
+	if !strings.Contains(got["s"], `"title":"Dune Messiah"`) || !strings.Contains(got["t"], `[{"id":5}]`) {
+		t.Fatalf("live query and stream on the added source after a write: %v", got)
+	}
 	c.send(map[string]any{"id": "d", "type": "subscribe", "payload": map[string]any{"query": `subscription { author { name } }`}})
 	c.expect("next", "d", `{"data":{"author":[{"name":"Ann"}]}}`)
 }
@@ -312,4 +326,24 @@ func TestSourcesDefaultSourceGraphQLDefault(t *testing.T) {
 	c.expect("next", "1", `{"data":{"authorNote":[{"noteId":1}]}}`)
 	wantData(t, s, `mutation { insertAuthorNoteOne(object: {noteId: 2, bodyText: "yo"}) { noteId } }`, nil, `{"insertAuthorNoteOne":{"noteId":2}}`)
 	c.expect("next", "1", `{"data":{"authorNote":[{"noteId":2},{"noteId":1}]}}`)
+}
+
+// A write to an added source's database that Graft did not make reaches its
+// live queries on the fallback tick: Graft reads the default database's
+// WAL only.
+func TestSourcesLiveQueryPollsAddedSource(t *testing.T) {
+	t.Parallel()
+	db := testenv.NewDatabase(t)
+	s := testenv.Start(t, db, testenv.Options{LiveFallbackMS: "300"})
+	lib := testenv.NewDatabase(t)
+	testenv.Exec(t, lib, librarySQL)
+	mustMeta(t, s, op("pg_add_source", map[string]any{"name": "library", "configuration": sourceConfig(lib)}))
+	mustMeta(t, s, op("pg_track_table", map[string]any{"source": "library", "table": "book"}))
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(adminInit)
+	c.expect("connection_ack", "", "")
+	c.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": `subscription { book_aggregate { aggregate { count } } }`}})
+	c.expect("next", "1", `{"data":{"book_aggregate":{"aggregate":{"count":2}}}}`)
+	testenv.Exec(t, lib, `INSERT INTO book VALUES (3, 'Outside', 1)`)
+	c.expect("next", "1", `{"data":{"book_aggregate":{"aggregate":{"count":3}}}}`)
 }
