@@ -60,6 +60,13 @@ func coerceDecoded(prep *preparedOp, v any) (map[string]any, error) {
 	if err := checkVariables(prep.varTypes, defs, vars); err != nil {
 		return nil, err
 	}
+	if prep.naming != nil {
+		for i, d := range defs {
+			if v, ok := vars[d.Variable.Name.Value]; ok && i < len(prep.varTypes) {
+				vars[d.Variable.Name.Value] = prep.naming.translateValue(prep.varTypes[i], v)
+			}
+		}
+	}
 	return vars, nil
 }
 

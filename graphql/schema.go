@@ -42,6 +42,9 @@ type roleSchema struct {
 	// namespaces are the namespace root fields of customized sources, by
 	// field name (schema_sources.go).
 	namespaces map[string]*namespace
+	// naming translates requests over graphql-default sources (naming.go);
+	// nil when there are none.
+	naming *namingMaps
 }
 
 type rootKind int
