@@ -12,7 +12,14 @@ import (
 // built on first use: walking them here builds them all, before the schema
 // is, and while the names are still the builder's.
 func renameTypes(cust *metadata.SourceCustomization, roots ...graphql.Fields) {
-	r := &renamer{cust: cust, seen: map[graphql.Type]bool{}}
+	renameTypesSkipping(cust, nil, roots...)
+}
+
+// renameTypesSkipping is renameTypes leaving out the fields whose type is
+// in skip: relationships to another source's tables, whose types are
+// that source's.
+func renameTypesSkipping(cust *metadata.SourceCustomization, skip map[graphql.Type]bool, roots ...graphql.Fields) {
+	r := &renamer{cust: cust, seen: map[graphql.Type]bool{}, skip: skip}
 	for _, fields := range roots {
 		for _, f := range fields {
 			r.field(f.Type, f.Args)
@@ -23,6 +30,7 @@ func renameTypes(cust *metadata.SourceCustomization, roots ...graphql.Fields) {
 type renamer struct {
 	cust *metadata.SourceCustomization
 	seen map[graphql.Type]bool
+	skip map[graphql.Type]bool
 }
 
 func (r *renamer) field(t graphql.Output, args graphql.FieldConfigArgument) {
@@ -50,6 +58,9 @@ func (r *renamer) typ(t graphql.Type) {
 		fields := tt.Fields() // builds the fields under the old names first
 		tt.PrivateName = r.cust.TypeName(tt.PrivateName)
 		for _, f := range fields {
+			if r.skip[f.Type] {
+				continue
+			}
 			r.typ(f.Type)
 			for _, a := range f.Args {
 				r.typ(a.Type)

@@ -41,7 +41,7 @@ func (b *schemaBuilder) addSource(src *metadata.Snapshot, query, mutation, subsc
 	sb := b
 	cust := src.Customization
 	if cust.HasTypeNames() {
-		sb = b.apart()
+		sb = b.sourceBuilder(src)
 	}
 	ns := cust.Namespaced()
 	outerRoots, outerMroots := rs.roots, rs.mroots
@@ -65,7 +65,7 @@ func (b *schemaBuilder) addSource(src *metadata.Snapshot, query, mutation, subsc
 		rs.roots, rs.mroots = outerRoots, outerMroots
 	}
 	if sb != b {
-		renameTypes(cust, q, m, s)
+		renameTypesSkipping(cust, sb.joinTypes.foreign[sb], q, m, s)
 	}
 	mergeFields(query, q)
 	mergeFields(mutation, m)
@@ -185,6 +185,7 @@ func (b *schemaBuilder) refuseSubscriptions(src *metadata.Snapshot, ns string, q
 func (b *schemaBuilder) apart() *schemaBuilder {
 	fresh := newSchemaBuilder(b.rs.Snapshot, b.rs.Role, b.rs.backendOnly)
 	fresh.rs = b.rs
+	fresh.joinTypes = b.crossSource()
 	return fresh
 }
 
