@@ -156,20 +156,21 @@ func cstrings(body []byte, n int) []string {
 	return out
 }
 
-// catalogRead matches a read of PostgreSQL's catalogs (an unquoted pg_
-// relation or information_schema): metadata's introspection, which a
-// reload may run at any time (metadata/sync.go reloads on its own change
-// notification when it arrives before the new snapshot is published).
-var catalogRead = regexp.MustCompile(`(?i)\b(from|join)\s+(pg_|information_schema)`)
+// metadataWork matches what metadata runs: its own tables (hdb_catalog),
+// its lock, and reads of PostgreSQL's catalogs (an unquoted pg_ relation or
+// information_schema) to introspect. A reload may run them at any time
+// (metadata/sync.go reloads on its own change notification when that
+// arrives before the new snapshot is published); they are not a request's.
+var metadataWork = regexp.MustCompile(`(?i)\b(from|join)\s+(pg_|information_schema)|hdb_catalog|pg_advisory`)
 
 // record keeps a statement, leaving out the pool's pings, transaction
-// control and catalog reads: what counts is the statements that read or
+// control and metadata's work: what counts is the statements that read or
 // write rows.
 func (c *statementCounter) record(sql string) {
 	s := strings.ToLower(strings.TrimSpace(sql))
 	switch {
 	case s == "", strings.HasPrefix(s, "-- ping"), s == "begin", s == "commit", s == "rollback",
-		strings.HasPrefix(s, "begin "), strings.HasPrefix(s, "start transaction"), catalogRead.MatchString(s):
+		strings.HasPrefix(s, "begin "), strings.HasPrefix(s, "start transaction"), metadataWork.MatchString(s):
 		return
 	}
 	c.mu.Lock()
