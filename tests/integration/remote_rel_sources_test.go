@@ -234,4 +234,23 @@ func TestRemoteRelSourcesMetadata(t *testing.T) {
 	if exp := string(exportMetadata(t, s)); strings.Contains(exp, "bad") || !strings.Contains(exp, `"reviewer"`) {
 		t.Fatalf("export should hold the added source's relationships and no refused one: %s", exp)
 	}
+	// update and delete on the added source's table.
+	mustMeta(t, s, op("pg_update_remote_relationship", map[string]any{"source": "library", "table": "review", "name": "reviewer",
+		"definition": map[string]any{"to_source": map[string]any{"source": "default", "table": "customer", "relationship_type": "array",
+			"field_mapping": map[string]any{"reviewer_id": "id"}}}}))
+	x.wantStatements(t, `{ review_by_pk(id: 2) { reviewer { name } } }`, 1, 1, `{"review_by_pk":{"reviewer":[{"name":"Di"}]}}`)
+	mustMeta(t, s, op("pg_delete_remote_relationship", map[string]any{"source": "library", "table": "review", "name": "reviewer"}))
+	wantGQLError(t, gql(t, s, `{ review { reviewer { name } } }`, nil), "validation-failed", "$.selectionSet.review.selectionSet.reviewer", "reviewer")
+	// The target source cannot go while joined to, unless cascade
+	// removes the relationships to it; the rest is served.
+	wantAdminError(t, meta(t, s, op("pg_drop_source", map[string]any{"name": "library"})), 400, "dependency-error",
+		"remote_relationship reviews in table customer in source default")
+	mustMeta(t, s, op("pg_drop_source", map[string]any{"name": "library", "cascade": true}))
+	wantData(t, s, `{ purchase_by_pk(id: 1) { qty customer { name } } }`, nil, `{"purchase_by_pk":{"qty":2,"customer":{"name":"Cy"}}}`)
+	wantGQLError(t, gql(t, s, `{ purchase { book { id } } }`, nil), "validation-failed", "$.selectionSet.purchase.selectionSet.book", "book")
+	if exp := string(exportMetadata(t, s)); strings.Contains(exp, "to_source") || strings.Contains(exp, "library") {
+		t.Fatalf("cascade should remove the relationships to the dropped source: %s", exp)
+	}
+	r := mustMeta(t, s, op("get_inconsistent_metadata", map[string]any{}))
+	wantJSON(t, r.Body, `{"inconsistent_objects":[],"is_consistent":true}`)
 }
