@@ -254,3 +254,24 @@ func TestRemoteRelSourcesMetadata(t *testing.T) {
 	r := mustMeta(t, s, op("get_inconsistent_metadata", map[string]any{}))
 	wantJSON(t, r.Body, `{"inconsistent_objects":[],"is_consistent":true}`)
 }
+
+// An added source's table joined to a remote schema, from its own root
+// field and from a to_source hop: one remote call per level either way.
+func TestRemoteRelSourcesToRemoteSchema(t *testing.T) {
+	t.Parallel()
+	x := startCrossSources(t)
+	s := x.s
+	remote := startJoinRemote(t)
+	mustMeta(t, s, addRemote("profiles", remote.URL, nil))
+	mustMeta(t, s, op("pg_create_remote_relationship", map[string]any{"source": "library", "table": "book", "name": "profile",
+		"definition": map[string]any{"to_remote_schema": map[string]any{"remote_schema": "profiles", "lhs_fields": []string{"id"},
+			"remote_field": field1("profile", map[string]any{"user_id": "$id"})}}}))
+	wantCalls(t, s, remote, `{ book(order_by: {id: asc}) { title profile { bio } } }`, 1,
+		`{"book":[{"title":"Dune","profile":{"bio":"bio of 1"}},{"title":"Pamphlet","profile":{"bio":"bio of 2"}}]}`)
+	m := x.lib.mark()
+	wantCalls(t, s, remote, `{ purchase(where: {id: {_in: [1, 3]}}, order_by: {id: asc}) { id book { profile { user_id } } } }`, 1,
+		`{"purchase":[{"id":1,"book":{"profile":{"user_id":1}}},{"id":3,"book":{"profile":{"user_id":2}}}]}`)
+	if got := x.lib.since(m); len(got) != 1 {
+		t.Fatalf("the to_source hop ran %d statements on library, want 1: %v", len(got), got)
+	}
+}
