@@ -39,17 +39,76 @@ func (b *schemaBuilder) remoteRelFields(t *metadata.Table, fields graphql.Fields
 				fields[rr.Name] = f
 			}
 		case rr.ToSource.Target != nil:
-			target := rr.ToSource.Target
-			if b.rs.access[target] == nil {
-				continue
-			}
-			if rr.ToSource.Kind == metadata.ArrayRel {
-				fields[rr.Name] = b.listField(target, "An array relationship")
-			} else {
-				fields[rr.Name] = &graphql.Field{Type: b.object(target), Description: "An object relationship"}
+			if f := b.sourceJoinField(rr); f != nil {
+				fields[rr.Name] = f
 			}
 		}
 	}
+}
+
+// crossSourceTypes lets a to_source relationship reach its target's row
+// type as the target source builds it: a source with type name
+// customization is built apart and its types renamed, so the target's
+// types must come from that source's builder, and its renaming must not
+// reach into the relationship's types (nor another source's into it).
+type crossSourceTypes struct {
+	root     *schemaBuilder
+	builders map[string]*schemaBuilder // sources built apart, by name
+	// foreign holds, per builder, the types of its fields that lead to
+	// another source's tables: its renaming skips them.
+	foreign map[*schemaBuilder]map[graphql.Type]bool
+}
+
+// crossSource is the role's shared crossSourceTypes; b is the root
+// builder when it is first asked.
+func (b *schemaBuilder) crossSource() *crossSourceTypes {
+	if b.joinTypes == nil {
+		b.joinTypes = &crossSourceTypes{root: b, builders: map[string]*schemaBuilder{},
+			foreign: map[*schemaBuilder]map[graphql.Type]bool{}}
+	}
+	return b.joinTypes
+}
+
+// sourceBuilder is the builder of src's types: the root one, or for a
+// source with type name customization its own, made on first use (by the
+// source itself or by a relationship to it, whichever comes first).
+func (b *schemaBuilder) sourceBuilder(src *metadata.Snapshot) *schemaBuilder {
+	x := b.crossSource()
+	if src == nil || !src.Customization.HasTypeNames() {
+		return x.root
+	}
+	if sb := x.builders[src.SourceName]; sb != nil {
+		return sb
+	}
+	sb := x.root.apart()
+	x.builders[src.SourceName] = sb
+	// Made now: the renaming reads it before the relationships are built.
+	x.foreign[sb] = map[graphql.Type]bool{}
+	return sb
+}
+
+// sourceJoinField is a to_source relationship's field: an object or a
+// list of the target's row type, from the target source's builder.
+func (b *schemaBuilder) sourceJoinField(rr *metadata.RemoteRelationship) *graphql.Field {
+	target := rr.ToSource.Target
+	if b.rs.access[target] == nil {
+		return nil
+	}
+	tb := b.sourceBuilder(b.rs.Snapshot.Source(target.Source))
+	var f *graphql.Field
+	if rr.ToSource.Kind == metadata.ArrayRel {
+		f = tb.listField(target, "An array relationship")
+	} else {
+		f = &graphql.Field{Type: tb.object(target), Description: "An object relationship"}
+	}
+	if tb != b {
+		x := b.crossSource()
+		if x.foreign[b] == nil {
+			x.foreign[b] = map[graphql.Type]bool{}
+		}
+		x.foreign[b][f.Type] = true
+	}
+	return f
 }
 
 func joinColumnsReadable(a *tableAccess, rr *metadata.RemoteRelationship) bool {

@@ -61,6 +61,45 @@ type sourceJoiner struct {
 }
 
 func (s *sourceJoiner) Fetch(ctx context.Context, keys []json.RawMessage) ([]json.RawMessage, error) {
+	// A row with a null join column matches nothing: it gets its empty
+	// value without being sent, and a level of such rows sends nothing.
+	empty := json.RawMessage("null")
+	if s.j.rel.ToSource.Kind == metadata.ArrayRel {
+		empty = json.RawMessage("[]")
+	}
+	out := make([]json.RawMessage, len(keys))
+	var send []json.RawMessage
+	var at []int
+	for i, k := range keys {
+		row, err := decodeJoinKey(k)
+		if err != nil {
+			return nil, err
+		}
+		if row == nil {
+			out[i] = empty
+			continue
+		}
+		send, at = append(send, k), append(at, i)
+	}
+	if len(send) == 0 {
+		return out, nil
+	}
+	vals, err := s.fetch(ctx, send)
+	if err != nil {
+		return nil, err
+	}
+	if len(vals) != len(send) {
+		return nil, &queryError{Code: "unexpected", Path: s.j.at, Message: "remote join: wrong number of joined rows"}
+	}
+	for n, i := range at {
+		out[i] = vals[n]
+	}
+	return out, nil
+}
+
+// fetch runs the level's one statement on the target source for keys
+// without nulls.
+func (s *sourceJoiner) fetch(ctx context.Context, keys []json.RawMessage) ([]json.RawMessage, error) {
 	sj := s.j.rel.ToSource
 	parent := s.j.c
 	src := s.e.joinSource(sj.Source, parent.rs.Snapshot)

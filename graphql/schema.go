@@ -83,6 +83,9 @@ type schemaBuilder struct {
 	refusedSubs graphql.Fields
 	// shared is what RootSources keep per schema (SchemaTypes.Shared).
 	shared map[any]any
+	// joinTypes is what to_source relationships share across sources
+	// (remotejoin_schema.go).
+	joinTypes *crossSourceTypes
 }
 
 // buildRoleSchema builds the schema a role sees: only tables, columns and

@@ -16,9 +16,10 @@ import (
 // and upper-cases the enum values of those types, and the arguments of the
 // root fields, recording each new name's original in rs.naming: requests
 // are translated back (naming.go), so that planning and SQL keep Hasura's
-// default names.
-func renameTypes(cust *metadata.SourceCustomization, rs *roleSchema, query, mutation, subscription graphql.Fields) {
-	r := &renamer{cust: cust, seen: map[graphql.Type]bool{}, renamedArgs: map[*graphql.Field]map[string]string{}}
+// default names. Fields whose type is in skip (relationships to another
+// source's tables, whose types are that source's) are not walked.
+func renameTypes(cust *metadata.SourceCustomization, rs *roleSchema, skip map[graphql.Type]bool, query, mutation, subscription graphql.Fields) {
+	r := &renamer{cust: cust, seen: map[graphql.Type]bool{}, skip: skip, renamedArgs: map[*graphql.Field]map[string]string{}}
 	if cust.GraphQLDefault() {
 		if rs.naming == nil {
 			rs.naming = newNamingMaps()
@@ -39,6 +40,7 @@ func renameTypes(cust *metadata.SourceCustomization, rs *roleSchema, query, muta
 type renamer struct {
 	cust        *metadata.SourceCustomization
 	seen        map[graphql.Type]bool
+	skip        map[graphql.Type]bool
 	naming      *namingMaps // nil unless graphql-default
 	renamedArgs map[*graphql.Field]map[string]string
 }
@@ -84,6 +86,9 @@ func (r *renamer) typ(t graphql.Type) {
 		fields := tt.Fields() // builds the fields under the old names first
 		tt.PrivateName = r.cust.TypeName(tt.PrivateName)
 		for _, f := range fields {
+			if r.skip[f.Type] {
+				continue
+			}
 			r.typ(f.Type)
 			for _, a := range f.Args {
 				r.typ(a.Type)

@@ -48,7 +48,7 @@ func (b *schemaBuilder) addSource(src *metadata.Snapshot, query, mutation, subsc
 	sb := b
 	cust := src.Customization
 	if cust.HasTypeNames() {
-		sb = b.apart()
+		sb = b.sourceBuilder(src)
 	}
 	ns := cust.Namespaced()
 	outerRoots, outerMroots := rs.roots, rs.mroots
@@ -69,7 +69,7 @@ func (b *schemaBuilder) addSource(src *metadata.Snapshot, query, mutation, subsc
 		rs.roots, rs.mroots = outerRoots, outerMroots
 	}
 	if sb != b {
-		renameTypes(cust, rs, q, m, s)
+		renameTypes(cust, rs, sb.joinTypes.foreign[sb], q, m, s)
 	}
 	mergeFields(query, q)
 	mergeFields(mutation, m)
@@ -173,6 +173,7 @@ func (b *schemaBuilder) addSubscriptions(src *metadata.Snapshot, query, subscrip
 func (b *schemaBuilder) apart() *schemaBuilder {
 	fresh := newSchemaBuilder(b.rs.Snapshot, b.rs.Role, b.rs.backendOnly)
 	fresh.rs = b.rs
+	fresh.joinTypes = b.crossSource()
 	return fresh
 }
 

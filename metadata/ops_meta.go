@@ -232,6 +232,11 @@ func opDropSource(w *work, r *Request) (any, error) {
 	if err := decodeArgs(r, &a); err != nil {
 		return nil, err
 	}
+	if w.md.Source(a.Name) != nil {
+		if err := w.dropSourceDependents(a.Name, a.Cascade); err != nil {
+			return nil, err
+		}
+	}
 	if !w.dropSource(a.Name) {
 		return nil, notExists("source with name %q does not exist", a.Name)
 	}

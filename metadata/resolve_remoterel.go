@@ -9,30 +9,49 @@ import (
 // relationship does not fit its remote schema (RemoteSchemaError).
 const codeRemoteRelationship = "remote-schema-error"
 
-// resolveRemoteRelationships resolves every table's remote relationships
-// once the remote schemas are loaded; one that does not fit is
-// inconsistent (type remote_relationship) and left out of the schema.
+// resolveRemoteRelationships resolves the remote relationships of every
+// table of every served source once the remote schemas and all sources are
+// loaded (a to_source relationship may point at any of them); one that
+// does not fit is inconsistent (type remote_relationship) and left out of
+// the schema.
 func (s *Snapshot) resolveRemoteRelationships() {
 	s.resolveRemoteSchemaRelationships()
-	for _, t := range s.Tables {
-		list, err := t.Meta.RemoteRelationshipList()
+	for _, src := range s.AllSources() {
+		for _, t := range src.Tables {
+			s.resolveTableRemoteRels(t, src.SourceName)
+		}
+	}
+}
+
+// resolveTableRemoteRels resolves one table's remote relationships; their
+// inconsistencies are named after the table's source, as Hasura does.
+func (s *Snapshot) resolveTableRemoteRels(t *Table, source string) {
+	if source == "" {
+		source = "default"
+	}
+	added := ""
+	if source != "default" {
+		added = source
+	}
+	list, err := t.Meta.RemoteRelationshipList()
+	if err != nil {
+		s.addInconsistent("remote_relationship", "remote_relationships in table "+t.Name.String()+" in source "+source,
+			err.Error(), t.Meta.RemoteRelationships, t.Name, "")
+		s.Inconsistent[len(s.Inconsistent)-1].source = added
+		return
+	}
+	t.RemoteRels = nil
+	for _, m := range list {
+		rr, code, err := s.resolveRemoteRel(t, m)
 		if err != nil {
-			s.addInconsistent("remote_relationship", "remote_relationships in table "+t.Name.String()+" in source default",
-				err.Error(), t.Meta.RemoteRelationships, t.Name, "")
+			s.addInconsistent("remote_relationship", m.Name+" in table "+t.Name.String()+" in source "+source,
+				fmt.Sprintf("%sin table %q in source %q: in remote relationship %q: %v", inconsistentPrefix, t.Name.String(), source, m.Name, err),
+				map[string]any{"table": t.Name, "source": source, "name": m.Name, "definition": m.Definition}, t.Name, m.Name)
+			inc := &s.Inconsistent[len(s.Inconsistent)-1]
+			inc.code, inc.source = code, added
 			continue
 		}
-		t.RemoteRels = nil
-		for _, m := range list {
-			rr, code, err := s.resolveRemoteRel(t, m)
-			if err != nil {
-				s.addInconsistent("remote_relationship", m.Name+" in table "+t.Name.String()+" in source default",
-					fmt.Sprintf("%sin table %q in source \"default\": in remote relationship %q: %v", inconsistentPrefix, t.Name.String(), m.Name, err),
-					map[string]any{"table": t.Name, "source": "default", "name": m.Name, "definition": m.Definition}, t.Name, m.Name)
-				s.Inconsistent[len(s.Inconsistent)-1].code = code
-				continue
-			}
-			t.RemoteRels = append(t.RemoteRels, rr)
-		}
+		t.RemoteRels = append(t.RemoteRels, rr)
 	}
 }
 
@@ -96,9 +115,9 @@ func (s *Snapshot) resolveRemoteRel(t *Table, m RemoteRelationshipMeta) (*Remote
 	return rr, "", nil
 }
 
-// resolveSourceJoin checks a to_source relationship. Only the default
-// source's tables are known here; a join to another source's table is
-// checked by the engine that serves that source.
+// resolveSourceJoin checks a to_source relationship against the target
+// source's served tables: its catalog decides which tables and columns
+// exist.
 func (s *Snapshot) resolveSourceJoin(t *Table, sj *SourceJoin) error {
 	if s.Metadata.Source(sj.Source) == nil {
 		return fmt.Errorf("source %q does not exist", sj.Source)
@@ -111,15 +130,17 @@ func (s *Snapshot) resolveSourceJoin(t *Table, sj *SourceJoin) error {
 	return s.resolveSourceTarget(sj)
 }
 
-// resolveSourceTarget checks the target side of a to_source join.
+// resolveSourceTarget checks the target side of a to_source join (of a
+// table or of a remote schema's type).
 func (s *Snapshot) resolveSourceTarget(sj *SourceJoin) error {
 	if s.Metadata.Source(sj.Source) == nil {
 		return fmt.Errorf("source %q does not exist", sj.Source)
 	}
-	if sj.Source != "default" {
-		return nil
+	sub := s.Source(sj.Source)
+	if sub == nil {
+		return fmt.Errorf("source %q is inconsistent", sj.Source)
 	}
-	target := s.tableByName[sj.Table]
+	target := sub.tableByName[sj.Table]
 	if target == nil {
 		return fmt.Errorf("table %q is not tracked in source %q", sj.Table.String(), sj.Source)
 	}
