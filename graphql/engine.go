@@ -31,6 +31,9 @@ type Engine struct {
 	Live *Live
 	// Guard vets operations first (allow list, API limits); nil: none.
 	Guard Guard
+	// LiveSources says whether subscriptions on an added source are
+	// served: nil error when its WAL is read (live_sources.go).
+	LiveSources func(source string) error
 	// relay: this engine serves the Relay API; relayEngine is the main
 	// engine's Relay sibling, made on first use (relay.go).
 	relay       bool

@@ -112,8 +112,9 @@ func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *prepared
 }
 
 // mutateInTx runs root fields in one transaction on a source's pool,
-// writing each one's result to out. A write to the default source
-// refetches the live queries over what it wrote.
+// writing each one's result to out. A write to the default source, or to
+// an added source whose WAL is read, refetches the live queries over what
+// it wrote.
 func (e *Engine) mutateInTx(ctx context.Context, rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session,
 	source string, groups []*fieldGroup, out [][]byte) error {
 	pool, err := e.poolFor(ctx, source)
@@ -127,9 +128,9 @@ func (e *Engine) mutateInTx(ctx context.Context, rs *roleSchema, prep *preparedO
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess, written: map[metadata.QualifiedName]bool{},
 		sessionArgs: sessionSQLArgs(ctx, sess)}
-	if !sameSource(source, "default") {
-		// Only the default source's WAL is read: the session goes to
-		// hasura.user alone.
+	if !e.sourceWALRead(source) {
+		// Nobody reads this source's WAL: the session goes to hasura.user
+		// alone (live_sources.go).
 		m.sessionSQL, m.sessionArgs = addedSourceSessionSQL, m.sessionArgs[:1]
 	}
 	joins := make([][]*remoteJoin, len(groups))
@@ -146,7 +147,7 @@ func (e *Engine) mutateInTx(ctx context.Context, rs *roleSchema, prep *preparedO
 	if err := tx.Commit(ctx); err != nil {
 		return dbError(err)
 	}
-	if e.Live != nil && len(m.written) > 0 && sameSource(source, "default") {
+	if e.Live != nil && len(m.written) > 0 && e.sourceWALRead(source) {
 		tables := make([]metadata.QualifiedName, 0, len(m.written))
 		for t := range m.written {
 			tables = append(tables, t)
@@ -162,7 +163,7 @@ func (e *Engine) mutateInTx(ctx context.Context, rs *roleSchema, prep *preparedO
 	return nil
 }
 
-// addedSourceSessionSQL is sessionSQL for a source whose WAL nobody reads.
+// addedSourceSessionSQL is sessionSQL for an added source whose WAL nobody reads.
 const addedSourceSessionSQL = `SELECT set_config('hasura.user', $1, true)`
 
 // runRoot runs one mutation_root field: a table or function mutation, or

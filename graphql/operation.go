@@ -44,6 +44,9 @@ func (e *Engine) StartOperation(ctx context.Context, sess Session, req *Request,
 	if err := rs.refusedSubscription(prep, vars); err != nil {
 		return OperationResult{Body: errorBody(err), RequestError: true}
 	}
+	if err := e.refusedLiveSource(rs, prep, vars); err != nil {
+		return OperationResult{Body: errorBody(err), RequestError: true}
+	}
 	groups := collectFields([]*ast.SelectionSet{prep.op.SelectionSet}, "subscription_root", prep.frags, vars)
 	for _, g := range groups {
 		t, ok := rs.streams[g.Name]

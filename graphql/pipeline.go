@@ -87,6 +87,9 @@ func (e *Engine) executeAdmitted(ctx context.Context, sess Session, req *Request
 	if err := rs.refusedSubscription(prep, coerced); err != nil {
 		return Result{Body: errorBody(err)}
 	}
+	if err := e.refusedLiveSource(rs, prep, coerced); err != nil {
+		return Result{Body: errorBody(err)}
+	}
 	if res, ok := e.runWithSources(ctx, rs, prep, coerced, sess, req); ok {
 		return res
 	}

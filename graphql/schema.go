@@ -35,6 +35,9 @@ type roleSchema struct {
 	// refusedSubs are sources' subscription_root fields, refused with
 	// these messages when run (rootsource_forwarding.go).
 	refusedSubs map[string]string
+	// liveSources are the subscription_root fields of added sources, by
+	// field name: served only while their source's WAL is read (live_sources.go).
+	liveSources map[string]string
 	// sourcesDropped says why this schema has no RootSource fields.
 	sourcesDropped error
 	// remoteJoins serves remote relationships to remote schemas.

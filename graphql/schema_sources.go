@@ -55,8 +55,9 @@ func (b *schemaBuilder) addSource(src *metadata.Snapshot, query, mutation, subsc
 		sb.addMutations(t, m)
 	}
 	applyRootFieldComments(src.Tables, m)
-	if src.SourceName == "default" && ns == "" {
+	if ns == "" {
 		sb.addSubscriptions(src, q, s)
+		b.gateLiveSource(src, s) // live_sources.go
 	} else {
 		b.refuseSubscriptions(src, ns, q, s)
 	}
@@ -152,10 +153,9 @@ func (b *schemaBuilder) addSubscriptions(src *metadata.Snapshot, query, subscrip
 	}
 }
 
-// refuseSubscriptions puts an added (or namespaced) source's read fields in
-// subscription_root, refused when run: Graft pushes live queries from the
-// default database's WAL only, so a subscription there would never be told
-// of a change.
+// refuseSubscriptions puts a namespaced source's read fields in
+// subscription_root, refused when run: live queries are not planned inside
+// a namespace field yet.
 func (b *schemaBuilder) refuseSubscriptions(src *metadata.Snapshot, ns string, query, subscription graphql.Fields) {
 	if len(query) == 0 {
 		return
@@ -163,10 +163,7 @@ func (b *schemaBuilder) refuseSubscriptions(src *metadata.Snapshot, ns string, q
 	if b.rs.refusedSubs == nil {
 		b.rs.refusedSubs = map[string]string{}
 	}
-	msg := "subscriptions on source \"" + src.SourceName + "\" are not supported: Graft serves live queries from the default source's WAL only"
-	if ns != "" && src.SourceName == "default" {
-		msg = "subscriptions on the namespaced fields of source \"default\" are not supported yet"
-	}
+	msg := "subscriptions on the namespaced fields of source \"" + src.SourceName + "\" are not supported yet"
 	if ns != "" {
 		fields := graphql.Fields{}
 		mergeFields(fields, query)

@@ -118,7 +118,12 @@ func (s *streamSub) fetchLocked(ctx context.Context, first bool) {
 		var cursor *string
 		var n int64
 		s.live.statements.Add(1)
-		if err := s.live.e.pool.QueryRow(ctx, sql, args...).Scan(&body, &cursor, &n); err != nil {
+		pool, err := s.live.e.poolFor(ctx, s.t.Source) // an added source's table streams from its own database
+		if err != nil {
+			s.push(errorBody(err))
+			return
+		}
+		if err := pool.QueryRow(ctx, sql, args...).Scan(&body, &cursor, &n); err != nil {
 			s.push(errorBody(dbError(err)))
 			return
 		}
