@@ -228,6 +228,7 @@ func (a *App) startWAL(ctx context.Context) error {
 	a.wal = w
 	a.walSources = newSourceWALs(a, w.cfg)
 	a.Engine.LiveSources = a.walSources.served
+	a.Meta.SetEventsServed(a.walSources.served)
 	a.Server.Health = a.walHealth
 	if w.queue != nil {
 		a.Meta.SetEventStore(eventStore{w: w, sources: a.walSources})

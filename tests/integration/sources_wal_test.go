@@ -3,6 +3,7 @@ package integration
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -135,4 +136,59 @@ func TestSourcesWALSubscriptionsAndEventTriggers(t *testing.T) {
 	// The default source's subscriptions still get changes.
 	testenv.Exec(t, db, `INSERT INTO author VALUES (3, 'Cy')`)
 	c.expect("next", "a", `{"data":{"author":[{"name":"Ann"},{"name":"Bo"},{"name":"Cy"}]}}`)
+}
+
+// An added source whose database cannot replicate (here: its role has no
+// REPLICATION) is served without its WAL: subscriptions on it are refused
+// and its event triggers reported not served, both with the reason; the
+// default source's subscriptions still work.
+func TestSourcesWALUnavailableRefusedWithReason(t *testing.T) {
+	t.Parallel()
+	b := make([]byte, 6)
+	rand.Read(b)
+	role := "graft_norepl_" + hex.EncodeToString(b)
+	base := testenv.RequireDatabase(t)
+	testenv.Exec(t, base, `CREATE ROLE `+role+` LOGIN NOSUPERUSER NOREPLICATION`)
+	// Registered first: runs last, once the database it was granted on is gone.
+	t.Cleanup(func() { testenv.Exec(t, base, `DROP ROLE IF EXISTS `+role) })
+	lib := testenv.NewDatabase(t)
+	testenv.Exec(t, lib, librarySQL+`; GRANT ALL ON ALL TABLES IN SCHEMA public TO `+role)
+	u, err := url.Parse(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(role)
+	db := testenv.NewDatabase(t)
+	testenv.Exec(t, db, `CREATE TABLE author (id int PRIMARY KEY, name text NOT NULL); INSERT INTO author VALUES (1, 'Ann')`)
+	s := testenv.Start(t, db, testenv.Options{Redis: true})
+	mustMeta(t, s, op("pg_track_table", map[string]any{"table": "author"}))
+	mustMeta(t, s, op("pg_add_source", map[string]any{"name": "library", "configuration": sourceConfig(u.String())}))
+	trackLibrary(t, s, "library")
+
+	// Queries are served; a subscription is refused with the reason.
+	wantData(t, s, `{ book_by_pk(id: 1) { title } }`, nil, `{"book_by_pk":{"title":"Dune"}}`)
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(adminInit)
+	c.expect("connection_ack", "", "")
+	c.send(map[string]any{"id": "b", "type": "subscribe", "payload": map[string]any{"query": `subscription { book { id } }`}})
+	f := c.next()
+	if f.Type != "error" || f.ID != "b" || !strings.Contains(string(f.Payload), "not-supported") ||
+		!strings.Contains(string(f.Payload), `source \"library\"`) || !strings.Contains(string(f.Payload), "REPLICATION") {
+		t.Fatalf("subscription on a source that cannot replicate: %s %s", f.Type, f.Payload)
+	}
+	// Its event triggers are stored with a warning naming the reason.
+	r := mustMeta(t, s, op("pg_create_event_trigger", map[string]any{"name": "book_events", "source": "library", "table": "book",
+		"webhook": "http://127.0.0.1:1/hook", "insert": map[string]any{"columns": "*"}}))
+	if !strings.Contains(string(r.Body), `"code":"not-served"`) || !strings.Contains(string(r.Body), "REPLICATION") {
+		t.Fatalf("event trigger on a source that cannot replicate: %s", r.Body)
+	}
+	// Nothing was set up in its database.
+	if got := sourceSlots(t, lib); len(got) != 0 {
+		t.Fatalf("slots in a source that cannot replicate: %v", got)
+	}
+	// The default source's subscriptions still work.
+	c.send(map[string]any{"id": "a", "type": "subscribe", "payload": map[string]any{"query": `subscription { author { name } }`}})
+	c.expect("next", "a", `{"data":{"author":[{"name":"Ann"}]}}`)
+	testenv.Exec(t, db, `INSERT INTO author VALUES (2, 'Bo')`)
+	c.expect("next", "a", `{"data":{"author":[{"name":"Ann"},{"name":"Bo"}]}}`)
 }
