@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/graftql/graft/metadata"
@@ -29,10 +30,14 @@ type sourceWALs struct {
 	app      *App
 	mainPool *pgxpool.Pool // where the metadata lives (the leftover-slot check)
 
-	mu      sync.Mutex
+	mu      sync.Mutex // update and stop
 	byName  map[string]*wal
 	urls    map[string]string // each running pipeline's database URL
 	stopped bool
+	// current is byName as of the last update, for readers (requests
+	// asking whether a source is served) that must not wait for a
+	// pipeline being set up under mu.
+	current atomic.Pointer[map[string]*wal]
 }
 
 func newSourceWALs(a *App, main walConfig) *sourceWALs {
@@ -68,6 +73,7 @@ func sourceSlotName(main, source string) string {
 func (sw *sourceWALs) update(ctx context.Context, snap *metadata.Snapshot) {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
+	defer sw.publish()
 	if sw.stopped || snap == nil {
 		return
 	}
@@ -190,6 +196,7 @@ func (sw *sourceWALs) dropSlot(ctx context.Context, w *wal) {
 	if err == nil {
 		err = dropPublication(dctx, w.cfg.DatabaseURL, w.cfg.Publication)
 	}
+	w.archiveAll(dctx)
 	if err != nil {
 		w.log.Warn("cannot drop the replication slot or publication of a dropped source; drop them by hand", "slot", w.cfg.Slot,
 			"publication", w.cfg.Publication, "error", err)
@@ -210,12 +217,19 @@ func dropPublication(ctx context.Context, url, name string) error {
 	return nil
 }
 
+// publish makes byName what readers see. sw.mu is held.
+func (sw *sourceWALs) publish() {
+	m := make(map[string]*wal, len(sw.byName))
+	for name, w := range sw.byName {
+		m[name] = w
+	}
+	sw.current.Store(&m)
+}
+
 // served says whether an added source's WAL is read (nil), else why not:
 // Engine.LiveSources, which gates subscriptions on the source's fields.
 func (sw *sourceWALs) served(source string) error {
-	sw.mu.Lock()
-	w := sw.byName[source]
-	sw.mu.Unlock()
+	w := sw.get(source)
 	if w == nil {
 		return errors.New("its WAL reader could not start; see the server log")
 	}
@@ -234,9 +248,10 @@ func (sw *sourceWALs) served(source string) error {
 
 // get returns the running pipeline of a source, or nil.
 func (sw *sourceWALs) get(source string) *wal {
-	sw.mu.Lock()
-	defer sw.mu.Unlock()
-	return sw.byName[source]
+	if m := sw.current.Load(); m != nil {
+		return (*m)[source]
+	}
+	return nil
 }
 
 // stop ends every source's pipeline (App.Stop); their slots are kept.
@@ -248,6 +263,7 @@ func (sw *sourceWALs) stop(ctx context.Context) {
 		w.stop(ctx)
 		delete(sw.byName, name)
 	}
+	sw.publish()
 }
 
 // walHealth is /healthz?detail's WAL part: the default database's reader,
@@ -257,23 +273,38 @@ func (a *App) walHealth(ctx context.Context) map[string]any {
 	if a.walSources == nil {
 		return out
 	}
-	a.walSources.mu.Lock()
-	names := make([]string, 0, len(a.walSources.byName))
-	for name := range a.walSources.byName {
-		names = append(names, name)
-	}
-	a.walSources.mu.Unlock()
-	if len(names) == 0 {
+	m := a.walSources.current.Load()
+	if m == nil || len(*m) == 0 {
 		return out
 	}
 	sources := map[string]any{}
-	for _, name := range names {
-		if w := a.walSources.get(name); w != nil {
-			sources[name] = w.health(ctx)["wal"]
-		}
+	for name, w := range *m {
+		sources[name] = w.health(ctx)["wal"]
 	}
 	if wal, ok := out["wal"].(map[string]any); ok {
 		wal["sources"] = sources
 	}
 	return out
+}
+
+// archiveAll archives the pending events of a dropped source's triggers,
+// as a deleted trigger's are (archiveDeleted): nothing reads its queue
+// any more.
+func (w *wal) archiveAll(ctx context.Context) {
+	m := w.triggers.Load()
+	if m == nil || w.queue == nil {
+		return
+	}
+	for _, trs := range *m {
+		for _, t := range trs {
+			n, err := w.queue.Archive(ctx, t.Name)
+			if err != nil {
+				w.log.Error("archiving a dropped source's pending events failed", "trigger", t.Name, "error", err)
+				continue
+			}
+			if n > 0 {
+				w.log.Info("source dropped: pending events archived", "trigger", t.Name, "events", n)
+			}
+		}
+	}
 }
