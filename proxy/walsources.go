@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/graftql/graft/metadata"
+	"github.com/graftql/graft/proxy/metrics"
 	"github.com/graftql/graft/replication"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -117,6 +118,9 @@ func (sw *sourceWALs) startSource(ctx context.Context, name string, sub *metadat
 	cfg := sw.main
 	cfg.DatabaseURL = url
 	cfg.Slot, cfg.Publication = sourceSlotName(sw.main.Slot, name), sourceSlotName(sw.main.Publication, name)
+	if m, ok := cfg.Observer.(*metrics.Metrics); ok {
+		cfg.Observer = sourceObserver{m: m, source: name}
+	}
 	if cfg.Mode != "off" {
 		// HASURA_GRAPHQL_WAL_MODE=always is about the default database;
 		// an added source that cannot replicate is served without its WAL.
@@ -307,4 +311,14 @@ func (w *wal) archiveAll(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// sourceObserver labels an added source's event deliveries with its name.
+type sourceObserver struct {
+	m      *metrics.Metrics
+	source string
+}
+
+func (o sourceObserver) EventAttempt(trigger, outcome string, posted bool, queued, took time.Duration) {
+	o.m.SourceEventAttempt(o.source, trigger, outcome, posted, queued, took)
 }
