@@ -79,9 +79,19 @@ func TestSourcesWALSubscriptionsAndEventTriggers(t *testing.T) {
 	c.send(map[string]any{"id": "a", "type": "subscribe", "payload": map[string]any{"query": `subscription { author(order_by: {id: asc}) { name } }`}})
 	c.expect("next", "a", `{"data":{"author":[{"name":"Ann"}]}}`)
 
+	// A streaming subscription on the added source, on a connection of its
+	// own (its frames and the live query's interleave in any order).
+	st := dialWS(t, s, "graphql-transport-ws")
+	st.send(adminInit)
+	st.expect("connection_ack", "", "")
+	st.send(map[string]any{"id": "st", "type": "subscribe", "payload": map[string]any{
+		"query": `subscription { book_stream(batch_size: 10, cursor: {initial_value: {id: 2}}) { id title } }`}})
+	st.expect("next", "st", `{"data":{"book_stream":[]}}`)
+
 	// A mutation on the added source: pushed, and its event delivered.
 	wantData(t, s, `mutation { insert_book_one(object: {id: 3, title: "Atlas", pages: 300}) { id } }`, nil, `{"insert_book_one":{"id":3}}`)
 	c.expect("next", "b", `{"data":{"book":[{"id":1,"title":"Dune"},{"id":2,"title":"Pamphlet"},{"id":3,"title":"Atlas"}]}}`)
+	st.expect("next", "st", `{"data":{"book_stream":[{"id":3,"title":"Atlas"}]}}`)
 	d := rcv.next(t)
 	mustBody(t, &testenv.Response{Body: []byte(event(t, d))}, `{"op":"INSERT","data":{"old":null,"new":{"id":3,"title":"Atlas","pages":300}},
 		"session_variables":{"x-hasura-role":"admin"},"trigger":{"name":"book_events"},"table":{"schema":"public","name":"book"},
@@ -91,6 +101,8 @@ func TestSourcesWALSubscriptionsAndEventTriggers(t *testing.T) {
 	// source's WAL sees it.
 	testenv.Exec(t, lib, `INSERT INTO book VALUES (4, 'Emma', 474)`)
 	c.expect("next", "b", `{"data":{"book":[{"id":1,"title":"Dune"},{"id":2,"title":"Pamphlet"},{"id":3,"title":"Atlas"},{"id":4,"title":"Emma"}]}}`)
+	st.expect("next", "st", `{"data":{"book_stream":[{"id":4,"title":"Emma"}]}}`)
+	st.send(map[string]any{"id": "st", "type": "complete"})
 	d = rcv.next(t)
 	mustBody(t, &testenv.Response{Body: []byte(event(t, d))}, `{"op":"INSERT","data":{"old":null,"new":{"id":4,"title":"Emma","pages":474}},
 		"session_variables":null,"trigger":{"name":"book_events"},"table":{"schema":"public","name":"book"},
