@@ -265,7 +265,8 @@ func (s *Source) runClaimed(ctx context.Context, c *claimed) (any, *failure) {
 		Role string `json:"x-hasura-role"`
 	}
 	_ = json.Unmarshal([]byte(c.session), &role)
-	inv := &invocation{action: a, session: c.session, role: role.Role, payload: payload(c.name, c.input, c.session, c.query)}
+	inv := &invocation{action: a, session: c.session, role: role.Role, payload: payload(c.name, c.input, c.session, c.query),
+		asyncID: c.id, retry: c.attempts - 1}
 	_ = json.Unmarshal(c.headers, &inv.headers)
 	return s.invoke(ctx, inv, snap.CustomTypes)
 }

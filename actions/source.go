@@ -62,8 +62,11 @@ type Source struct {
 	killed      atomic.Bool // Kill: leave running calls claimed
 	// recorded is told each time a worker stored a result (SetOnRecord).
 	recorded func()
-	stop     context.CancelFunc
-	workers  sync.WaitGroup
+	// webhookLog gets the webhook-log line of every handler call (nil:
+	// none); see webhook_log.go.
+	webhookLog atomic.Pointer[slog.Logger]
+	stop       context.CancelFunc
+	workers    sync.WaitGroup
 }
 
 // New returns a source calling handlers with its own connection pool,

@@ -11,6 +11,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/graftql/graft/metadata"
 	"github.com/graftql/graft/tracing"
@@ -49,6 +50,11 @@ type invocation struct {
 	headers http.Header // the client's, for forward_client_headers
 	// setCookie passes the handler's Set-Cookie on to the client (sync).
 	setCookie func(string)
+	// asyncID and retry name an async call's attempt (webhook-log):
+	// retry counts the attempts before this one, as current_retry.
+	asyncID string
+	retry   int
+	sent    *sentRequest // set once the request is sent (webhook-log)
 }
 
 // failure is an action error in Hasura's terms: a message and code, a 4xx
@@ -99,6 +105,7 @@ func (s *Source) invoke(ctx context.Context, inv *invocation, ct *metadata.Custo
 	if f == nil {
 		value, f = s.respond(inv, ct, res)
 	}
+	s.logCall(ctx, inv, res, f)
 	tracing.End(span, spanError(f))
 	return value, f
 }
@@ -122,8 +129,8 @@ func (s *Source) call(ctx context.Context, inv *invocation) (*webhookResult, *fa
 	}
 	method := http.MethodPost
 	var tr *metadata.TransformedRequest
-	if len(a.RequestTransform) > 0 {
-		if tr, err = transformRequest(a.RequestTransform, body, url, inv.session); err != nil {
+	if rt, _ := a.Transforms(); rt != nil {
+		if tr, err = transformRequest(rt, body, url, inv.session); err != nil {
 			return nil, unexpected("request transform failed: "+err.Error(), map[string]any{"request": info})
 		}
 		if tr.BodyTransform {
@@ -172,6 +179,7 @@ func (s *Source) call(ctx context.Context, inv *invocation) (*webhookResult, *fa
 		return f
 	}
 	tracing.Inject(ctx, req.Header)
+	inv.sent = &sentRequest{url: url, method: method, started: time.Now()}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, httpFailure(err)
@@ -195,11 +203,11 @@ func (s *Source) call(ctx context.Context, inv *invocation) (*webhookResult, *fa
 
 // transformRequest applies a request_transform: Kriti sees the payload
 // as $body, the session as $session_variables, the handler as $base_url.
-func transformRequest(transform json.RawMessage, body []byte, url, session string) (*metadata.TransformedRequest, error) {
+func transformRequest(rt *metadata.RequestTransform, body []byte, url, session string) (*metadata.TransformedRequest, error) {
 	var decoded, sessVars any
 	_ = json.Unmarshal(body, &decoded)
 	_ = json.Unmarshal([]byte(session), &sessVars)
-	return metadata.ApplyRequestTransform(transform, url, decoded, map[string]any{"body": decoded,
+	return rt.Apply(url, decoded, map[string]any{"body": decoded,
 		"session_variables": sessVars, "base_url": url, "query_params": map[string]any{}})
 }
 
@@ -258,10 +266,10 @@ func (s *Source) respond(inv *invocation, ct *metadata.CustomTypes, res *webhook
 		if !valid || len(bytes.TrimSpace(res.body)) == 0 {
 			return nil, unexpected("not a valid json response from webhook", details("invalid json"))
 		}
-		if len(a.ResponseTransform) > 0 {
+		if _, rt := a.Transforms(); rt != nil {
 			var sessVars any
 			_ = json.Unmarshal([]byte(inv.session), &sessVars)
-			out, ok, err := metadata.TransformBody(a.ResponseTransform, map[string]any{"body": plain(value), "session_variables": sessVars})
+			out, ok, err := rt.Apply(map[string]any{"body": plain(value), "session_variables": sessVars})
 			if err != nil {
 				return nil, unexpected("response transform failed: "+err.Error(), details("response transform failed"))
 			}

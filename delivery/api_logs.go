@@ -101,9 +101,15 @@ func (q *Queue) Redeliver(ctx context.Context, id string) error {
 			kind = "dead"
 		}
 		pl.XDel(ctx, q.key(kind, e.Trigger), e.sid)
-		pl.XAdd(ctx, &redis.XAddArgs{Stream: q.laneKey(q.laneOf(e.row)), Values: []any{
-			"id", e.ID, "row", e.row, "trig", e.Trigger, "schema", e.Table.Schema, "table", e.Table.Name, "op", e.Op,
-			"ev", string(e.body), "at", strconv.FormatInt(e.CreatedAt.UnixMicro(), 10), "def", e.def}})
+		// The event starts over (no tries, as Hasura's redeliver) but keeps
+		// its earlier attempts' logs: pg_get_event_by_id lists them all, as
+		// Hasura's event_invocation_logs keeps every row of the event.
+		values := []any{"id", e.ID, "row", e.row, "trig", e.Trigger, "schema", e.Table.Schema, "table", e.Table.Name, "op", e.Op,
+			"ev", string(e.body), "at", strconv.FormatInt(e.CreatedAt.UnixMicro(), 10), "def", e.def}
+		if len(e.logs) > 0 {
+			values = append(values, "logs", strings.Join(e.logs, ","))
+		}
+		pl.XAdd(ctx, &redis.XAddArgs{Stream: q.laneKey(q.laneOf(e.row)), Values: values})
 		return nil
 	})
 	if err != nil {

@@ -31,8 +31,8 @@ type Engine struct {
 	Live *Live
 	// Guard vets operations first (allow list, API limits); nil: none.
 	Guard Guard
-	// LiveSources says whether subscriptions on an added source are
-	// served: nil error when its WAL is read (live_sources.go).
+	// LiveSources says whether an added source's WAL is read (nil), else
+	// why not (live_sources.go); nil: no added source's WAL is read.
 	LiveSources func(source string) error
 	// relay: this engine serves the Relay API; relayEngine is the main
 	// engine's Relay sibling, made on first use (relay.go).

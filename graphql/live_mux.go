@@ -29,9 +29,10 @@ var (
 
 // muxPlan is how a cohort's statement is multiplexed; nil when it cannot be.
 type muxPlan struct {
-	key    string // SQL with LIMIT/OFFSET values: cohorts sharing it run together
+	key    string // source and SQL with LIMIT/OFFSET values: cohorts sharing it run together
 	sql    string // the statement with $k rewritten to _mx.pk
 	params []int  // the $k that become columns, in order
+	source string // the source whose pool runs it
 }
 
 // planMux prepares a cohort with one SQL root field for multiplexing.
@@ -72,7 +73,7 @@ func planMux(c *cohort) *muxPlan {
 		return nil
 	}
 	rewritten := paramRef.ReplaceAllString(sql, "_mx.p$1")
-	return &muxPlan{key: sql, sql: rewritten, params: params}
+	return &muxPlan{key: sourceKey(f.source) + "\x00" + sql, sql: rewritten, params: params, source: f.source}
 }
 
 // paramText renders a bind argument as the text its cast parses.
@@ -142,7 +143,11 @@ func (l *Live) runMux(ctx context.Context, plan *muxPlan, group []*cohort) (map[
 	}
 	sb.WriteString(")")
 	l.statements.Add(1)
-	rows, err := l.e.pool.Query(ctx, sb.String(), args...)
+	pool, err := l.e.poolFor(ctx, plan.source)
+	if err != nil {
+		return nil, false
+	}
+	rows, err := pool.Query(ctx, sb.String(), args...)
 	if err != nil {
 		return nil, false
 	}

@@ -112,9 +112,8 @@ func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *prepared
 }
 
 // mutateInTx runs root fields in one transaction on a source's pool,
-// writing each one's result to out. A write to the default source, or to
-// an added source whose WAL is read, refetches the live queries over what
-// it wrote.
+// writing each one's result to out. The live queries over what it wrote
+// refetch.
 func (e *Engine) mutateInTx(ctx context.Context, rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session,
 	source string, groups []*fieldGroup, out [][]byte) error {
 	pool, err := e.poolFor(ctx, source)
@@ -147,7 +146,10 @@ func (e *Engine) mutateInTx(ctx context.Context, rs *roleSchema, prep *preparedO
 	if err := tx.Commit(ctx); err != nil {
 		return dbError(err)
 	}
-	if e.Live != nil && len(m.written) > 0 && e.sourceWALRead(source) {
+	// Live queries on any source refetch: those of an added source learn
+	// of Graft's own writes here, of others' from the source's WAL where it
+	// is read (Engine.LiveSources), else on the fallback tick.
+	if e.Live != nil && len(m.written) > 0 {
 		tables := make([]metadata.QualifiedName, 0, len(m.written))
 		for t := range m.written {
 			tables = append(tables, t)

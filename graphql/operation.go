@@ -44,9 +44,6 @@ func (e *Engine) StartOperation(ctx context.Context, sess Session, req *Request,
 	if err := rs.refusedSubscription(prep, vars); err != nil {
 		return OperationResult{Body: errorBody(err), RequestError: true}
 	}
-	if err := e.refusedLiveSource(rs, prep, vars); err != nil {
-		return OperationResult{Body: errorBody(err), RequestError: true}
-	}
 	groups := collectFields([]*ast.SelectionSet{prep.op.SelectionSet}, "subscription_root", prep.frags, vars)
 	for _, g := range groups {
 		t, ok := rs.streams[g.Name]
@@ -67,7 +64,7 @@ func (e *Engine) StartOperation(ctx context.Context, sess Session, req *Request,
 		fields, err = plan(rs, prep, vars, sess)
 	}
 	if err == nil && hasJoins(fields) {
-		err = &queryError{Code: "not-supported", Path: "$", Message: "remote relationships are not supported in subscriptions"}
+		err = errRemoteRelSubscription
 	}
 	if err != nil {
 		return OperationResult{Body: errorBody(err), RequestError: true}

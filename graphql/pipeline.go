@@ -25,6 +25,9 @@ type preparedOp struct {
 	sql   sqlCache
 	// varTypes are op's declared variable types in the role's schema.
 	varTypes []graphql.Input
+	// naming translates the variables of a request over graphql-default
+	// sources (naming.go); nil when the schema has none.
+	naming *namingMaps
 }
 
 // plannedField is one root field: a SQL statement, or a value computed in Go
@@ -85,9 +88,6 @@ func (e *Engine) executeAdmitted(ctx context.Context, sess Session, req *Request
 		return Result{Body: errorBody(err), RequestError: true}
 	}
 	if err := rs.refusedSubscription(prep, coerced); err != nil {
-		return Result{Body: errorBody(err)}
-	}
-	if err := e.refusedLiveSource(rs, prep, coerced); err != nil {
 		return Result{Body: errorBody(err)}
 	}
 	if res, ok := e.runWithSources(ctx, rs, prep, coerced, sess, req); ok {
@@ -156,6 +156,10 @@ func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
 		return nil, err
 	}
 	p.varTypes = variableTypes(&rs.Schema, p.op.VariableDefinitions)
+	if rs.naming != nil {
+		rs.naming.translateDocument(&rs.Schema, doc)
+		p.naming = rs.naming
+	}
 	p.reuse = analyzeReuse(rs, p.op, p.frags)
 	e.storePlan(rs, key, p)
 	return p, nil
@@ -189,7 +193,8 @@ func compileFields(rs *roleSchema, prep *preparedOp, vars map[string]any, sess S
 			out = append(out, plannedField{key: g.Key})
 			continue
 		}
-		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess, joinable: true}
+		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess, joinable: true,
+			subscription: root == "subscription_root"}
 		if rec != nil {
 			c.vars, c.reusing = rec.vars, true
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/graftql/graft/metadata"
 	"github.com/graftql/graft/remotejoin"
 	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/ast"
 )
 
 // Remote relationships (metadata.RemoteRelationship): a table's field
@@ -45,9 +46,8 @@ type remoteJoin struct {
 // remoteRelField compiles a remote relationship field of a row: its value
 // in the statement is the object of the row's join columns.
 func (c *compiler) remoteRelField(t *metadata.Table, alias string, rr *metadata.RemoteRelationship, g *fieldGroup, path string) (string, error) {
-	if !c.joinable {
-		return "", &queryError{Code: "not-supported", Path: path,
-			Message: "remote relationship " + rr.Name + " cannot be selected here: remote relationships are joined in queries only"}
+	if !c.joinable { // subscriptions (live and streaming), as in Hasura
+		return "", errRemoteRelSubscription
 	}
 	var cols []string
 	if rr.ToRemote != nil {
@@ -70,6 +70,10 @@ func (c *compiler) remoteRelField(t *metadata.Table, alias string, rr *metadata.
 	c.joins = append(c.joins, &remoteJoin{path: responsePath(path), rel: rr, g: g, at: path, c: c})
 	return sb.String(), nil
 }
+
+// errRemoteRelSubscription is Hasura's refusal of remote relationships
+// in subscriptions.
+var errRemoteRelSubscription = &queryError{Code: "not-supported", Path: "$", Message: "Remote relationships are not allowed in subscriptions"}
 
 // responsePath turns $.selectionSet.root.selectionSet.a.selectionSet.b
 // into [a b]: the keys below the root field's value.
@@ -153,3 +157,17 @@ func decodeJoinKey(k json.RawMessage) (map[string]any, error) {
 // Path is the remote relationship field's error path, for the errors of
 // a join.
 func (rc *RootCall) Path() string { return rc.sel.Path }
+
+// SourceJoiner is the Joiner of a to_source relationship of a remote
+// schema's object type, selected as fields at response keys path below
+// the root field (package remoteschema stitches it into the remote's
+// answer). The role's select permission on the target applies.
+func (rc *RootCall) SourceJoiner(name string, sj *metadata.SourceJoin, path []string, fields []*ast.Field) remotejoin.Joiner {
+	at := rc.sel.Path
+	for _, k := range path {
+		at += ".selectionSet." + k
+	}
+	j := &remoteJoin{path: responsePath(at), rel: &metadata.RemoteRelationship{Name: name, ToSource: sj},
+		g: &fieldGroup{Key: path[len(path)-1], Name: name, Fields: fields}, at: at, c: rc.c}
+	return &sourceJoiner{e: rc.e, j: j}
+}

@@ -4,6 +4,9 @@ import (
 	"context"
 )
 
+// Running requests with remote relationships: queries (runJoined) and
+// mutations, whose joins run after the commit (takeJoins).
+
 // runJoined runs the statements of a request with remote relationships:
 // their values are copied out of Postgres's buffers (the joins rewrite
 // them), then each root field's joins are stitched in.
@@ -31,4 +34,17 @@ func (e *Engine) runJoined(ctx context.Context, fields []plannedField) Result {
 		results[i] = v
 	}
 	return Result{Body: dataBody(fields, results)}
+}
+
+// takeJoins returns the remote joins the compilers of the current
+// mutation root field left in its returning output, and starts afresh
+// for the next field. They run once the transaction committed, as a
+// query's do: the remote sees committed rows.
+func (m *mutator) takeJoins() []*remoteJoin {
+	var out []*remoteJoin
+	for _, c := range m.compilers {
+		out = append(out, c.joins...)
+	}
+	m.compilers = m.compilers[:0]
+	return out
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"sort"
 	"strings"
 
 	"github.com/graphql-go/graphql"
@@ -59,6 +58,13 @@ func coerceDecoded(prep *preparedOp, v any) (map[string]any, error) {
 	}
 	if err := checkVariables(prep.varTypes, defs, vars); err != nil {
 		return nil, err
+	}
+	if prep.naming != nil {
+		for i, d := range defs {
+			if v, ok := vars[d.Variable.Name.Value]; ok && i < len(prep.varTypes) {
+				vars[d.Variable.Name.Value] = prep.naming.translateValue(prep.varTypes[i], v)
+			}
+		}
 	}
 	return vars, nil
 }
@@ -232,7 +238,7 @@ func introspect(rs *roleSchema, prep *preparedOp, vars map[string]any, groups []
 		return nil, &queryError{Code: "unexpected", Path: "$", Message: res.Errors[0].Message}
 	}
 	data, _ := res.Data.(map[string]any)
-	sortIntrospection(data)
+	sortIntrospection(rs.Schema, data)
 	out := map[string][]byte{}
 	for _, g := range groups {
 		v, ok := data[g.Key]
@@ -323,29 +329,4 @@ func selectionOrder(sets []*ast.SelectionSet, frags fragments, vars map[string]a
 		}
 	}
 	return order, subs
-}
-
-// sortIntrospection orders fields, arguments and enum values by name, as
-// Hasura's schema lists them (graphql-go keeps them in map order).
-func sortIntrospection(v any) {
-	switch v := v.(type) {
-	case map[string]any:
-		nullEmptyDescription(v)
-		for k, x := range v {
-			if list, ok := x.([]any); ok && (k == "fields" || k == "inputFields" || k == "enumValues" || k == "args") {
-				sort.SliceStable(list, func(i, j int) bool { return nameOf(list[i]) < nameOf(list[j]) })
-			}
-			sortIntrospection(x)
-		}
-	case []any:
-		for _, x := range v {
-			sortIntrospection(x)
-		}
-	}
-}
-
-func nameOf(v any) string {
-	m, _ := v.(map[string]any)
-	s, _ := m["name"].(string)
-	return s
 }

@@ -170,7 +170,7 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 	errs := make([]error, len(groups))
 	runField := func(i int, g *fieldGroup) {
 		path := "$.selectionSet." + g.Key
-		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess, joinable: root == "query_root"}
+		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess, joinable: root != "subscription_root"}
 		var err error
 		switch {
 		case g.Name == "__typename":
@@ -178,7 +178,10 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 		case sources[g.Name] != nil:
 			call := &RootCall{Name: g.Name, Key: g.Key, Session: sess, Query: req.Query, Mutation: root == "mutation_root", e: e, c: c,
 				sel: &Selection{Key: g.Key, Name: g.Name, Path: path, g: g, c: c}}
-			out[i], err = sources[g.Name].ExecuteRoot(ctx, call)
+			if out[i], err = sources[g.Name].ExecuteRoot(ctx, call); err == nil {
+				// An action's relationships to tables may reach remote relationships.
+				out[i], err = e.applyJoins(ctx, out[i], c.joins, 0)
+			}
 		case root == "mutation_root":
 			out[i], err = e.runOneMutation(ctx, rs, prep, vars, sess, g)
 		default:

@@ -35,9 +35,6 @@ type roleSchema struct {
 	// refusedSubs are sources' subscription_root fields, refused with
 	// these messages when run (rootsource_forwarding.go).
 	refusedSubs map[string]string
-	// liveSources are the subscription_root fields of added sources, by
-	// field name: served only while their source's WAL is read (live_sources.go).
-	liveSources map[string]string
 	// sourcesDropped says why this schema has no RootSource fields.
 	sourcesDropped error
 	// remoteJoins serves remote relationships to remote schemas.
@@ -45,6 +42,9 @@ type roleSchema struct {
 	// namespaces are the namespace root fields of customized sources, by
 	// field name (schema_sources.go).
 	namespaces map[string]*namespace
+	// naming translates requests over graphql-default sources (naming.go);
+	// nil when there are none.
+	naming *namingMaps
 }
 
 type rootKind int

@@ -14,7 +14,8 @@ import (
 //   - root_fields.namespace puts the source's root fields in one field of
 //     query_root (type <namespace>_query), mutation_root
 //     (<namespace>_mutation_frontend, or _mutation_backend for backend-only
-//     requests) and subscription_root (<namespace>_subscription);
+//     requests) and subscription_root (<namespace>_subscription, without
+//     the _stream fields);
 //   - type_names.prefix/suffix wrap the name of every type the source's
 //     fields reach: its tables' types, and also the shared ones (order_by,
 //     <scalar>_comparison_exp, Postgres scalars such as timestamptz), as in
@@ -26,13 +27,19 @@ import (
 // order_by, comparison expressions and scalars. A source with it is built
 // apart and its types renamed (renameTypes), so nothing it reaches is shared.
 // Tables of one source only reach tables of the same source.
+//
+// Every source's read fields are live queries. The WAL Graft reads is the
+// default database's: a live query on an added source is refetched at once
+// after Graft's own writes to it, and on the fallback tick
+// (HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL) for any other
+// write, as Hasura polls.
 
 // namespace is a source's namespace root field and the root fields inside it.
 type namespace struct {
-	source                  string
-	queryType, mutationType string
-	roots                   map[string]rootField
-	mroots                  map[string]mutationField
+	source                                    string
+	queryType, mutationType, subscriptionType string
+	roots                                     map[string]rootField
+	mroots                                    map[string]mutationField
 }
 
 // addSource adds one source's root fields to the role's root types.
@@ -57,16 +64,12 @@ func (b *schemaBuilder) addSource(src *metadata.Snapshot, query, mutation, subsc
 	applyRootFieldComments(src.Tables, m)
 	if ns == "" {
 		sb.addSubscriptions(src, q, s)
-		b.gateLiveSource(src, s) // live_sources.go
 	} else {
-		b.refuseSubscriptions(src, ns, q, s)
-	}
-	if ns != "" {
-		q, m = b.namespaceFields(src, ns, q, m)
+		q, m, s = b.namespaceFields(src, ns, q, m)
 		rs.roots, rs.mroots = outerRoots, outerMroots
 	}
 	if sb != b {
-		renameTypes(cust, q, m, s)
+		renameTypes(cust, rs, q, m, s)
 	}
 	mergeFields(query, q)
 	mergeFields(mutation, m)
@@ -74,9 +77,10 @@ func (b *schemaBuilder) addSource(src *metadata.Snapshot, query, mutation, subsc
 }
 
 // namespaceFields wraps a source's query and mutation fields in its
-// namespace field, recording the root fields inside it (rs.roots and
+// namespace field, on subscription_root too with the query fields that are
+// live queries, recording the root fields inside it (rs.roots and
 // rs.mroots hold the source's own while this runs).
-func (b *schemaBuilder) namespaceFields(src *metadata.Snapshot, ns string, query, mutation graphql.Fields) (graphql.Fields, graphql.Fields) {
+func (b *schemaBuilder) namespaceFields(src *metadata.Snapshot, ns string, query, mutation graphql.Fields) (q, m, s graphql.Fields) {
 	rs := b.rs
 	mutationName := ns + "_mutation_frontend"
 	if rs.backendOnly {
@@ -85,16 +89,27 @@ func (b *schemaBuilder) namespaceFields(src *metadata.Snapshot, ns string, query
 	if rs.namespaces == nil {
 		rs.namespaces = map[string]*namespace{}
 	}
+	cust := src.Customization
 	rs.namespaces[ns] = &namespace{source: src.SourceName, roots: rs.roots, mroots: rs.mroots,
-		queryType: src.Customization.TypeName(ns + "_query"), mutationType: src.Customization.TypeName(mutationName)}
-	q, m := graphql.Fields{}, graphql.Fields{}
+		queryType: cust.TypeName(ns + "_query"), mutationType: cust.TypeName(mutationName),
+		subscriptionType: cust.TypeName(ns + "_subscription")}
+	q, m, s = graphql.Fields{}, graphql.Fields{}, graphql.Fields{}
 	if len(query) > 0 {
 		q[ns] = &graphql.Field{Type: graphql.NewNonNull(graphql.NewObject(graphql.ObjectConfig{Name: ns + "_query", Fields: query}))}
 	}
 	if len(mutation) > 0 {
 		m[ns] = &graphql.Field{Type: graphql.NewNonNull(graphql.NewObject(graphql.ObjectConfig{Name: mutationName, Fields: mutation}))}
 	}
-	return q, m
+	live := graphql.Fields{}
+	for name, f := range query {
+		if rs.subscribable(name) {
+			live[name] = f
+		}
+	}
+	if len(live) > 0 {
+		s[ns] = &graphql.Field{Type: graphql.NewNonNull(graphql.NewObject(graphql.ObjectConfig{Name: ns + "_subscription", Fields: live}))}
+	}
+	return q, m, s
 }
 
 // sourceQueryFields adds the query_root fields of a source's tables and
@@ -150,30 +165,6 @@ func (b *schemaBuilder) addSubscriptions(src *metadata.Snapshot, query, subscrip
 				rs.streams[t.RootFields.SelectStream] = t
 			}
 		}
-	}
-}
-
-// refuseSubscriptions puts a namespaced source's read fields in
-// subscription_root, refused when run: live queries are not planned inside
-// a namespace field yet.
-func (b *schemaBuilder) refuseSubscriptions(src *metadata.Snapshot, ns string, query, subscription graphql.Fields) {
-	if len(query) == 0 {
-		return
-	}
-	if b.rs.refusedSubs == nil {
-		b.rs.refusedSubs = map[string]string{}
-	}
-	msg := "subscriptions on the namespaced fields of source \"" + src.SourceName + "\" are not supported yet"
-	if ns != "" {
-		fields := graphql.Fields{}
-		mergeFields(fields, query)
-		subscription[ns] = &graphql.Field{Type: graphql.NewNonNull(graphql.NewObject(graphql.ObjectConfig{Name: ns + "_subscription", Fields: fields}))}
-		b.rs.refusedSubs[ns] = msg
-		return
-	}
-	for name, f := range query {
-		subscription[name] = f
-		b.rs.refusedSubs[name] = msg
 	}
 }
 

@@ -85,18 +85,22 @@ func (rs *roleSchema) mutationSource(name string) string {
 // object of the root fields selected inside it, each compiled as at the
 // root, so the namespace still costs one statement.
 func (c *compiler) namespaceSQL(ns *namespace, g *fieldGroup, path string) (string, error) {
-	subs := c.subFields(g, ns.queryType)
+	typ := ns.queryType
+	if c.subscription {
+		typ = ns.subscriptionType
+	}
+	subs := c.subFields(g, typ)
 	parts := make([]string, 0, 2*len(subs))
 	for _, sg := range subs {
 		spath := path + ".selectionSet." + sg.Key
 		parts = append(parts, quoteLiteral(sg.Key))
 		if sg.Name == "__typename" {
-			parts = append(parts, quoteLiteral(ns.queryType)+"::text")
+			parts = append(parts, quoteLiteral(typ)+"::text")
 			continue
 		}
 		rf, ok := ns.roots[sg.Name]
 		if !ok {
-			return "", validationErr(spath, "field %q not found in type: '%s'", sg.Name, ns.queryType)
+			return "", validationErr(spath, "field %q not found in type: '%s'", sg.Name, typ)
 		}
 		sql, err := c.rootSQL(rf, sg, spath)
 		if err != nil {

@@ -44,6 +44,9 @@ type compiler struct {
 	// the ones selected (remotejoin.go), run after the statement.
 	joinable bool
 	joins    []*remoteJoin
+	// subscription: compiling subscription_root fields (a namespace's type
+	// is <namespace>_subscription there).
+	subscription bool
 }
 
 // Session is who runs a request.

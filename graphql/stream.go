@@ -118,7 +118,7 @@ func (s *streamSub) fetchLocked(ctx context.Context, first bool) {
 		var cursor *string
 		var n int64
 		s.live.statements.Add(1)
-		pool, err := s.live.e.poolFor(ctx, s.t.Source) // an added source's table streams from its own database
+		pool, err := s.live.e.poolFor(ctx, s.t.Source)
 		if err != nil {
 			s.push(errorBody(err))
 			return

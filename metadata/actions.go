@@ -3,7 +3,6 @@ package metadata
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"regexp"
 	"strings"
@@ -66,6 +65,7 @@ type Action struct {
 	Roles                               map[string]bool // roles with a permission
 	// Definition is the stored definition, for error details.
 	Definition json.RawMessage
+	compiled   *actionTransforms // see Transforms
 }
 
 // ActionArgument is one argument of an action.
@@ -156,6 +156,7 @@ func resolveAction(am *ActionMeta, ct *CustomTypes) (*Action, error) {
 	a := &Action{Name: am.Name, Comment: am.Comment, Mutation: d.Type != "query", Async: d.Kind == "asynchronous",
 		Handler: d.Handler, Headers: d.Headers, ForwardClientHeaders: d.ForwardClientHeaders, Timeout: DefaultActionTimeout,
 		RequestTransform: d.RequestTransform, ResponseTransform: d.ResponseTransform, Roles: map[string]bool{}, Definition: am.Definition}
+	a.compiled = &actionTransforms{compileActionTransforms(d.RequestTransform), CompileResponseTransform(d.ResponseTransform)}
 	if d.Timeout != nil && *d.Timeout > 0 {
 		a.Timeout = time.Duration(*d.Timeout) * time.Second
 	}
@@ -243,24 +244,6 @@ func (s *Snapshot) Action(name string) *Action {
 	return nil
 }
 
-// TransformBody applies a transform's body setting to env (Kriti: $body,
-// $session_variables, ...), as a request transform's body is applied
-// (transformBody): version 1 is the template itself, version 2 {action:
-// transform|remove, template}. ok is false when there is no body
-// transform; a removed body is nil.
-func TransformBody(transform json.RawMessage, env map[string]any) (out any, ok bool, err error) {
-	var t struct {
-		Body json.RawMessage `json:"body"`
-	}
-	if !isSet(transform) || json.Unmarshal(transform, &t) != nil || !isSet(t.Body) {
-		return nil, false, nil
-	}
-	var a transformArgs
-	a.RequestTransform.Body = t.Body
-	out, err = a.transformBody(nil, env)
-	return out, true, err
-}
-
 // TransformedRequest is a request after a request_transform.
 type TransformedRequest struct {
 	URL, Method   string
@@ -270,36 +253,30 @@ type TransformedRequest struct {
 	BodyTransform bool // the body was transformed (or removed: Body nil)
 }
 
-// ApplyRequestTransform applies a request_transform (Kriti templates over
-// env: $body, $session_variables, $base_url) to a POST of body to base:
-// url, method, query params, headers and body, as test_webhook_transform
-// previews it; the method stays POST unless the transform sets one.
+// ApplyRequestTransform applies a request_transform, parsing it on each
+// call; see RequestTransform.Apply.
 func ApplyRequestTransform(transform json.RawMessage, base string, body any, env map[string]any) (*TransformedRequest, error) {
-	var a transformArgs
-	if err := json.Unmarshal(transform, &a.RequestTransform); err != nil {
-		return nil, fmt.Errorf("request_transform: %w", err)
+	return CompileRequestTransform(transform).Apply(base, body, env)
+}
+
+// Transforms returns the action's request and response transforms, parsed
+// when the snapshot resolved the action (nil: none).
+func (a *Action) Transforms() (*RequestTransform, *ResponseTransform) {
+	if a.compiled == nil {
+		return compileActionTransforms(a.RequestTransform), CompileResponseTransform(a.ResponseTransform)
 	}
-	res, err := a.apply(base, body, env)
-	if err != nil {
-		return nil, err
+	return a.compiled.request, a.compiled.response
+}
+
+// actionTransforms are an action's transforms, parsed once.
+type actionTransforms struct {
+	request  *RequestTransform
+	response *ResponseTransform
+}
+
+func compileActionTransforms(raw json.RawMessage) *RequestTransform {
+	if len(raw) == 0 {
+		return nil
 	}
-	out := &TransformedRequest{URL: res["webhook_url"].(string), Method: http.MethodPost, Body: res["body"]}
-	if a.RequestTransform.Method != nil {
-		out.Method = *a.RequestTransform.Method
-	}
-	if a.RequestTransform.URL == nil && len(a.RequestTransform.QueryParams) == 0 {
-		out.URL = base // untouched, not normalized
-	}
-	for _, h := range res["headers"].([][]string) {
-		out.AddHeaders = append(out.AddHeaders, [2]string{h[0], h[1]})
-	}
-	if h := a.RequestTransform.RequestHeaders; h != nil {
-		out.RemoveHeaders = h.RemoveHeaders
-	}
-	var t struct {
-		Body json.RawMessage `json:"body"`
-	}
-	_ = json.Unmarshal(transform, &t)
-	out.BodyTransform = isSet(t.Body)
-	return out, nil
+	return CompileRequestTransform(raw)
 }

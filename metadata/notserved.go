@@ -31,10 +31,11 @@ type Warning struct {
 // NotServed lists what md holds that Graft keeps (export_metadata returns
 // it) but does not act on, top-level parts first, then each source's, so
 // that no such object is silently ignored: a user who adds a cron trigger
-// must learn that it never fires. What Graft does act on (tables,
-// relationships, computed fields, functions, permissions, inherited roles,
-// event triggers, query collections, the allow list,
-// API limits, actions and custom types) is not listed. Function permissions
+// must learn that it never fires. What Graft does act on (postgres sources
+// and their customization, tables, relationships, computed fields,
+// functions, permissions, inherited roles, event triggers, query
+// collections, the allow list, API limits, actions and custom types) is not
+// listed. Function permissions
 // are not listed either: like Hasura with its default
 // HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS, Graft exposes a function to the
 // roles that may select from its table.
@@ -72,7 +73,6 @@ func NotServed(md *Metadata) []Warning {
 				src.Name+" (kind "+src.Kind+") are not in the GraphQL schema")
 			continue
 		}
-		ns.customization(src.Name, src.Customization)
 		for j := range src.Tables {
 			ns.table(&src.Tables[j], src.Name)
 		}
@@ -200,22 +200,6 @@ func (ns *notServed) introspection(raw json.RawMessage) {
 	if err := json.Unmarshal(raw, &o); err != nil || len(o.DisabledForRoles) > 0 {
 		ns.add("graphql_schema_introspection", "graphql_schema_introspection",
 			"Graft does not disable introspection yet; roles "+strings.Join(o.DisabledForRoles, ", ")+" can still introspect the schema")
-	}
-}
-
-// customization reports what of a source's customization Graft does not
-// apply: the naming convention graphql-default (the namespace, prefixes and
-// suffixes are applied, see graphql/schema_sources.go).
-func (ns *notServed) customization(source string, raw json.RawMessage) {
-	if !isSet(raw) {
-		return
-	}
-	var c struct {
-		NamingConvention string `json:"naming_convention"`
-	}
-	if json.Unmarshal(raw, &c) == nil && c.NamingConvention == "graphql-default" {
-		ns.add("source", source, "Graft does not apply naming_convention graphql-default yet; the fields, arguments, "+
-			"types and enum values of source "+source+" keep Hasura's default (snake_case) names")
 	}
 }
 

@@ -66,7 +66,6 @@ func TestNotServedNamesEveryKind(t *testing.T) {
 		"data_connector_agent | data_connector_agent sqlite",
 		"graphql_schema_introspection | graphql_schema_introspection graphql_schema_introspection",
 		"open_telemetry | open_telemetry all",
-		"source | source default",
 		"event_trigger | event_trigger shaped in table author in source default",
 		"event_trigger | event_trigger cleaned in table author in source default",
 		"insert_permission | insert_permission user in table author in source default",
@@ -104,7 +103,6 @@ func TestNotServedMessages(t *testing.T) {
 	}
 	for name, part := range map[string]string{
 		"rest_endpoint authors": "/api/rest/authors answers 404",
-		"source default":        "does not apply naming_convention graphql-default yet",
 		"graphql_schema_introspection graphql_schema_introspection": "roles user can still introspect",
 		"event_trigger shaped in table author in source default":    "does not apply request_transform yet",
 		"event_trigger cleaned in table author in source default":   "does not apply cleanup_config yet",

@@ -16,7 +16,10 @@ import (
 // remoteRelOps are registered by api.go.
 var remoteRelOps = map[string]opFunc{
 	"create_remote_relationship": opCreateRemoteRel, "update_remote_relationship": opUpdateRemoteRel,
-	"delete_remote_relationship": opDeleteRemoteRel,
+	"delete_remote_relationship":               opDeleteRemoteRel,
+	"create_remote_schema_remote_relationship": opCreateRemoteSchemaRel,
+	"update_remote_schema_remote_relationship": opUpdateRemoteSchemaRel,
+	"delete_remote_schema_remote_relationship": opDeleteRemoteSchemaRel,
 }
 
 // remoteRelArgs are the args of the three operations.

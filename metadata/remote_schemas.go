@@ -101,6 +101,9 @@ type RemoteSchemaInfo interface {
 type RemoteSchema struct {
 	Meta *RemoteSchemaMeta
 	Info RemoteSchemaInfo
+	// Relationships are its types' consistent remote relationships
+	// (remote_schema_rels.go).
+	Relationships []*RemoteSchemaRelationship
 }
 
 // remoteCache keeps each remote schema's last load, keyed by name and

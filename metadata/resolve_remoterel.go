@@ -13,6 +13,7 @@ const codeRemoteRelationship = "remote-schema-error"
 // once the remote schemas are loaded; one that does not fit is
 // inconsistent (type remote_relationship) and left out of the schema.
 func (s *Snapshot) resolveRemoteRelationships() {
+	s.resolveRemoteSchemaRelationships()
 	for _, t := range s.Tables {
 		list, err := t.Meta.RemoteRelationshipList()
 		if err != nil {
@@ -106,6 +107,14 @@ func (s *Snapshot) resolveSourceJoin(t *Table, sj *SourceJoin) error {
 		if t.Column(p.From) == nil {
 			return fmt.Errorf("column %q does not exist in table %q", p.From, t.Name.String())
 		}
+	}
+	return s.resolveSourceTarget(sj)
+}
+
+// resolveSourceTarget checks the target side of a to_source join.
+func (s *Snapshot) resolveSourceTarget(sj *SourceJoin) error {
+	if s.Metadata.Source(sj.Source) == nil {
+		return fmt.Errorf("source %q does not exist", sj.Source)
 	}
 	if sj.Source != "default" {
 		return nil

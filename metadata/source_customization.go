@@ -3,6 +3,7 @@ package metadata
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // SourceCustomization is a source's GraphQL customization (Hasura's
@@ -69,18 +70,38 @@ func (c *SourceCustomization) TypeName(n string) string {
 	if c == nil || builtinScalars[n] {
 		return n
 	}
+	if c.GraphQLDefault() {
+		n = PascalName(n)
+	}
 	return c.TypePrefix + n + c.TypeSuffix
 }
 
-// HasTypeNames reports whether the source renames its types.
+// HasTypeNames reports whether the source renames its types (a prefix, a
+// suffix, or graphql-default's PascalCase).
 func (c *SourceCustomization) HasTypeNames() bool {
-	return c != nil && (c.TypePrefix != "" || c.TypeSuffix != "")
+	return c != nil && (c.TypePrefix != "" || c.TypeSuffix != "" || c.GraphQLDefault())
 }
 
-// RootField is the name a root field of the source takes.
+// GraphQLDefault reports whether the source's naming convention is
+// graphql-default: camelCase fields and arguments, PascalCase types,
+// UPPERCASE enum values.
+func (c *SourceCustomization) GraphQLDefault() bool {
+	return c != nil && c.NamingConvention == "graphql-default"
+}
+
+// RootField is the name a root field of the source takes: under
+// graphql-default the name is camelCased and, after a prefix, starts with
+// a capital (lib_ + bookByPk: lib_BookByPk).
 func (c *SourceCustomization) RootField(n string) string {
 	if c == nil {
 		return n
+	}
+	if c.GraphQLDefault() {
+		n = CamelName(n)
+		if c.RootPrefix != "" {
+			n = upperFirst(n)
+		}
+		return c.RootPrefix + n + upperFirst(c.RootSuffix)
 	}
 	return c.RootPrefix + n + c.RootSuffix
 }
@@ -113,3 +134,44 @@ func (rf RootFieldNames) customized(c *SourceCustomization) RootFieldNames {
 // type itself, "_bool_exp", "_aggregate" ...), after the source's type name
 // customization: Hasura puts the prefix and suffix around the whole name.
 func (t *Table) TypeName(suffix string) string { return t.Custom.TypeName(t.GQLName + suffix) }
+
+// CamelName is graphql-default's field and argument name for a snake_case
+// name: book_by_pk -> bookByPk, _is_null -> _isNull. Leading underscores
+// stay; a name without underscores is kept as it is.
+func CamelName(n string) string {
+	lead := len(n) - len(strings.TrimLeft(n, "_"))
+	parts := strings.Split(n[lead:], "_")
+	var b strings.Builder
+	b.WriteString(n[:lead])
+	first := true
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if first {
+			b.WriteString(p)
+			first = false
+			continue
+		}
+		b.WriteString(upperFirst(p))
+	}
+	return b.String()
+}
+
+// PascalName is graphql-default's type name: book_bool_exp -> BookBoolExp,
+// Int_comparison_exp -> IntComparisonExp.
+func PascalName(n string) string {
+	lead := len(n) - len(strings.TrimLeft(n, "_"))
+	return n[:lead] + upperFirst(CamelName(n[lead:]))
+}
+
+// EnumValueName is graphql-default's enum value: asc_nulls_first ->
+// ASC_NULLS_FIRST.
+func EnumValueName(v string) string { return strings.ToUpper(v) }
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

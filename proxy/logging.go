@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/graftql/graft/proxy/metrics"
+	"github.com/graftql/graft/tracing"
 )
 
 type statusRecorder struct {
@@ -25,7 +26,7 @@ type statusRecorder struct {
 	failed bool
 	// errorHead is the start of an error response (a GraphQL error, or
 	// an HTTP status of 400 or more), kept for the request span's status
-	// message (tracing.go); nil for a success, which costs nothing.
+	// message (tracing.go) while tracing is on; nil otherwise.
 	errorHead []byte
 }
 
@@ -50,10 +51,12 @@ func (p *peekBody) Read(b []byte) (int, error) {
 // errorsPrefix starts a GraphQL response that is an error; a remote
 // schema's errors are passed on after a null data.
 var (
-	errorsPrefix     = []byte(`{"errors"`)
-	nullDataPrefix   = []byte(`{"data":null,"errors"`)
-	maxErrorHeadSize = 4096
+	errorsPrefix   = []byte(`{"errors"`)
+	nullDataPrefix = []byte(`{"data":null,"errors"`)
 )
+
+// maxErrorHead bounds the error response kept for the request span.
+const maxErrorHead = 4096
 
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
@@ -77,8 +80,8 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.size == 0 && (bytes.HasPrefix(b, errorsPrefix) || bytes.HasPrefix(b, nullDataPrefix)) {
 		r.failed = true
 	}
-	if r.size == 0 && (r.failed || r.status >= 400) {
-		r.errorHead = append([]byte(nil), b[:min(len(b), maxErrorHeadSize)]...)
+	if r.size == 0 && (r.failed || r.status >= 400) && tracing.Enabled() {
+		r.errorHead = append([]byte(nil), b[:min(len(b), maxErrorHead)]...)
 	}
 	n, err := r.ResponseWriter.Write(b)
 	r.size += n

@@ -39,7 +39,7 @@ func (a *App) addMetricSources(m *metrics.Metrics) {
 	}
 }
 
-// webhookLogs gives the auth webhook and event deliveries the logger of
+// webhookLogs gives the auth webhook and action handler calls the logger of
 // their webhook-log lines when that type is enabled.
 func (a *App) webhookLogs() {
 	if !configs.LogTypeEnabled(a.Log, "webhook-log") {
@@ -47,6 +47,9 @@ func (a *App) webhookLogs() {
 	}
 	if a.Config.AuthHook != nil {
 		a.Config.AuthHook.Log = a.Log
+	}
+	if a.Actions != nil {
+		a.Actions.SetWebhookLog(a.Log)
 	}
 }
 

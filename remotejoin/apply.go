@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 )
 
-// Joiner fetches one remote relationship for many rows at once.
+// Joiner fetches one remote relationship for many rows at once. Fetch may
+// be called concurrently with other Joiners' of the same answer.
 type Joiner interface {
 	// Fetch returns the relationship's value for each key, in order. A key
 	// is the JSON object of the row's join columns the SQL wrote.
@@ -24,37 +26,58 @@ type Join struct {
 }
 
 // Apply replaces the join keys at each join's path in value (a root
-// field's JSON) with what the join's Joiner answers for them. Joins run
-// one after the other, each with one Fetch.
+// field's JSON) with what the join's Joiner answers for them. Each join
+// makes one Fetch; joins run at once, as no join's keys sit inside
+// another's value.
 func Apply(ctx context.Context, value []byte, joins []Join) ([]byte, error) {
 	root := &node{raw: value}
-	for _, j := range joins {
-		var slots []*node
-		if err := root.collect(j.Path, &slots); err != nil {
+	slots := make([][]*node, len(joins))
+	for i, j := range joins {
+		if err := root.collect(j.Path, &slots[i]); err != nil {
 			return nil, err
 		}
-		if len(slots) == 0 {
+	}
+	errs := make([]error, len(joins))
+	var wg sync.WaitGroup
+	for i, j := range joins {
+		if len(slots[i]) == 0 {
 			continue
 		}
-		keys := make([]json.RawMessage, len(slots))
-		for i, s := range slots {
-			keys[i] = s.raw
-		}
-		vals, err := j.Joiner.Fetch(ctx, keys)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fetch(ctx, j.Joiner, slots[i])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
-		}
-		if len(vals) != len(keys) {
-			return nil, fmt.Errorf("remote join: %d values for %d rows", len(vals), len(keys))
-		}
-		for i, s := range slots {
-			s.raw = vals[i]
 		}
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(value))
 	root.write(&buf)
 	return buf.Bytes(), nil
+}
+
+// fetch asks the joiner for the slots' keys and puts its answers in them.
+func fetch(ctx context.Context, joiner Joiner, slots []*node) error {
+	keys := make([]json.RawMessage, len(slots))
+	for i, s := range slots {
+		keys[i] = s.raw
+	}
+	vals, err := joiner.Fetch(ctx, keys)
+	if err != nil {
+		return err
+	}
+	if len(vals) != len(keys) {
+		return fmt.Errorf("remote join: %d values for %d rows", len(vals), len(keys))
+	}
+	for i, s := range slots {
+		s.raw = vals[i]
+	}
+	return nil
 }
 
 // node is a JSON value, expanded only where a join path passes.
@@ -66,8 +89,9 @@ type node struct {
 }
 
 type member struct {
-	key string
-	val *node
+	key    string
+	rawKey []byte // the key as written, quotes included
+	val    *node
 }
 
 // collect appends the nodes at path below n.
@@ -105,29 +129,9 @@ func (n *node) expand() error {
 	if len(raw) == 0 || (raw[0] != '{' && raw[0] != '[') {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("remote join: %w", err)
-	}
 	n.kind = raw[0]
-	for dec.More() {
-		var key string
-		if n.kind == '{' {
-			tok, err := dec.Token()
-			if err != nil {
-				return fmt.Errorf("remote join: %w", err)
-			}
-			key, _ = tok.(string)
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return fmt.Errorf("remote join: %w", err)
-		}
-		if n.kind == '{' {
-			n.obj = append(n.obj, member{key: key, val: &node{raw: v}})
-		} else {
-			n.arr = append(n.arr, &node{raw: v})
-		}
+	if err := n.split(raw); err != nil {
+		return err
 	}
 	n.raw = nil
 	return nil
@@ -141,8 +145,7 @@ func (n *node) write(buf *bytes.Buffer) {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			k, _ := json.Marshal(m.key)
-			buf.Write(k)
+			buf.Write(m.rawKey)
 			buf.WriteByte(':')
 			m.val.write(buf)
 		}

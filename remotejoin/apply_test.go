@@ -49,3 +49,15 @@ func TestApplyRefusesBadJSON(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestApplyKeepsEscapesAndSpacing(t *testing.T) {
+	value := []byte(` { "a\"b" : "x,]}" , "rel" : { "k" : [1, {"y": "}"}] } , "n": -1.5e3 } `)
+	got, err := Apply(context.Background(), value, []Join{{Path: []string{"rel"}, Joiner: &keyEcho{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"a\"b":"x,]}","rel":{"got":{ "k" : [1, {"y": "}"}] }},"n":-1.5e3}`
+	if string(got) != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}

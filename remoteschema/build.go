@@ -134,6 +134,9 @@ func (rt *remoteTypes) fields(def *typeDef) gql.Fields {
 		f := &def.Fields[i]
 		out[rt.r.cz.fieldName(def.Name, f.Name)] = rt.field(f)
 	}
+	if def.Kind == "OBJECT" {
+		rt.relFields(def, out)
+	}
 	return out
 }
 

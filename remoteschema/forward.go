@@ -31,6 +31,11 @@ type forward struct {
 	root string // the remote's root type of the operation
 	text strings.Builder
 	err  error // the first error met while printing (a preset)
+	// path is the response keys from the root value down to the value
+	// being rebuilt; joins are the table relationships of remote types
+	// met on the way, stitched in once the answer is rebuilt (join_types.go).
+	path  []string
+	joins []pendingJoin
 }
 
 // item is a remote root field the forwarded query selects.
@@ -71,7 +76,7 @@ func (f *forward) run(ctx context.Context) (json.RawMessage, error) {
 		if len(items) == 0 {
 			return json.RawMessage("null"), nil
 		}
-		return f.rebuild(data[items[0].key], items[0].def.Type, items[0].fields), nil
+		return f.stitch(ctx, f.rebuild(data[items[0].key], items[0].def.Type, items[0].fields))
 	}
 	var out bytes.Buffer
 	out.WriteByte('{')
@@ -89,10 +94,12 @@ func (f *forward) run(ctx context.Context) (json.RawMessage, error) {
 			out.WriteString("null")
 			continue
 		}
+		f.path = append(f.path[:0], g.key)
 		out.Write(f.rebuild(data[g.key], d.Type, g.fields))
+		f.path = f.path[:0]
 	}
 	out.WriteByte('}')
-	return out.Bytes(), nil
+	return f.stitch(ctx, out.Bytes())
 }
 
 // send prints the items as one operation, posts it and returns the

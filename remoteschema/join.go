@@ -179,6 +179,16 @@ func (s *Source) JoinRemote(ctx context.Context, call *engine.RootCall, rel *met
 		}
 		values[b] = f.rebuild(v, leaf.Type, raw.Fields)
 	}
+	if len(f.joins) > 0 { // the remote's types have relationships to tables
+		list, _ := json.Marshal(values)
+		stitched, err := f.stitch(ctx, list)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(stitched, &values); err != nil {
+			return nil, err
+		}
+	}
 	for i, b := range rowBatch {
 		if b >= 0 {
 			out[i] = values[b]

@@ -43,7 +43,8 @@ func (f *forward) printSelection(def *fieldDef, fields []*ast.Field) {
 // __typename is answered from what the remote says the type is.
 func (f *forward) printFields(sets []*ast.SelectionSet, t *typeDef) {
 	n := 0
-	for _, g := range f.collect(sets, t) {
+	groups := f.collect(sets, t)
+	for _, g := range groups {
 		if g.name == "__typename" {
 			continue
 		}
@@ -55,6 +56,7 @@ func (f *forward) printFields(sets []*ast.SelectionSet, t *typeDef) {
 		f.printField(g.key, d, g.fields)
 		n++
 	}
+	n += f.printJoinKeys(groups, t)
 	if n == 0 {
 		f.text.WriteString(" __typename") // a selection set may not be empty
 	}

@@ -183,12 +183,18 @@ func (f *forward) rebuild(raw json.RawMessage, ref *typeRef, fields []*ast.Field
 			out = append(out, strconv.Quote(f.sv.r.cz.typeName(concrete.Name))...)
 			continue
 		}
+		if rel := f.relNamed(concrete.Name, g.name); rel != nil {
+			out = append(out, f.joinKey(obj, g.key, rel, g.fields)...)
+			continue
+		}
 		d := concrete.field(f.sv.r.cz.origField(concrete.Name, g.name))
 		if d == nil {
 			out = append(out, "null"...)
 			continue
 		}
+		f.path = append(f.path, g.key)
 		out = append(out, f.rebuild(obj[g.key], d.Type, g.fields)...)
+		f.path = f.path[:len(f.path)-1]
 	}
 	return append(out, '}')
 }

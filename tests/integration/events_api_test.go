@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -261,4 +262,86 @@ func TestEventLogAPI(t *testing.T) {
 	}
 	wantAdminError(t, byID("00000000-0000-4000-8000-000000000000", nil), 400, "not-exists",
 		"event id 00000000-0000-4000-8000-000000000000 does not exist")
+}
+
+// TestRedeliverKeepsInvocations: after pg_redeliver_event, pg_get_event_by_id
+// lists every invocation of the event, the earlier attempts too (Hasura
+// keeps each in event_invocation_logs), newest first, and the event's own
+// row starts over (tries from the redelivery on).
+func TestRedeliverKeepsInvocations(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		io.Copy(io.Discard, req.Body)
+		if calls.Add(1) == 1 { // the first attempt fails, the redelivery succeeds
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, "first attempt fails")
+			return
+		}
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	t.Cleanup(hook.Close)
+	db := testenv.NewDatabase(t)
+	s := testenv.Start(t, db, testenv.Options{Redis: true})
+	s.RunSQL(`CREATE TABLE job (id int PRIMARY KEY)`)
+	mustMeta(t, s, op("bulk", []any{
+		op("pg_track_table", map[string]any{"table": "job"}),
+		op("pg_create_event_trigger", map[string]any{"name": "job_once", "table": "job", "webhook": hook.URL,
+			"insert": map[string]any{"columns": "*"}, "retry_conf": map[string]any{"num_retries": 0}}),
+	}))
+	testenv.Exec(t, db, `INSERT INTO job VALUES (1)`)
+
+	type event struct {
+		Event struct {
+			ID               string
+			Delivered, Error bool
+			Tries            int
+		}
+		Invocations []struct {
+			EventID string `json:"event_id"`
+			Status  *int   `json:"http_status"`
+		}
+	}
+	// waitEvent polls the trigger's one event until done says it is.
+	waitEvent := func(what string, done func(event) bool) event {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			var logs []struct{ ID string }
+			json.Unmarshal(mustMeta(t, s, op("pg_get_event_logs", map[string]any{"name": "job_once"})).Body, &logs)
+			if len(logs) == 1 {
+				var ev event
+				r := mustMeta(t, s, op("pg_get_event_by_id", map[string]any{"event_id": logs[0].ID}))
+				if err := json.Unmarshal(r.Body, &ev); err != nil {
+					t.Fatalf("pg_get_event_by_id: %v: %s", err, r.Body)
+				}
+				if done(ev) {
+					return ev
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the event never got %s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	dead := waitEvent("its failed attempt", func(ev event) bool { return ev.Event.Error })
+	if len(dead.Invocations) != 1 || dead.Invocations[0].Status == nil || *dead.Invocations[0].Status != 500 {
+		t.Fatalf("before the redelivery: %+v", dead)
+	}
+	mustMeta(t, s, op("pg_redeliver_event", map[string]any{"event_id": dead.Event.ID}))
+	done := waitEvent("its redelivery", func(ev event) bool { return ev.Event.Delivered })
+	if done.Event.ID != dead.Event.ID || done.Event.Error || done.Event.Tries != 1 {
+		t.Fatalf("redelivered event %+v, want %s delivered after one try", done.Event, dead.Event.ID)
+	}
+	var statuses []int
+	for _, inv := range done.Invocations {
+		if inv.EventID != dead.Event.ID || inv.Status == nil {
+			t.Fatalf("invocation %+v", inv)
+		}
+		statuses = append(statuses, *inv.Status)
+	}
+	if len(statuses) != 2 || statuses[0] != 200 || statuses[1] != 500 {
+		t.Fatalf("invocations' statuses %v, want [200 500]: the redelivery's, then the first attempt's", statuses)
+	}
 }

@@ -2,12 +2,14 @@ package integration
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -37,8 +39,11 @@ type otlpSink struct {
 func newOTLPSink(tb testing.TB) *otlpSink {
 	s := &otlpSink{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
+		// One allocation of the body's size: the receiver stands for a
+		// collector elsewhere, its garbage should not weigh on Graft's GC.
+		body := make([]byte, max(r.ContentLength, 0))
+		_, err := io.ReadFull(r.Body, body)
+		if err != nil || r.ContentLength <= 0 {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
@@ -86,10 +91,12 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// loadRound is one measured round: its requests per second and the CPU
-// time per request this process spent (server, load generator and OTLP
-// receiver alike; less disturbed than req/s by other work on the machine).
-type loadRound struct{ rps, cpuPerReq float64 }
+// loadRound is one measured round: its requests per second, and per
+// request the CPU time and the heap allocations (bytes) of this process
+// (server, load generator and OTLP receiver alike). The CPU time is less
+// disturbed than req/s by other work on the machine; the allocations not
+// at all, and they drive the garbage collector's share of the CPU.
+type loadRound struct{ rps, cpuPerReq, bytesPerReq float64 }
 
 // byPKLoad sends requests by-pk queries to url from clients goroutines.
 func byPKLoad(tb testing.TB, client *http.Client, url string, requests, clients int) loadRound {
@@ -98,6 +105,9 @@ func byPKLoad(tb testing.TB, client *http.Client, url string, requests, clients 
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var failure atomic.Value
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	allocated := mem.TotalAlloc
 	start, cpu := time.Now(), processCPU()
 	for range clients {
 		wg.Go(func() {
@@ -123,10 +133,13 @@ func byPKLoad(tb testing.TB, client *http.Client, url string, requests, clients 
 	}
 	wg.Wait()
 	took, used := time.Since(start), processCPU()-cpu
+	runtime.ReadMemStats(&mem)
+	allocated = mem.TotalAlloc - allocated
 	if f := failure.Load(); f != nil {
 		tb.Fatal(f)
 	}
-	return loadRound{rps: float64(requests) / took.Seconds(), cpuPerReq: float64(used.Microseconds()) / float64(requests)}
+	n := float64(requests)
+	return loadRound{rps: n / took.Seconds(), cpuPerReq: float64(used.Microseconds()) / n, bytesPerReq: float64(allocated) / n}
 }
 
 // BenchmarkByPKObservability is the figure: by-pk req/s over HTTP
@@ -140,7 +153,8 @@ func byPKLoad(tb testing.TB, client *http.Client, url string, requests, clients 
 // is the SDK's default, parent-based always-on (every request recorded and
 // exported), unless OTEL_TRACES_SAMPLER says otherwise, as in production:
 // OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1
-// measures a 10% sample.
+// measures a 10% sample. OBS_BENCH_SIDES (tracing, metrics, none) turns
+// only one of the two on, or neither (the noise floor of the machine).
 func BenchmarkByPKObservability(b *testing.B) {
 	const benchRound, benchClients = 800, 8
 	s := testenv.Start(b, testenv.NewDatabase(b), testenv.Options{Env: metricsEnv(nil)})
@@ -163,12 +177,25 @@ func BenchmarkByPKObservability(b *testing.B) {
 	b.Cleanup(func() { traces.Stop(ctx) })
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: benchClients}}
 
+	// OBS_BENCH_SIDES=tracing or metrics turns only that one on; none
+	// compares off with off (how far apart two equal sides measure).
+	sides := os.Getenv("OBS_BENCH_SIDES")
+	if sides == "tracing" || sides == "none" {
+		onSrv = offSrv
+	}
+	withTracing := sides != "metrics" && sides != "none"
 	on := func() {
+		if !withTracing {
+			return
+		}
 		if err := traces.Apply(ctx, cfg); err != nil {
 			b.Fatal(err)
 		}
 	}
 	off := func() {
+		if !withTracing {
+			return
+		}
 		if err := traces.Stop(ctx); err != nil {
 			b.Fatal(err)
 		}
@@ -184,7 +211,7 @@ func BenchmarkByPKObservability(b *testing.B) {
 	if sampler == "" {
 		sampler = "parentbased_always_on"
 	}
-	var offRPS, onRPS, ratios, offCPU, onCPU, cpuRatios []float64
+	var offRPS, onRPS, ratios, offCPU, onCPU, cpuRatios, offBytes, onBytes []float64
 	runOff := func() loadRound { return byPKLoad(b, client, offSrv.URL+"/v1/graphql", benchRound, benchClients) }
 	runOn := func() loadRound {
 		on()
@@ -203,12 +230,13 @@ func BenchmarkByPKObservability(b *testing.B) {
 		}
 		offRPS, onRPS, ratios = append(offRPS, o.rps), append(onRPS, t.rps), append(ratios, t.rps/o.rps)
 		offCPU, onCPU, cpuRatios = append(offCPU, o.cpuPerReq), append(onCPU, t.cpuPerReq), append(cpuRatios, t.cpuPerReq/o.cpuPerReq)
+		offBytes, onBytes = append(offBytes, o.bytesPerReq), append(onBytes, t.bytesPerReq)
 		// Every traced request's spans reached the receiver: none dropped.
 		// (The query is parsed and planned in the warm-up: a cached
 		// request's trace is its request span and its statement.)
 		got := sink.spans(b)
 		for _, name := range []string{"/v1/graphql", "sql"} {
-			if sampled && got[name] != benchRound {
+			if withTracing && sampled && got[name] != benchRound {
 				b.Fatalf("the receiver got %d %q spans for %d requests (all: %v)", got[name], name, benchRound, got)
 			}
 		}
@@ -224,7 +252,9 @@ func BenchmarkByPKObservability(b *testing.B) {
 	b.ReportMetric(median(offCPU), "cpu-us/req-off")
 	b.ReportMetric(median(onCPU), "cpu-us/req-on")
 	b.ReportMetric(median(cpuRatios), "cpu-on/off")
-	b.Logf("by-pk metrics+tracing on/off: %.0f req/s vs %.0f req/s (ratio %.3f: overhead %.1f%%, target <= 5%%; median of %d pairs of %d requests from %d clients; sampler %s; ratios %.2f); process CPU %.0f vs %.0f us/req (ratio %.3f; ratios %.2f)",
-		median(onRPS), median(offRPS), median(ratios), 100*(1-median(ratios)), len(ratios), benchRound, benchClients, sampler, ratios,
-		median(onCPU), median(offCPU), median(cpuRatios), cpuRatios)
+	b.ReportMetric(median(offBytes), "B/req-off")
+	b.ReportMetric(median(onBytes), "B/req-on")
+	b.Logf("by-pk metrics+tracing on/off: %.0f req/s vs %.0f req/s (ratio %.3f: overhead %.1f%%, target <= 5%%; median of %d pairs of %d requests from %d clients; sides %s, sampler %s; ratios %.2f); process CPU %.0f vs %.0f us/req (ratio %.3f; ratios %.2f); allocated %.0f vs %.0f B/req",
+		median(onRPS), median(offRPS), median(ratios), 100*(1-median(ratios)), len(ratios), benchRound, benchClients, cmp.Or(sides, "metrics+tracing"), sampler, ratios,
+		median(onCPU), median(offCPU), median(cpuRatios), cpuRatios, median(onBytes), median(offBytes))
 }

@@ -95,6 +95,11 @@ func TestRemoteRelationshipToRemoteSchema(t *testing.T) {
 	// A nested remote field, with the client's own argument at its end.
 	wantCalls(t, s, remote, `{ users(where: {id: {_eq: 2}}) { acct_profile(prefix: "my ") { bio } } }`, 1,
 		`{"users":[{"acct_profile":{"bio":"my bio of 2"}}]}`)
+	// A column inside an input object argument (Hasura's where: {id: {eq: "$id"}}).
+	mustMeta(t, s, toRemote("users", "profile_by", []string{"id"},
+		field1("profileBy", map[string]any{"where": map[string]any{"user_id": map[string]any{"eq": "$id"}}})))
+	wantCalls(t, s, remote, `{ users(where: {id: {_in: [1, 2]}}, order_by: {id: desc}) { profile_by { user_id } } }`, 1,
+		`{"users":[{"profile_by":{"user_id":2}},{"profile_by":{"user_id":1}}]}`)
 	// One level down an array relationship; a null join column gives null
 	// without asking; rows with the same value share one aliased field.
 	wantCalls(t, s, remote, `{ posts(order_by: {id: asc}) { title author_profile { bio } } }`, 1,
@@ -126,12 +131,12 @@ func TestRemoteRelationshipToRemoteSchema(t *testing.T) {
 	// Subscriptions refuse them; the relationship is a field of the schema.
 	c := apolloSession(t, s, "/v1/graphql")
 	start(c, "1", `subscription { users { profile { bio } } }`)
-	if f := c.next(); f.Type != "error" || !strings.Contains(string(f.Payload), "remote relationships are not supported in subscriptions") {
+	if f := c.next(); f.Type != "error" || !strings.Contains(string(f.Payload), "Remote relationships are not allowed in subscriptions") {
 		t.Fatalf("subscription with a remote relationship: %s %s", f.Type, f.Payload)
 	}
 	wantData(t, s, `{ __type(name: "users") { fields(includeDeprecated: false) { name } } }`, nil,
 		`{"__type":{"fields":[{"name":"acct_profile"},{"name":"id"},{"name":"name"},{"name":"posts"},{"name":"posts_aggregate"},`+
-			`{"name":"profile"},{"name":"profile_list"},{"name":"secret"},{"name":"written"}]}}`)
+			`{"name":"profile"},{"name":"profile_by"},{"name":"profile_list"},{"name":"secret"},{"name":"written"}]}}`)
 }
 
 // Table -> table joins through to_source (the default source here), with
@@ -224,6 +229,14 @@ func TestRemoteRelationshipMetadata(t *testing.T) {
 	if exp := string(exportMetadata(t, s)); strings.Contains(exp, "bad") || !strings.Contains(exp, `"hasura_fields":["id"]`) {
 		t.Fatalf("export should hold the legacy format and no refused relationship: %s", exp)
 	}
+	// export_metadata and replace_metadata keep them (clear first: a real round trip).
+	exp := exportMetadata(t, s)
+	mustMeta(t, s, op("clear_metadata", map[string]any{}))
+	mustMeta(t, s, op("replace_metadata", jsonRaw(exp)))
+	if again := exportMetadata(t, s); string(again) != string(exp) {
+		t.Fatalf("round trip changed the metadata:\n%s\n%s", exp, again)
+	}
+	wantCalls(t, s, remote, `{ posts_by_pk(id: 3) { writer { acct_profile { bio } } } }`, 1, `{"posts_by_pk":{"writer":{"acct_profile":{"bio":"bio of 2"}}}}`)
 	// update replaces the definition; delete removes the field.
 	mustMeta(t, s, op("pg_update_remote_relationship", map[string]any{"table": "users", "name": "profile", "definition": map[string]any{
 		"to_remote_schema": map[string]any{"remote_schema": "profiles", "lhs_fields": []string{"id"},
@@ -255,4 +268,65 @@ func TestRemoteRelationshipRemoteFailures(t *testing.T) {
 	if !strings.Contains(string(r.Body), `"errors"`) || strings.Contains(string(r.Body), `"users"`) {
 		t.Fatalf("a failing remote root field should fail the request: %s", r.Body)
 	}
+}
+
+// Remote schema -> table relationships: a remote type's field reads rows
+// of a table, joined on the remote's fields (asked under aliases of
+// Graft's own, never shown), one statement per relationship and level;
+// they chain with table -> remote relationships.
+func TestRemoteSchemaToTableRelationship(t *testing.T) {
+	t.Parallel()
+	s, remote := startRemoteRels(t)
+	rel := func(name, table, kind string, mapping map[string]any) map[string]any {
+		return op("create_remote_schema_remote_relationship", map[string]any{"remote_schema": "profiles", "type_name": "Profile",
+			"name": name, "definition": map[string]any{"to_source": map[string]any{"source": "default", "table": table,
+				"relationship_type": kind, "field_mapping": mapping}}})
+	}
+	mustMeta(t, s, rel("user_posts", "posts", "array", map[string]any{"user_id": "author_id"}))
+	mustMeta(t, s, rel("owner", "users", "object", map[string]any{"user_id": "id"}))
+	wantCalls(t, s, remote, `{ profiles(user_ids: [1, 2, 9]) { bio user_posts(order_by: {id: asc}) { title } owner { name } } }`, 1,
+		`{"profiles":[{"bio":"bio of 1","user_posts":[{"title":"a"},{"title":"b"}],"owner":{"name":"u1"}},`+
+			`{"bio":"bio of 2","user_posts":[{"title":"c"}],"owner":{"name":"u2"}},{"bio":"bio of 9","user_posts":[],"owner":null}]}`)
+	// table -> remote -> table -> remote: one remote call per level.
+	wantCalls(t, s, remote, `{ users(where: {id: {_in: [2, 3]}}, order_by: {id: asc}) { profile { owner { name acct_profile(prefix: "x") { bio } } } } }`, 2,
+		`{"users":[{"profile":{"owner":{"name":"u2","acct_profile":{"bio":"xbio of 2"}}}},{"profile":{"owner":{"name":"u3","acct_profile":{"bio":"xbio of 3"}}}}]}`)
+	// The role's permission on the table applies.
+	mustMeta(t, s, op("pg_create_select_permission", map[string]any{"table": "posts", "role": "user",
+		"permission": map[string]any{"columns": []string{"title"}, "filter": map[string]any{"id": map[string]any{"_gt": 1}}}}))
+	wantCalls(t, s, remote, `{ profile(user_id: 1) { user_posts { title } } }`, 1, `{"profile":{"user_posts":[{"title":"b"}]}}`,
+		map[string]string{"X-Hasura-Role": "user"})
+	wantGQLError(t, gql(t, s, `{ profile(user_id: 1) { owner { name } } }`, nil, map[string]string{"X-Hasura-Role": "user"}),
+		"validation-failed", "$.selectionSet.profile.selectionSet.owner", "owner")
+	// Errors, update, delete.
+	wantAdminError(t, meta(t, s, rel("owner", "users", "object", map[string]any{"user_id": "id"})), 400, "already-exists", "owner")
+	wantAdminError(t, meta(t, s, rel("bio", "users", "object", map[string]any{"user_id": "id"})), 400, "remote-schema-error", `"bio" already exists`)
+	wantAdminError(t, meta(t, s, rel("x", "users", "object", map[string]any{"nope": "id"})), 400, "remote-schema-error", `"nope" not found`)
+	wantAdminError(t, meta(t, s, rel("x", "nope", "object", map[string]any{"user_id": "id"})), 400, "invalid-configuration", "not tracked")
+	wantAdminError(t, meta(t, s, op("create_remote_schema_remote_relationship", map[string]any{"remote_schema": "profiles", "type_name": "Profile",
+		"name": "again", "definition": map[string]any{"to_remote_schema": map[string]any{"remote_schema": "profiles", "lhs_fields": []string{"user_id"},
+			"remote_field": field1("profile", map[string]any{"user_id": "$user_id"})}}})), 400, "not-supported", "to_source")
+	mustMeta(t, s, op("update_remote_schema_remote_relationship", map[string]any{"remote_schema": "profiles", "type_name": "Profile",
+		"name": "owner", "definition": map[string]any{"to_source": map[string]any{"source": "default", "table": "posts",
+			"relationship_type": "object", "field_mapping": map[string]any{"user_id": "id"}}}}))
+	wantData(t, s, `{ profile(user_id: 4) { owner { title } } }`, nil, `{"profile":{"owner":{"title":"d"}}}`)
+	if exp := string(exportMetadata(t, s)); !strings.Contains(exp, `"type_name":"Profile"`) {
+		t.Fatalf("export lacks the remote schema's relationships: %s", exp)
+	}
+	mustMeta(t, s, op("delete_remote_schema_remote_relationship", map[string]any{"remote_schema": "profiles", "type_name": "Profile", "name": "owner"}))
+	wantGQLError(t, gql(t, s, `{ profile(user_id: 1) { owner { id } } }`, nil), "validation-failed", "$.selectionSet.profile.selectionSet.owner", "owner")
+	wantAdminError(t, meta(t, s, op("delete_remote_schema_remote_relationship", map[string]any{"remote_schema": "profiles", "type_name": "Profile", "name": "owner"})),
+		400, "not-exists", "owner")
+}
+
+// An action's relationship to a table reaches the table's remote
+// relationships: they are joined in the action's answer.
+func TestRemoteRelationshipUnderAction(t *testing.T) {
+	t.Parallel()
+	s, _ := startActions(t)
+	remote := startJoinRemote(t)
+	mustMeta(t, s, addRemote("profiles", remote.URL, nil))
+	mustMeta(t, s, toRemote("article", "author_profile", []string{"user_id"}, field1("profile", map[string]any{"user_id": "$user_id"})))
+	wantData(t, s, `mutation { create_user(email: "clarke@gmail.com", name: "Clarke") { id } }`, nil, `{"create_user":{"id":1}}`)
+	wantCalls(t, s, remote, `query { get_user_by_email(email: "clarke@gmail.com") { id articles(order_by: {id: asc}) { name author_profile { bio } } } }`, 1,
+		`{"get_user_by_email":{"id":1,"articles":[{"name":"foo","author_profile":{"bio":"bio of 1"}},{"name":"bar","author_profile":{"bio":"bio of 1"}}]}}`)
 }

@@ -97,10 +97,6 @@ func TestSourcesQueriesMutationsAndPermissions(t *testing.T) {
 		t.Fatalf("dump_internal_state: %s", r.Body)
 	}
 
-	// Subscriptions on the added source are refused with a clear error.
-	r = post(t, s, "/v1/graphql", map[string]any{"query": `subscription { book { id } }`}, admin())
-	wantGQLError(t, r, "not-supported", "$", `source "library"`)
-
 	// Dropping the source removes its fields; the default source still serves.
 	mustMeta(t, s, op("pg_drop_source", map[string]any{"name": "library"}))
 	wantGQLError(t, gql(t, s, `{ book { id } }`, nil), "validation-failed", "$.selectionSet.book", "book")
@@ -149,6 +145,13 @@ func TestSourcesCustomizationAndNamespace(t *testing.T) {
 		wantData(t, s, `query ($id: Int!) { shop { book_by_pk(id: $id) { title } } lib_book_by_pk_x(id: $id) { title } }`,
 			map[string]any{"id": id}, `{"shop":{"book_by_pk":{"title":"`+title+`"}},"lib_book_by_pk_x":{"title":"`+title+`"}}`)
 	}
+	// A namespaced source's live queries sit in <namespace>_subscription.
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(adminInit)
+	c.expect("connection_ack", "", "")
+	c.send(map[string]any{"id": "n", "type": "subscribe", "payload": map[string]any{
+		"query": `subscription { shop { __typename book_by_pk(id: 2) { title } } }`}})
+	c.expect("next", "n", `{"data":{"shop":{"__typename":"S_shop_subscription","book_by_pk":{"title":"Pamphlet"}}}}`)
 	wantAdminError(t, meta(t, s, op("pg_update_source", map[string]any{"name": "shop",
 		"customization": map[string]any{"type_names": map[string]any{"prefix": "not a name"}}})), 400, "parse-failed", "type_names.prefix")
 	wantData(t, s, `mutation { shop { insert_book_one(object: {id: 7, title: "Seven", pages: 7}) { id __typename } __typename } }`, nil,
@@ -224,16 +227,27 @@ CREATE FUNCTION book_label(b book) RETURNS text LANGUAGE sql STABLE AS $$ SELECT
 	r := gql(t, s, `{ review { id stars } book { reviews { id } } }`, nil, user)
 	wantOrdered(t, r.Body, `{"data":{"review":[{"id":2,"stars":4}],"book":[{"reviews":[{"id":2}]}]}}`)
 
-	// Over WebSocket too, a subscription on the added source is refused.
+	// Live queries on the added source (and the default one next to it):
+	// Graft's own write to the added source refetches them at once.
 	c := dialWS(t, s, "graphql-transport-ws")
 	c.send(adminInit)
 	c.expect("connection_ack", "", "")
-	c.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{"query": `subscription { book_by_pk(id: 1) { id } }`}})
-	f := c.next()
-	if f.Type != "error" || f.ID != "s" || !strings.Contains(string(f.Payload), "not-supported") || !strings.Contains(string(f.Payload), "library") {
-		t.Fatalf("subscription on an added source: %+v", f)
+	c.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{
+		"query": `subscription ($id: Int!) { book_by_pk(id: $id) { title label } }`, "variables": map[string]any{"id": 1}}})
+	c.expect("next", "s", `{"data":{"book_by_pk":{"title":"Dune","label":"Dune (412p)"}}}`)
+	c.send(map[string]any{"id": "t", "type": "subscribe", "payload": map[string]any{
+		"query": `subscription { book_stream(batch_size: 10, cursor: {initial_value: {id: 0}}) { id } }`}})
+	c.expect("next", "t", `{"data":{"book_stream":[{"id":1},{"id":2}]}}`)
+	wantData(t, s, `mutation { update_book_by_pk(pk_columns: {id: 1}, _set: {title: "Dune Messiah"}) { id } insert_book_one(object: {id: 5, title: "Five", pages: 5}) { id } }`, nil,
+		`{"update_book_by_pk":{"id":1},"insert_book_one":{"id":5}}`)
+	got := map[string]string{}
+	for range 2 {
+		f := c.next()
+		got[f.ID] = string(f.Payload)
 	}
-	// A subscription on the default source still works next to it.
+	if !strings.Contains(got["s"], `"title":"Dune Messiah"`) || !strings.Contains(got["t"], `[{"id":5}]`) {
+		t.Fatalf("live query and stream on the added source after a write: %v", got)
+	}
 	c.send(map[string]any{"id": "d", "type": "subscribe", "payload": map[string]any{"query": `subscription { author { name } }`}})
 	c.expect("next", "d", `{"data":{"author":[{"name":"Ann"}]}}`)
 }
@@ -252,4 +266,84 @@ func TestSourcesTypeClashKeepsDefaultServed(t *testing.T) {
 	trackLibrary(t, s, "library")
 	wantData(t, s, `{ lib_order_by { id } }`, nil, `{"lib_order_by":[{"id":1}]}`)
 	wantGQLError(t, gql(t, s, `{ l_book { id } }`, nil), "validation-failed", "$.selectionSet.l_book", "l_book")
+}
+
+// naming_convention graphql-default: camelCase fields and arguments,
+// PascalCase types, UPPERCASE enum values, in literals and variables.
+func TestSourcesNamingConventionGraphQLDefault(t *testing.T) {
+	t.Parallel()
+	s, lib := startTwoSources(t)
+	mustMeta(t, s, op("pg_add_source", map[string]any{"name": "camel", "configuration": sourceConfig(lib),
+		"customization": map[string]any{"root_fields": map[string]any{"namespace": "cam"}, "naming_convention": "graphql-default"}}))
+	trackLibrary(t, s, "camel")
+
+	wantData(t, s, `{ cam { __typename bookByPk(id: 1) { title __typename reviewsAggregate { aggregate { count } } }
+	  book(orderBy: {id: DESC}, where: {pages: {_gt: 100}, title: {_isNull: false}}) { id }
+	  x: reviewAggregate(distinctOn: [BOOK_ID]) { aggregate { count(columns: [BOOK_ID], distinct: true) } } } }`, nil,
+		`{"cam":{"__typename":"CamQuery","bookByPk":{"title":"Dune","__typename":"Book","reviewsAggregate":{"aggregate":{"count":2}}},`+
+			`"book":[{"id":1}],"x":{"aggregate":{"count":2}}}}`)
+	wantData(t, s, `query ($o: [BookOrderBy!], $w: BookBoolExp, $d: OrderBy = ASC) { cam { book(orderBy: $o, where: $w) { id }
+	  first: book(orderBy: {id: $d}, limit: 1) { id } } }`,
+		map[string]any{"o": []any{map[string]any{"id": "DESC"}}, "w": map[string]any{"_and": []any{map[string]any{"pages": map[string]any{"_gt": 10}}}}},
+		`{"cam":{"book":[{"id":2},{"id":1}],"first":[{"id":1}]}}`)
+	wantData(t, s, `mutation { cam { insertBookOne(object: {id: 9, title: "Nine", pages: 9}) { id }
+	  updateBookByPk(pkColumns: {id: 9}, _set: {pages: 99}) { pages } deleteReview(where: {bookId: {_eq: 2}}) { affectedRows } } }`, nil,
+		`{"cam":{"insertBookOne":{"id":9},"updateBookByPk":{"pages":99},"deleteReview":{"affectedRows":1}}}`)
+	// Fragments and inline fragments on the renamed types; update_many's
+	// nested inputs.
+	wantData(t, s, `query { cam { bookByPk(id: 1) { ...F ... on Book { reviews(orderBy: [{stars: ASC}]) { stars } } } } }
+	  fragment F on Book { pagesCount: pages title }`, nil,
+		`{"cam":{"bookByPk":{"pagesCount":412,"title":"Dune","reviews":[{"stars":4},{"stars":5}]}}}`)
+	wantData(t, s, `mutation { cam { updateBookMany(updates: [{where: {id: {_eq: 9}}, _inc: {pages: 1}}]) { affectedRows returning { pages } } } }`, nil,
+		`{"cam":{"updateBookMany":[{"affectedRows":1,"returning":[{"pages":100}]}]}}`)
+	r := gql(t, s, `{ a: __type(name: "IntComparisonExp") { inputFields { name } } b: __type(name: "OrderBy") { enumValues { name } }
+	  c: __type(name: "Int_comparison_exp") { name } }`, nil)
+	for _, part := range []string{`{"name":"_isNull"}`, `{"name":"ASC_NULLS_FIRST"}`, `"c":{"name":"Int_comparison_exp"}`} {
+		if !strings.Contains(string(r.Body), part) {
+			t.Fatalf("introspection lacks %s: %s", part, r.Body)
+		}
+	}
+	// The default-named source next to it is untouched.
+	wantData(t, s, `{ book_by_pk(id: 1) { __typename reviews_aggregate { aggregate { count } } } }`, nil,
+		`{"book_by_pk":{"__typename":"book","reviews_aggregate":{"aggregate":{"count":2}}}}`)
+}
+
+// The default source can take graphql-default too: its live queries keep
+// working under the new names.
+func TestSourcesDefaultSourceGraphQLDefault(t *testing.T) {
+	t.Parallel()
+	s, _ := startWith(t, `CREATE TABLE author_note (note_id int PRIMARY KEY, body_text text NOT NULL); INSERT INTO author_note VALUES (1, 'hi')`,
+		op("pg_track_table", map[string]any{"table": "author_note"}))
+	mustMeta(t, s, op("pg_update_source", map[string]any{"name": "default",
+		"customization": map[string]any{"naming_convention": "graphql-default"}}))
+	wantData(t, s, `{ authorNoteByPk(noteId: 1) { bodyText __typename } authorNoteAggregate { aggregate { max { noteId } } } }`, nil,
+		`{"authorNoteByPk":{"bodyText":"hi","__typename":"AuthorNote"},"authorNoteAggregate":{"aggregate":{"max":{"noteId":1}}}}`)
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(adminInit)
+	c.expect("connection_ack", "", "")
+	c.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
+		"query": `subscription ($o: [AuthorNoteOrderBy!]) { authorNote(orderBy: $o) { noteId } }`, "variables": map[string]any{"o": []any{map[string]any{"noteId": "DESC"}}}}})
+	c.expect("next", "1", `{"data":{"authorNote":[{"noteId":1}]}}`)
+	wantData(t, s, `mutation { insertAuthorNoteOne(object: {noteId: 2, bodyText: "yo"}) { noteId } }`, nil, `{"insertAuthorNoteOne":{"noteId":2}}`)
+	c.expect("next", "1", `{"data":{"authorNote":[{"noteId":2},{"noteId":1}]}}`)
+}
+
+// A write to an added source's database that Graft did not make reaches its
+// live queries on the fallback tick: Graft reads the default database's
+// WAL only.
+func TestSourcesLiveQueryPollsAddedSource(t *testing.T) {
+	t.Parallel()
+	db := testenv.NewDatabase(t)
+	s := testenv.Start(t, db, testenv.Options{LiveFallbackMS: "300"})
+	lib := testenv.NewDatabase(t)
+	testenv.Exec(t, lib, librarySQL)
+	mustMeta(t, s, op("pg_add_source", map[string]any{"name": "library", "configuration": sourceConfig(lib)}))
+	mustMeta(t, s, op("pg_track_table", map[string]any{"source": "library", "table": "book"}))
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(adminInit)
+	c.expect("connection_ack", "", "")
+	c.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": `subscription { book_aggregate { aggregate { count } } }`}})
+	c.expect("next", "1", `{"data":{"book_aggregate":{"aggregate":{"count":2}}}}`)
+	testenv.Exec(t, lib, `INSERT INTO book VALUES (3, 'Outside', 1)`)
+	c.expect("next", "1", `{"data":{"book_aggregate":{"aggregate":{"count":3}}}}`)
 }

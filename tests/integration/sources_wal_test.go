@@ -166,10 +166,11 @@ func TestSourcesWALSubscriptionsAndEventTriggers(t *testing.T) {
 }
 
 // An added source whose database cannot replicate (here: its role has no
-// REPLICATION) is served without its WAL: subscriptions on it are refused
-// and its event triggers reported not served, both with the reason; the
-// default source's subscriptions still work.
-func TestSourcesWALUnavailableRefusedWithReason(t *testing.T) {
+// REPLICATION) is served without its WAL: nothing is set up in its
+// database, its event triggers are reported not served with the reason,
+// its live queries still see Graft's own writes, and the default source's
+// subscriptions keep their WAL.
+func TestSourcesWALUnavailableReportedWithReason(t *testing.T) {
 	t.Parallel()
 	b := make([]byte, 6)
 	rand.Read(b)
@@ -192,28 +193,30 @@ func TestSourcesWALUnavailableRefusedWithReason(t *testing.T) {
 	mustMeta(t, s, op("pg_add_source", map[string]any{"name": "library", "configuration": sourceConfig(u.String())}))
 	trackLibrary(t, s, "library")
 
-	// Queries are served; a subscription is refused with the reason.
-	wantData(t, s, `{ book_by_pk(id: 1) { title } }`, nil, `{"book_by_pk":{"title":"Dune"}}`)
-	c := dialWS(t, s, "graphql-transport-ws")
-	c.send(adminInit)
-	c.expect("connection_ack", "", "")
-	c.send(map[string]any{"id": "b", "type": "subscribe", "payload": map[string]any{"query": `subscription { book { id } }`}})
-	f := c.next()
-	if f.Type != "error" || f.ID != "b" || !strings.Contains(string(f.Payload), "not-supported") ||
-		!strings.Contains(string(f.Payload), `source \"library\"`) || !strings.Contains(string(f.Payload), "REPLICATION") {
-		t.Fatalf("subscription on a source that cannot replicate: %s %s", f.Type, f.Payload)
-	}
 	// Its event triggers are stored with a warning naming the reason.
 	r := mustMeta(t, s, op("pg_create_event_trigger", map[string]any{"name": "book_events", "source": "library", "table": "book",
 		"webhook": "http://127.0.0.1:1/hook", "insert": map[string]any{"columns": "*"}}))
 	if !strings.Contains(string(r.Body), `"code":"not-served"`) || !strings.Contains(string(r.Body), "REPLICATION") {
 		t.Fatalf("event trigger on a source that cannot replicate: %s", r.Body)
 	}
+	// /healthz?detail says why its reader does not run.
+	h := get(t, s, "/healthz?detail")
+	if !strings.Contains(string(h.Body), `"library"`) || !strings.Contains(string(h.Body), "REPLICATION") {
+		t.Fatalf("/healthz?detail does not report the source's reader: %s", h.Body)
+	}
 	// Nothing was set up in its database.
 	if got := sourceSlots(t, lib); len(got) != 0 {
 		t.Fatalf("slots in a source that cannot replicate: %v", got)
 	}
-	// The default source's subscriptions still work.
+	// Its live queries still see Graft's own writes.
+	c := dialWS(t, s, "graphql-transport-ws")
+	c.send(adminInit)
+	c.expect("connection_ack", "", "")
+	c.send(map[string]any{"id": "b", "type": "subscribe", "payload": map[string]any{"query": `subscription { book_by_pk(id: 2) { title } }`}})
+	c.expect("next", "b", `{"data":{"book_by_pk":{"title":"Pamphlet"}}}`)
+	wantData(t, s, `mutation { update_book_by_pk(pk_columns: {id: 2}, _set: {title: "Leaflet"}) { id } }`, nil, `{"update_book_by_pk":{"id":2}}`)
+	c.expect("next", "b", `{"data":{"book_by_pk":{"title":"Leaflet"}}}`)
+	// The default source's subscriptions still get writes made outside Graft.
 	c.send(map[string]any{"id": "a", "type": "subscribe", "payload": map[string]any{"query": `subscription { author { name } }`}})
 	c.expect("next", "a", `{"data":{"author":[{"name":"Ann"}]}}`)
 	testenv.Exec(t, db, `INSERT INTO author VALUES (2, 'Bo')`)

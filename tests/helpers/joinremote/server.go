@@ -140,7 +140,18 @@ func newSchema() (graphql.Schema, error) {
 		"profileOf": {Type: profileType, Resolve: byID, Args: graphql.FieldConfigArgument{
 			"user_id": {Type: graphql.NewNonNull(graphql.Int)}, "prefix": {Type: graphql.String}}},
 	}})
+	intEq := graphql.NewInputObject(graphql.InputObjectConfig{Name: "IntEq", Fields: graphql.InputObjectConfigFieldMap{
+		"eq": {Type: graphql.NewNonNull(graphql.Int)}}})
+	where := graphql.NewInputObject(graphql.InputObjectConfig{Name: "ProfileWhere", Fields: graphql.InputObjectConfigFieldMap{
+		"user_id": {Type: graphql.NewNonNull(intEq)}}})
 	query := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.Fields{
+		"profileBy": {Type: profileType, Args: graphql.FieldConfigArgument{"where": {Type: graphql.NewNonNull(where)}},
+			Resolve: func(p graphql.ResolveParams) (any, error) {
+				w, _ := p.Args["where"].(map[string]any)
+				eq, _ := w["user_id"].(map[string]any)
+				id, _ := eq["eq"].(int)
+				return profile{UserID: id}, nil
+			}},
 		"profile": {Type: profileType, Resolve: byID, Args: graphql.FieldConfigArgument{
 			"user_id": {Type: graphql.NewNonNull(graphql.Int)}, "prefix": {Type: graphql.String}}},
 		"profiles": {Type: graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(profileType))),
