@@ -210,7 +210,8 @@ func (ns *notServed) table(tm *TableMeta, source string) {
 	in := " in table " + tm.Table.String() + " in source " + source
 	// Every postgres source's event triggers fire from its own WAL
 	// (proxy/walsources.go); a source whose database cannot replicate is
-	// reported by the server's log and /healthz?detail, which know why.
+	// reported by pg_create_event_trigger (notserved_wal.go), the server's
+	// log and /healthz?detail, which know why.
 	var triggers []rawObject
 	if isSet(tm.EventTriggers) && json.Unmarshal(tm.EventTriggers, &triggers) == nil {
 		for _, t := range triggers {
