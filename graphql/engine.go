@@ -31,6 +31,9 @@ type Engine struct {
 	Live *Live
 	// Guard vets operations first (allow list, API limits); nil: none.
 	Guard Guard
+	// LiveSources says whether an added source's WAL is read (nil), else
+	// why not (live_sources.go); nil: no added source's WAL is read.
+	LiveSources func(source string) error
 	// relay: this engine serves the Relay API; relayEngine is the main
 	// engine's Relay sibling, made on first use (relay.go).
 	relay       bool

@@ -127,9 +127,9 @@ func (e *Engine) mutateInTx(ctx context.Context, rs *roleSchema, prep *preparedO
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	m := &mutator{ctx: ctx, tx: tx, rs: rs, prep: prep, vars: vars, sess: sess, written: map[metadata.QualifiedName]bool{},
 		sessionArgs: sessionSQLArgs(ctx, sess)}
-	if !sameSource(source, "default") {
-		// Only the default source's WAL is read: the session goes to
-		// hasura.user alone.
+	if !e.sourceWALRead(source) {
+		// Nobody reads this source's WAL: the session goes to hasura.user
+		// alone (live_sources.go).
 		m.sessionSQL, m.sessionArgs = addedSourceSessionSQL, m.sessionArgs[:1]
 	}
 	joins := make([][]*remoteJoin, len(groups))
@@ -147,7 +147,8 @@ func (e *Engine) mutateInTx(ctx context.Context, rs *roleSchema, prep *preparedO
 		return dbError(err)
 	}
 	// Live queries on any source refetch: those of an added source learn
-	// of Graft's own writes here, of others' on the fallback tick.
+	// of Graft's own writes here, of others' from the source's WAL where it
+	// is read (Engine.LiveSources), else on the fallback tick.
 	if e.Live != nil && len(m.written) > 0 {
 		tables := make([]metadata.QualifiedName, 0, len(m.written))
 		for t := range m.written {
@@ -164,7 +165,7 @@ func (e *Engine) mutateInTx(ctx context.Context, rs *roleSchema, prep *preparedO
 	return nil
 }
 
-// addedSourceSessionSQL is sessionSQL for a source whose WAL nobody reads.
+// addedSourceSessionSQL is sessionSQL for an added source whose WAL nobody reads.
 const addedSourceSessionSQL = `SELECT set_config('hasura.user', $1, true)`
 
 // runRoot runs one mutation_root field: a table or function mutation, or

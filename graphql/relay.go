@@ -19,7 +19,7 @@ func (e *Engine) Relay() *Engine {
 	}
 	e.relayOnce.Do(func() {
 		e.relayEngine = &Engine{meta: e.meta, pool: e.pool, log: e.log, LogQueries: e.LogQueries,
-			Live: e.Live, Guard: e.Guard, version: -1, relay: true}
+			Live: e.Live, Guard: e.Guard, LiveSources: e.LiveSources, version: -1, relay: true}
 	})
 	return e.relayEngine
 }

@@ -28,6 +28,9 @@ type Manager struct {
 	sources   map[string]*pgxpool.Pool // added sources, by name
 	events    EventStore
 	data      DataRunner
+	// eventsServed says why an added source's event triggers get no
+	// events (its WAL is not read), nil when they do (notserved_wal.go).
+	eventsServed func(source string) error
 
 	stopListen context.CancelFunc
 	listening  sync.WaitGroup

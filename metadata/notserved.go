@@ -33,9 +33,9 @@ type Warning struct {
 // that no such object is silently ignored: a user who adds a cron trigger
 // must learn that it never fires. What Graft does act on (postgres sources
 // and their customization, tables, relationships, computed fields,
-// functions, permissions, inherited roles, event triggers of the default
-// source, query collections, the allow list, API limits, actions and custom
-// types) is not listed. Function permissions
+// functions, permissions, inherited roles, event triggers, query
+// collections, the allow list, API limits, actions and custom types) is not
+// listed. Function permissions
 // are not listed either: like Hasura with its default
 // HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS, Graft exposes a function to the
 // roles that may select from its table.
@@ -208,13 +208,12 @@ func (ns *notServed) introspection(raw json.RawMessage) {
 // its mutation permissions.
 func (ns *notServed) table(tm *TableMeta, source string) {
 	in := " in table " + tm.Table.String() + " in source " + source
-	if source != "default" {
-		ns.named(tm.EventTriggers, "name", "event_trigger", in, func(n string, _ rawObject) string {
-			return "Graft fires the event triggers of the default source only; " + n + " never calls its webhook"
-		})
-	}
+	// Every postgres source's event triggers fire from its own WAL
+	// (proxy/walsources.go); a source whose database cannot replicate is
+	// reported by pg_create_event_trigger (notserved_wal.go), the server's
+	// log and /healthz?detail, which know why.
 	var triggers []rawObject
-	if source == "default" && isSet(tm.EventTriggers) && json.Unmarshal(tm.EventTriggers, &triggers) == nil {
+	if isSet(tm.EventTriggers) && json.Unmarshal(tm.EventTriggers, &triggers) == nil {
 		for _, t := range triggers {
 			if reason := ignoredTriggerParts(t); reason != "" {
 				ns.add("event_trigger", t.str("name")+in, reason)

@@ -133,7 +133,7 @@ func opCreateEventTrigger(w *work, r *Request) (any, error) {
 		Definition: triggerDef{EnableManual: a.EnableManual, Insert: a.Insert, Update: a.Update, Delete: a.Delete}})
 	tm.setEventTriggers(list)
 	w.changed = true
-	return successWith(w.notServed("event_trigger", "event_trigger "+a.Name+" in table "+a.Table.String()+" in source "+src.Name)), nil
+	return successWith(w.eventTriggerWarnings(src.Name, a.Name, a.Table.String())), nil
 }
 
 func opDeleteEventTrigger(w *work, r *Request) (any, error) {

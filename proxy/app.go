@@ -36,6 +36,8 @@ type App struct {
 	// before Start to record into a provider of one's own.
 	Tracing tracing.Provider
 	wal     *wal
+	// walSources are the WAL pipelines of added sources (walsources.go).
+	walSources *sourceWALs
 	// The async action queue and its pool, with Redis (actions_queue.go).
 	actionQueue *delivery.Queue
 	actionPool  *delivery.WorkerPool
@@ -158,6 +160,9 @@ func (a *App) Stop(ctx context.Context) error {
 	if a.Actions != nil {
 		a.Actions.Close()
 	}
+	if a.walSources != nil {
+		a.walSources.stop(ctx)
+	}
 	if a.wal != nil {
 		a.wal.stop(ctx)
 		if a.wal.redis != nil {
@@ -221,14 +226,19 @@ func (a *App) startWAL(ctx context.Context) error {
 		return err
 	}
 	a.wal = w
-	a.Server.Health = w.health
+	a.walSources = newSourceWALs(a, w.cfg)
+	a.Engine.LiveSources = a.walSources.served
+	a.Meta.SetEventsServed(a.walSources.served)
+	a.Server.Health = a.walHealth
 	if w.queue != nil {
-		a.Meta.SetEventStore(eventStore{w})
+		a.Meta.SetEventStore(eventStore{w: w, sources: a.walSources})
 	}
+	a.walSources.update(ctx, a.Meta.Snapshot())
 	a.Meta.OnChange(func(s *metadata.Snapshot) {
 		if err := w.update(context.WithoutCancel(ctx), s); err != nil {
 			a.Log.Error("applying metadata to the WAL reader failed", "error", err)
 		}
+		a.walSources.update(context.WithoutCancel(ctx), s)
 	})
 	return nil
 }

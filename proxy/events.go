@@ -13,6 +13,7 @@ import (
 	"github.com/graftql/graft/graphql"
 	"github.com/graftql/graft/metadata"
 	"github.com/graftql/graft/replication"
+	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -52,6 +53,11 @@ type wal struct {
 	// refetches. Read from the replication goroutine, which must not wait
 	// for mu (stop holds it while the stream stops).
 	all atomic.Pointer[[]metadata.QualifiedName]
+	// source is the added source this reader serves ("" for the default
+	// database); unused, when set, replaces noEventTriggers as the check
+	// before dropping a leftover persistent slot (walsources.go).
+	source string
+	unused func(context.Context, *pgx.Conn) (bool, error)
 }
 
 type walConfig struct {

@@ -12,7 +12,12 @@ import (
 
 // eventStore answers the event-trigger log and delivery operations of the
 // metadata API from the Redis queue.
-type eventStore struct{ w *wal }
+// eventStore serves the event metadata API from the default database's
+// queue, or an added source's (sources) when the request names one.
+type eventStore struct {
+	w       *wal
+	sources *sourceWALs
+}
 
 var _ metadata.EventStore = eventStore{}
 
@@ -50,6 +55,12 @@ func (s eventStore) Call(ctx context.Context, op string, raw json.RawMessage, md
 	}
 	if err := checkSource(a.Source, md); err != nil {
 		return nil, err
+	}
+	if a.Source != "" && a.Source != "default" && s.sources != nil {
+		// An added source's events are in its own queue (walsources.go).
+		if w := s.sources.get(a.Source); w != nil && w.queue != nil {
+			s.w = w
+		}
 	}
 	q := s.w.queue
 	switch op {

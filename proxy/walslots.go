@@ -58,7 +58,11 @@ func (w *wal) Resync(context.Context) {
 // drop, and a slot another process streams is kept. A failure only costs
 // the retained WAL, so it is logged, not fatal.
 func (w *wal) dropLeftoverSlot(ctx context.Context, s *replication.Stream) {
-	dropped, err := s.DropPersistentSlot(ctx, noEventTriggers)
+	unused := noEventTriggers
+	if w.unused != nil {
+		unused = w.unused
+	}
+	dropped, err := s.DropPersistentSlot(ctx, unused)
 	switch {
 	case err != nil:
 		w.log.Warn("cannot drop the persistent replication slot of an earlier run; it retains WAL until dropped", "type", "startup", "slot", w.cfg.Slot, "error", err)

@@ -147,21 +147,27 @@ func (m *Metrics) GraphQL(op int, failed bool, took time.Duration) {
 // the event being due to the attempt, took the webhook request's time.
 // delivery.Observer calls it.
 func (m *Metrics) EventAttempt(trigger, outcome string, posted bool, queued, took time.Duration) {
+	m.SourceEventAttempt(sourceName, trigger, outcome, posted, queued, took)
+}
+
+// SourceEventAttempt is EventAttempt for a trigger of the named source (an
+// added source's triggers fire from its own WAL).
+func (m *Metrics) SourceEventAttempt(source, trigger, outcome string, posted bool, queued, took time.Duration) {
 	status := "success"
 	if outcome != "ok" {
 		status = "failed"
 	}
-	m.queueTime.WithLabelValues(trigger, sourceName).Observe(queued.Seconds())
+	m.queueTime.WithLabelValues(trigger, source).Observe(queued.Seconds())
 	if posted {
-		m.invocations.WithLabelValues(status, trigger, sourceName).Inc()
-		m.webhookTime.WithLabelValues(trigger, sourceName).Observe(took.Seconds())
+		m.invocations.WithLabelValues(status, trigger, source).Inc()
+		m.webhookTime.WithLabelValues(trigger, source).Observe(took.Seconds())
 	}
 	if outcome != "retry" {
-		m.processed.WithLabelValues(status, trigger, sourceName).Inc()
-		m.processTime.WithLabelValues(trigger, sourceName).Observe((queued + took).Seconds())
+		m.processed.WithLabelValues(status, trigger, source).Inc()
+		m.processTime.WithLabelValues(trigger, source).Observe((queued + took).Seconds())
 	}
 }
 
-// sourceName is the source_name label: Graft serves one database, which
-// Hasura's metadata calls "default".
+// sourceName is the source_name label of the default database, as
+// Hasura's metadata calls it.
 const sourceName = "default"
