@@ -1,13 +1,11 @@
 package integration
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"slices"
 	"testing"
 	"time"
 
@@ -38,15 +36,7 @@ func BenchmarkActionSyncVsReverseProxy(b *testing.B) {
 	body := []byte(`{"query":"query($id: Int!) { item(id: $id) { id name } }","variables":{"id":1}}`)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	send := func(u string) []byte {
-		req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Hasura-Admin-Secret", testenv.AdminSecret)
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
+		out, _ := benchPost(b, client, u, body, testenv.Admin())
 		return out
 	}
 	graftURL, proxyURL := s.URL+"/v1/graphql", proxy.URL+"/item"
@@ -65,10 +55,6 @@ func BenchmarkActionSyncVsReverseProxy(b *testing.B) {
 		start = time.Now()
 		send(proxyURL)
 		proxyTimes = append(proxyTimes, time.Since(start))
-	}
-	p50 := func(d []time.Duration) time.Duration {
-		slices.Sort(d)
-		return d[len(d)/2]
 	}
 	g, p := p50(graftTimes), p50(proxyTimes)
 	b.ReportMetric(float64(g.Microseconds()), "µs-p50-action")

@@ -2,9 +2,6 @@ package integration
 
 import (
 	"bytes"
-	"io"
-	"net/http"
-	"slices"
 	"testing"
 	"time"
 
@@ -24,19 +21,7 @@ func BenchmarkRemoteSchemaForwarding(b *testing.B) {
 	}
 	query := []byte(`{"query":"{ user(id: 2) { id username } }"}`)
 	send := func(url string, headers map[string]string) time.Duration {
-		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(query))
-		req.Header.Set("Content-Type", "application/json")
-		for k, v := range headers {
-			req.Header.Set(k, v)
-		}
-		start := time.Now()
-		resp, err := httpClient.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		took := time.Since(start)
+		body, took := benchPost(b, httpClient, url, query, headers)
 		if !bytes.Contains(body, []byte(`"username":"john"`)) {
 			b.Fatalf("answer %s", body)
 		}
@@ -52,11 +37,7 @@ func BenchmarkRemoteSchemaForwarding(b *testing.B) {
 		viaGraft = append(viaGraft, send(graftURL, testenv.Admin()))
 		direct = append(direct, send(directURL, nil))
 	}
-	p50 := func(d []time.Duration) float64 {
-		slices.Sort(d)
-		return float64(d[len(d)/2].Nanoseconds())
-	}
-	g, d := p50(viaGraft), p50(direct)
+	g, d := float64(p50(viaGraft)), float64(p50(direct))
 	b.ReportMetric(g, "ns-p50/graft")
 	b.ReportMetric(d, "ns-p50/direct")
 	b.ReportMetric(g/d, "p50-ratio")

@@ -2,9 +2,6 @@ package integration
 
 import (
 	"bytes"
-	"io"
-	"net/http"
-	"slices"
 	"testing"
 	"time"
 
@@ -35,19 +32,7 @@ func BenchmarkRemoteJoin(b *testing.B) {
 	joined := []byte(`{"query":"{ users(order_by: {id: asc}) { id name profile { bio } } }"}`)
 	plain := []byte(`{"query":"{ users(order_by: {id: asc}) { id name } }"}`)
 	send := func(query []byte, want string) time.Duration {
-		req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1/graphql", bytes.NewReader(query))
-		req.Header.Set("Content-Type", "application/json")
-		for k, v := range testenv.Admin() {
-			req.Header.Set(k, v)
-		}
-		start := time.Now()
-		resp, err := httpClient.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		took := time.Since(start)
+		body, took := benchPost(b, httpClient, s.URL+"/v1/graphql", query, testenv.Admin())
 		if !bytes.Contains(body, []byte(want)) {
 			b.Fatalf("answer %s", body)
 		}
@@ -64,18 +49,14 @@ func BenchmarkRemoteJoin(b *testing.B) {
 		withJoin = append(withJoin, send(joined, lastJoined))
 		without = append(without, send(plain, lastPlain))
 	}
-	p50 := func(d []time.Duration) float64 {
-		slices.Sort(d)
-		return float64(d[len(d)/2].Nanoseconds())
-	}
-	j, p := p50(withJoin), p50(without)
+	j, p := float64(p50(withJoin)), float64(p50(without))
 	b.ReportMetric(j, "ns-p50/joined")
 	b.ReportMetric(p, "ns-p50/plain")
 	b.ReportMetric(j/p, "p50-ratio")
 	b.ReportMetric(float64(remote.Calls()-calls0)/float64(len(withJoin)), "remote-calls/req")
 	// The remote's own time (graphql-go validating 100 aliased fields)
 	// is most of the difference; what is left is Graft's join.
-	r := p50(remote.Took()[took0:])
+	r := float64(p50(remote.Took()[took0:]))
 	b.ReportMetric(r, "ns-p50/remote")
 	b.ReportMetric((j-r)/p, "p50-ratio-without-remote")
 }
