@@ -158,21 +158,11 @@ func dropRemoteRel(tm *TableMeta, name string) {
 // relationships join to, as Hasura does (dependency-error).
 func (w *work) remoteSchemaDependents(name string) error {
 	var deps []string
-	for _, src := range w.md.Sources {
-		for j := range src.Tables {
-			tm := &src.Tables[j]
-			list, err := tm.RemoteRelationshipList()
-			if err != nil {
-				continue
-			}
-			for _, m := range list {
-				rr, err := parseRemoteRelationship(m.Name, m.Definition)
-				if err == nil && rr.ToRemote != nil && rr.ToRemote.RemoteSchema == name {
-					deps = append(deps, fmt.Sprintf("remote_relationship %s in table %s in source %s", m.Name, tm.Table.String(), src.Name))
-				}
-			}
+	w.md.eachRemoteRelationship(func(src *Source, tm *TableMeta, rr *RemoteRelationship) {
+		if rr.ToRemote != nil && rr.ToRemote.RemoteSchema == name {
+			deps = append(deps, fmt.Sprintf("remote_relationship %s in table %s in source %s", rr.Name, tm.Table.String(), src.Name))
 		}
-	}
+	})
 	if len(deps) == 0 {
 		return nil
 	}

@@ -18,25 +18,11 @@ type sourceJoinRef struct {
 // source strands them, so Hasura refuses it unless cascade removes them.
 func (w *work) sourceJoinDependents(name string) []sourceJoinRef {
 	var deps []sourceJoinRef
-	for i := range w.md.Sources {
-		src := &w.md.Sources[i]
-		if src.Name == name {
-			continue
+	w.md.eachRemoteRelationship(func(src *Source, tm *TableMeta, rr *RemoteRelationship) {
+		if src.Name != name && rr.ToSource != nil && rr.ToSource.Source == name {
+			deps = append(deps, sourceJoinRef{source: src.Name, tm: tm, name: rr.Name})
 		}
-		for j := range src.Tables {
-			tm := &src.Tables[j]
-			list, err := tm.RemoteRelationshipList()
-			if err != nil {
-				continue
-			}
-			for _, m := range list {
-				rr, err := parseRemoteRelationship(m.Name, m.Definition)
-				if err == nil && rr.ToSource != nil && rr.ToSource.Source == name {
-					deps = append(deps, sourceJoinRef{source: src.Name, tm: tm, name: m.Name})
-				}
-			}
-		}
-	}
+	})
 	return deps
 }
 
@@ -61,4 +47,25 @@ func (w *work) dropSourceDependents(name string, cascade bool) error {
 	}
 	w.changed = true
 	return nil
+}
+
+// eachRemoteRelationship calls fn with every remote relationship of every
+// table of every source that parses (one that does not is inconsistent
+// metadata, reported elsewhere).
+func (md *Metadata) eachRemoteRelationship(fn func(src *Source, tm *TableMeta, rr *RemoteRelationship)) {
+	for i := range md.Sources {
+		src := &md.Sources[i]
+		for j := range src.Tables {
+			tm := &src.Tables[j]
+			list, err := tm.RemoteRelationshipList()
+			if err != nil {
+				continue
+			}
+			for _, m := range list {
+				if rr, err := parseRemoteRelationship(m.Name, m.Definition); err == nil {
+					fn(src, tm, rr)
+				}
+			}
+		}
+	}
 }

@@ -74,17 +74,9 @@ func (w *wal) dropLeftoverSlot(ctx context.Context, s *replication.Stream) {
 // noEventTriggers reads the stored metadata: no event trigger in any
 // source, those of inconsistent tables included.
 func noEventTriggers(ctx context.Context, conn *pgx.Conn) (bool, error) {
-	var raw []byte
-	err := conn.QueryRow(ctx, `SELECT metadata::text FROM hdb_catalog.hdb_metadata WHERE id = 1`).Scan(&raw)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return true, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("read the metadata: %w", err)
-	}
-	md, err := metadata.ParseMetadata(raw)
-	if err != nil {
-		return false, fmt.Errorf("read the metadata: %w", err)
+	md, err := storedMetadata(ctx, conn)
+	if md == nil || err != nil {
+		return err == nil, err
 	}
 	names, err := triggerNames(md)
 	if err != nil {
@@ -119,4 +111,24 @@ func triggerNames(md *metadata.Metadata) (map[string]bool, error) {
 		}
 	}
 	return names, nil
+}
+
+// storedMetadata reads the metadata stored in the main database; nil
+// when none is stored yet.
+func storedMetadata(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}) (*metadata.Metadata, error) {
+	var raw []byte
+	err := q.QueryRow(ctx, `SELECT metadata::text FROM hdb_catalog.hdb_metadata WHERE id = 1`).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the metadata: %w", err)
+	}
+	md, err := metadata.ParseMetadata(raw)
+	if err != nil {
+		return nil, fmt.Errorf("read the metadata: %w", err)
+	}
+	return md, nil
 }

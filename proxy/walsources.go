@@ -161,17 +161,9 @@ func (sw *sourceWALs) readSystemID(ctx context.Context, url string, out *string)
 // noSourceTriggers reads the stored metadata (in the default database, not
 // the source's): no event trigger on the source's tables.
 func (sw *sourceWALs) noSourceTriggers(ctx context.Context, source string) (bool, error) {
-	var raw []byte
-	err := sw.mainPool.QueryRow(ctx, `SELECT metadata::text FROM hdb_catalog.hdb_metadata WHERE id = 1`).Scan(&raw)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return true, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("read the metadata: %w", err)
-	}
-	md, err := metadata.ParseMetadata(raw)
-	if err != nil {
-		return false, fmt.Errorf("read the metadata: %w", err)
+	md, err := storedMetadata(ctx, sw.mainPool)
+	if md == nil || err != nil {
+		return err == nil, err
 	}
 	src := md.Source(source)
 	if src == nil {
