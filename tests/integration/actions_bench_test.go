@@ -6,6 +6,9 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,4 +63,67 @@ func BenchmarkActionSyncVsReverseProxy(b *testing.B) {
 	b.ReportMetric(float64(g.Microseconds()), "µs-p50-action")
 	b.ReportMetric(float64(p.Microseconds()), "µs-p50-proxy")
 	b.ReportMetric(float64(g)/float64(p), "p50-ratio")
+
+	// Throughput at c=16: the same number of requests through each path.
+	client16 := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	reqs := 100 * len(graftTimes)
+	graftRPS := requestsPerSecond(16, reqs, func() { benchPost(b, client16, graftURL, body, testenv.Admin()) })
+	proxyRPS := requestsPerSecond(16, reqs, func() { benchPost(b, client16, proxyURL, body, testenv.Admin()) })
+	b.ReportMetric(graftRPS, "req/s-c16-action")
+	b.ReportMetric(proxyRPS, "req/s-c16-proxy")
+	b.ReportMetric(graftRPS/proxyRPS, "c16-req/s-ratio")
+}
+
+// requestsPerSecond runs total calls of send from c goroutines and returns
+// the calls per second.
+func requestsPerSecond(c, total int, send func()) float64 {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(total) {
+				send()
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(total) / time.Since(start).Seconds()
+}
+
+// BenchmarkActionWithRelationship: a sync query action whose output joins
+// two tables (an object and an array relationship, with an aggregate)
+// against the same action without them: p50 of each, their ratio, and the
+// SQL statements per call (the relationships cost one).
+func BenchmarkActionWithRelationship(b *testing.B) {
+	s, _ := startActions(b)
+	wantData(b, s, `mutation { create_user(email: "clarke@gmail.com", name: "Clarke") { id } }`, nil, `{"create_user":{"id":1}}`)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	joined := []byte(`{"query":"{ get_user_by_email(email: \"clarke@gmail.com\") { id user { name } articles { id name } articles_aggregate { aggregate { count } } } }"}`)
+	plain := []byte(`{"query":"{ get_user_by_email(email: \"clarke@gmail.com\") { id } }"}`)
+	send := func(q []byte, want string) time.Duration {
+		out, took := benchPost(b, client, s.URL+"/v1/graphql", q, testenv.Admin())
+		if !strings.Contains(string(out), want) {
+			b.Fatalf("action answered %s", out)
+		}
+		return took
+	}
+	const wantJoined, wantPlain = `"user":{"name":"Clarke"}`, `{"data":{"get_user_by_email":{"id":1}}}`
+	for range 100 {
+		send(joined, wantJoined)
+		send(plain, wantPlain)
+	}
+	before := s.App.Actions.Statements()
+	var withRel, without []time.Duration
+	for b.Loop() {
+		withRel = append(withRel, send(joined, wantJoined))
+		without = append(without, send(plain, wantPlain))
+	}
+	j, p := p50(withRel), p50(without)
+	b.ReportMetric(float64(j.Microseconds()), "µs-p50-joined")
+	b.ReportMetric(float64(p.Microseconds()), "µs-p50-plain")
+	b.ReportMetric(float64(j)/float64(p), "p50-ratio")
+	b.ReportMetric(float64(s.App.Actions.Statements()-before)/float64(len(withRel)), "statements/call")
 }

@@ -55,7 +55,7 @@ func arg(name, typ string) map[string]any { return map[string]any{"name": name, 
 // startActions starts Graft on the actions schema with the Go action
 // webhook (HELPERS.md section A) calling back into it, and the actions of
 // Hasura's sync tests pointing at the webhook.
-func startActions(t *testing.T) (*testenv.Server, *actionwebhook.Server) {
+func startActions(t testing.TB) (*testenv.Server, *actionwebhook.Server) {
 	t.Helper()
 	hook, err := actionwebhook.Start(context.Background(), "127.0.0.1:0", "", testenv.AdminSecret)
 	if err != nil {

@@ -71,7 +71,7 @@ var blogMetadata = op("bulk", []any{
 // startWith creates a database, runs setup SQL on it directly, starts a
 // server and applies the metadata bodies. It returns the server and the
 // database URL.
-func startWith(t *testing.T, setupSQL string, metadataBodies ...any) (*testenv.Server, string) {
+func startWith(t testing.TB, setupSQL string, metadataBodies ...any) (*testenv.Server, string) {
 	t.Helper()
 	db := testenv.NewDatabase(t)
 	if setupSQL != "" {
