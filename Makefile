@@ -80,6 +80,8 @@ bench: ## Benchmark Graft over HTTP against raw SQL (tests/bench), Engine.Compil
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkActionWithRelationship$$' -benchtime 1000x ./tests/integration
 	@echo '== remote relationships: 100 rows each joined to a remote field vs the same query without the join (p50s, p50-ratio, remote calls per request) =='
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkRemoteJoin$$' -benchtime 1000x ./tests/integration
+	@echo '== remote schemas: a query forwarded through Graft vs the same query sent to the remote directly (p50s, p50-ratio) =='
+	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkRemoteSchemaForwarding$$' -benchtime 1000x ./tests/integration
 	@echo '== actions: async calls through the Redis queue vs sync calls (calls/s, async/sync against its floor, p50 created->stored) =='
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkActionAsyncVsSync$$' -benchtime 5x ./tests/integration
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkByPKObservability$$' -benchtime 30x ./tests/integration # by-pk req/s, metrics+tracing off vs on (OTLP/HTTP, every request sampled): on/off, median of 30 pairs
