@@ -30,8 +30,8 @@ func newHTTPClient() *http.Client {
 // defaultTimeout is Hasura's timeout_seconds default.
 const defaultTimeout = 60 * time.Second
 
-// maxResponse bounds what a remote may answer.
-const maxResponse = 64 << 20
+// maxResponse bounds what a remote may answer (a var for tests).
+var maxResponse int64 = 64 << 20
 
 // userAgent is what Hasura sends as the User-Agent of its requests.
 const userAgent = "hasura-graphql-engine/graft"
@@ -138,7 +138,10 @@ func post(ctx context.Context, client *http.Client, ep endpoint, headers http.He
 		return nil, he
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err == nil && int64(len(b)) > maxResponse {
+		err = fmt.Errorf("the response is larger than %d bytes", maxResponse)
+	}
 	if err != nil {
 		he := &httpError{display: ep.display, cause: err}
 		tracing.End(span, fmt.Errorf("%s: %s", he.Error(), he.internal()["message"]))
