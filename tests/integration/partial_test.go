@@ -1,0 +1,117 @@
+package integration
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/graftql/graft/tests/testenv"
+)
+
+// Issue 14: a remote that fails (down, 500, non-JSON, slower than its
+// timeout) fails only the fields it serves; the rest of the answer stays.
+
+// wantPartial checks an answer with data (compared as JSON) and exactly
+// one error at path (a JSON array) with code and a message fragment.
+func wantPartial(t testing.TB, r *testenv.Response, data, path, code, msgPart string) {
+	t.Helper()
+	var body struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []struct {
+			Message    string          `json:"message"`
+			Path       json.RawMessage `json:"path"`
+			Extensions struct {
+				Code string `json:"code"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(r.Body, &body); err != nil {
+		t.Fatalf("not JSON (%v): %s", err, r.Body)
+	}
+	if r.Status != http.StatusOK || len(body.Errors) != 1 || body.Data == nil {
+		t.Fatalf("want HTTP 200 with data and one error, got %d %s", r.Status, r.Body)
+	}
+	wantJSON(t, body.Data, data)
+	e := body.Errors[0]
+	if compact(string(e.Path)) != compact(path) || e.Extensions.Code != code || !strings.Contains(e.Message, msgPart) {
+		t.Fatalf("error = {path %s, code %q, message %q}; want path %s, code %q, message containing %q",
+			e.Path, e.Extensions.Code, e.Message, path, code, msgPart)
+	}
+}
+
+// flakyRemote forwards to the joinremote server, or fails as mode says:
+// "500" (a plain-text 500), "html" (a 200 that is not JSON), "slow"
+// (no answer before the client gives up).
+type flakyRemote struct {
+	mode    atomic.Value // string
+	release chan struct{}
+}
+
+func (f *flakyRemote) handler(target *url.URL) http.Handler {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mode, _ := f.mode.Load().(string)
+		switch mode {
+		case "500":
+			_, _ = io.Copy(io.Discard, r.Body)
+			http.Error(w, "internal server error", http.StatusInternalServerError)
+		case "html":
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = io.WriteString(w, "<html>gateway</html>")
+		case "slow":
+			select { // until Graft's timeout closes the request
+			case <-r.Context().Done():
+			case <-f.release:
+			}
+		default:
+			proxy.ServeHTTP(w, r)
+		}
+	})
+}
+
+func TestPartialRemoteFailures(t *testing.T) {
+	t.Parallel()
+	remote := startJoinRemote(t)
+	target, err := url.Parse(remote.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flaky := &flakyRemote{release: make(chan struct{})}
+	front := httptest.NewServer(flaky.handler(target))
+	t.Cleanup(func() { close(flaky.release); front.Close() })
+	db := testenv.NewDatabase(t)
+	testenv.Exec(t, db, remoteRelSQL)
+	s := testenv.Start(t, db)
+	mustMeta(t, s, op("pg_track_table", map[string]any{"table": "users"}))
+	mustMeta(t, s, addRemote("profiles", front.URL, map[string]any{"timeout_seconds": 1}))
+	mustMeta(t, s, toRemote("users", "profile", []string{"id"}, field1("profile", map[string]any{"user_id": "$id"})))
+	wantData(t, s, `{ users(order_by: {id: asc}, limit: 2) { id profile { bio } } }`, nil,
+		`{"users":[{"id":1,"profile":{"bio":"bio of 1"}},{"id":2,"profile":{"bio":"bio of 2"}}]}`)
+
+	for _, mode := range []string{"500", "html", "slow", "down"} {
+		t.Run(mode, func(t *testing.T) {
+			flaky.mode.Store(mode)
+			if mode == "down" {
+				flaky.mode.Store("")
+				remote.SetDown(true)
+				defer remote.SetDown(false)
+			}
+			// A remote root field next to a table field: only it is null.
+			wantPartial(t, gql(t, s, `{ users(order_by: {id: asc}, limit: 2) { id } p: profile(user_id: 1) { bio } }`, nil),
+				`{"users":[{"id":1},{"id":2}],"p":null}`, `["p"]`, "unexpected", "")
+			// A remote join: the field is null in every row, one error at the first row.
+			wantPartial(t, gql(t, s, `{ users(order_by: {id: asc}, limit: 2) { id profile { bio } } }`, nil),
+				`{"users":[{"id":1,"profile":null},{"id":2,"profile":null}]}`, `["users",0,"profile"]`, "unexpected", "")
+			// Only failing fields: Hasura's whole-request error.
+			wantGQLError(t, gql(t, s, `{ profile(user_id: 1) { bio } }`, nil), "unexpected", "", "")
+		})
+	}
+	flaky.mode.Store("")
+	wantData(t, s, `{ users(order_by: {id: asc}, limit: 1) { id profile { bio } } }`, nil, `{"users":[{"id":1,"profile":{"bio":"bio of 1"}}]}`)
+}
