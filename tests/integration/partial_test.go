@@ -108,6 +108,36 @@ func TestPartialRemoteFailures(t *testing.T) {
 			// A remote join: the field is null in every row, one error at the first row.
 			wantPartial(t, gql(t, s, `{ users(order_by: {id: asc}, limit: 2) { id profile { bio } } }`, nil),
 				`{"users":[{"id":1,"profile":null},{"id":2,"profile":null}]}`, `["users",0,"profile"]`, "unexpected", "")
+			if mode == "down" { // the same partial payload over both WebSocket protocols
+				for _, proto := range [][3]string{{"graphql-ws", "start", "data"}, {"graphql-transport-ws", "subscribe", "next"}} {
+					c := dialWS(t, s, proto[0])
+					c.send(adminInit)
+					c.expect("connection_ack", "", "")
+					c.send(map[string]any{"id": "1", "type": proto[1], "payload": map[string]any{
+						"query": `{ users(order_by: {id: asc}, limit: 1) { id profile { bio } } p: profile(user_id: 1) { bio } }`}})
+					f := c.next()
+					if f.Type != proto[2] || f.ID != "1" {
+						t.Fatalf("%s: got frame %s %q %s", proto[0], f.Type, f.ID, f.Payload)
+					}
+					var body struct {
+						Data   json.RawMessage
+						Errors []struct {
+							Path       json.RawMessage
+							Extensions struct{ Code string }
+						}
+					}
+					if err := json.Unmarshal(f.Payload, &body); err != nil || len(body.Errors) != 2 {
+						t.Fatalf("%s: want data and two errors, got %s", proto[0], f.Payload)
+					}
+					wantJSON(t, body.Data, `{"users":[{"id":1,"profile":null}],"p":null}`)
+					for i, path := range []string{`["users",0,"profile"]`, `["p"]`} {
+						if e := body.Errors[i]; compact(string(e.Path)) != path || e.Extensions.Code != "unexpected" {
+							t.Fatalf("%s: error %d is %s; want path %s, code unexpected", proto[0], i, f.Payload, path)
+						}
+					}
+					c.expect("complete", "1", "")
+				}
+			}
 			// Only failing fields: Hasura's whole-request error.
 			wantGQLError(t, gql(t, s, `{ profile(user_id: 1) { bio } }`, nil), "unexpected", "", "")
 		})
