@@ -123,3 +123,18 @@ func withPath(obj json.RawMessage, path []byte) json.RawMessage {
 	out = append(out, path...)
 	return append(out, '}')
 }
+
+// JoinsFailed records remote joins that failed inside a root field's
+// value (a remote schema's types' relationships to tables): the source
+// answered null where they were, and each error is listed at its path
+// below the root field. Only a query's root call reports them as such
+// (PartialJoins); elsewhere a source fails the field instead.
+func (rc *RootCall) JoinsFailed(failed []*remotejoin.FieldError) {
+	for _, f := range failed {
+		rc.failures = append(rc.failures, fieldFailure{path: append([]any{rc.Key}, f.Path...), err: f.Err})
+	}
+}
+
+// PartialJoins says whether JoinsFailed is heard: the call is a query's
+// root field, whose failing joins null their own fields only.
+func (rc *RootCall) PartialJoins() bool { return rc.partial }

@@ -26,6 +26,8 @@ type RootCall struct {
 	e        *Engine
 	c        *compiler
 	sel      *Selection
+	partial  bool           // a query's root field: joins may fail alone
+	failures []fieldFailure // joins that failed alone (JoinsFailed)
 }
 
 // Selection is a field as the request selects it: fragments inlined,
@@ -177,7 +179,9 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 	query := root == "query_root"
 	joinsOf := func(i int, g *fieldGroup, c *compiler) {
 		if query {
-			out[i], fails[i], errs[i] = e.applyJoinsPartial(ctx, g.Key, out[i], c.joins)
+			var failed []fieldFailure
+			out[i], failed, errs[i] = e.applyJoinsPartial(ctx, g.Key, out[i], c.joins)
+			fails[i] = append(fails[i], failed...)
 			return
 		}
 		out[i], errs[i] = e.applyJoins(ctx, out[i], c.joins, 0)
@@ -191,10 +195,13 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 			out[i] = []byte(strconv.Quote(root))
 		case sources[g.Name] != nil:
 			call := &RootCall{Name: g.Name, Key: g.Key, Session: sess, Query: req.Query, Mutation: root == "mutation_root", e: e, c: c,
-				sel: &Selection{Key: g.Key, Name: g.Name, Path: path, g: g, c: c}}
+				sel: &Selection{Key: g.Key, Name: g.Name, Path: path, g: g, c: c}, partial: query}
 			if out[i], err = sources[g.Name].ExecuteRoot(ctx, call); err != nil {
 				errs[i], partial[i] = err, query
 				return
+			}
+			if query {
+				fails[i] = call.failures
 			}
 			// An action's relationships to tables may reach remote relationships.
 			joinsOf(i, g, c)

@@ -145,3 +145,17 @@ func TestPartialRemoteFailures(t *testing.T) {
 	flaky.mode.Store("")
 	wantData(t, s, `{ users(order_by: {id: asc}, limit: 1) { id profile { bio } } }`, nil, `{"users":[{"id":1,"profile":{"bio":"bio of 1"}}]}`)
 }
+
+// A remote schema -> table join that fails (here Postgres refuses the
+// remote's value as the column's type) nulls its own field in a query:
+// the remote's other fields and the request's other root fields stay.
+func TestPartialRemoteSchemaToTableJoin(t *testing.T) {
+	t.Parallel()
+	s, _ := startRemoteRels(t)
+	mustMeta(t, s, op("create_remote_schema_remote_relationship", map[string]any{"remote_schema": "profiles", "type_name": "Profile",
+		"name": "bad_owner", "definition": map[string]any{"to_source": map[string]any{"source": "default", "table": "users",
+			"relationship_type": "object", "field_mapping": map[string]any{"bio": "id"}}}}))
+	wantPartial(t, gql(t, s, `{ users(limit: 1) { id } profiles(user_ids: [1, 2]) { bio bad_owner { name } } }`, nil),
+		`{"users":[{"id":1}],"profiles":[{"bio":"bio of 1","bad_owner":null},{"bio":"bio of 2","bad_owner":null}]}`,
+		`["profiles",0,"bad_owner"]`, "data-exception", "integer")
+}
