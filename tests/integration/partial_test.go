@@ -159,3 +159,20 @@ func TestPartialRemoteSchemaToTableJoin(t *testing.T) {
 		`{"users":[{"id":1}],"profiles":[{"bio":"bio of 1","bad_owner":null},{"bio":"bio of 2","bad_owner":null}]}`,
 		`["profiles",0,"bad_owner"]`, "data-exception", "integer")
 }
+
+// An action that fails in a query with a table field nulls only its own
+// field; in a mutation, a failing field after one that ran keeps the
+// earlier field's data (the later ones do not run), and a first field
+// that fails is Hasura's whole-request error.
+func TestPartialActionFailures(t *testing.T) {
+	t.Parallel()
+	s, _ := startActions(t)
+	wantPartial(t, gql(t, s, `{ user_aggregate { aggregate { count } } get_user_by_email(email: "random-email") { id } }`, nil),
+		`{"user_aggregate":{"aggregate":{"count":0}},"get_user_by_email":null}`, `["get_user_by_email"]`, "invalid-email", "not valid")
+	wantPartial(t, gql(t, s, `mutation { a: create_user(email: "clarke@gmail.com", name: "Clarke") { id }
+		b: create_user(email: "bad", name: "B") { id } c: create_user(email: "blake@gmail.com", name: "Blake") { id } }`, nil),
+		`{"a":{"id":1},"b":null,"c":null}`, `["b"]`, "invalid-email", "not valid")
+	wantData(t, s, `{ user_aggregate { aggregate { count } } }`, nil, `{"user_aggregate":{"aggregate":{"count":1}}}`)
+	wantGQLError(t, gql(t, s, `mutation { b: create_user(email: "bad", name: "B") { id } c: create_user(email: "blake@gmail.com", name: "Blake") { id } }`, nil),
+		"invalid-email", "", "not valid")
+}
