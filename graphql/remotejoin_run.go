@@ -26,14 +26,16 @@ func (e *Engine) runJoined(ctx context.Context, fields []plannedField) Result {
 			return Result{Body: errorBody(dbError(err))}
 		}
 	}
+	// A failing join nulls its own field only (partial.go).
+	var fails []fieldFailure
 	for i, f := range fields {
-		v, err := e.applyJoins(ctx, results[i], f.joins, 0)
+		v, failed, err := e.applyJoinsPartial(ctx, f.key, results[i], f.joins)
 		if err != nil {
 			return Result{Body: sourceErrorBody(err)}
 		}
-		results[i] = v
+		results[i], fails = v, append(fails, failed...)
 	}
-	return Result{Body: dataBody(fields, results)}
+	return Result{Body: partialBody(fields, results, fails)}
 }
 
 // takeJoins returns the remote joins the compilers of the current

@@ -19,8 +19,9 @@ type RootSource interface {
 	// of types sees; types are the role's shared types (tables, scalars).
 	RootFields(types *SchemaTypes) (query, mutation graphql.Fields)
 	// ExecuteRoot runs one root field and returns its JSON value. An
-	// error is reported as the request's error (a *SourceError keeps its
-	// own extensions).
+	// error (a *SourceError keeps its own extensions) nulls the field in
+	// a query that has other fields, with the error at its path
+	// (partial.go); otherwise it is the request's error.
 	ExecuteRoot(ctx context.Context, call *RootCall) (json.RawMessage, error)
 }
 

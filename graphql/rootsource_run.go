@@ -2,6 +2,7 @@ package graphql
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,8 @@ type RootCall struct {
 	e        *Engine
 	c        *compiler
 	sel      *Selection
+	partial  bool           // a query's root field: joins may fail alone
+	failures []fieldFailure // joins that failed alone (JoinsFailed)
 }
 
 // Selection is a field as the request selects it: fragments inlined,
@@ -168,6 +171,21 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 	}
 	out := make([][]byte, len(groups))
 	errs := make([]error, len(groups))
+	// A query's source field or remote join that fails is null on its own
+	// (partial.go); partial[i] says errs[i] is such a failure, fails[i]
+	// holds field i's failures.
+	partial := make([]bool, len(groups))
+	fails := make([][]fieldFailure, len(groups))
+	query := root == "query_root"
+	joinsOf := func(i int, g *fieldGroup, c *compiler) {
+		if query {
+			var failed []fieldFailure
+			out[i], failed, errs[i] = e.applyJoinsPartial(ctx, g.Key, out[i], c.joins)
+			fails[i] = append(fails[i], failed...)
+			return
+		}
+		out[i], errs[i] = e.applyJoins(ctx, out[i], c.joins, 0)
+	}
 	runField := func(i int, g *fieldGroup) {
 		path := "$.selectionSet." + g.Key
 		c := &compiler{rs: rs, vars: vars, frags: prep.frags, nulls: prep.nulls, session: sess, joinable: root != "subscription_root"}
@@ -177,11 +195,17 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 			out[i] = []byte(strconv.Quote(root))
 		case sources[g.Name] != nil:
 			call := &RootCall{Name: g.Name, Key: g.Key, Session: sess, Query: req.Query, Mutation: root == "mutation_root", e: e, c: c,
-				sel: &Selection{Key: g.Key, Name: g.Name, Path: path, g: g, c: c}}
-			if out[i], err = sources[g.Name].ExecuteRoot(ctx, call); err == nil {
-				// An action's relationships to tables may reach remote relationships.
-				out[i], err = e.applyJoins(ctx, out[i], c.joins, 0)
+				sel: &Selection{Key: g.Key, Name: g.Name, Path: path, g: g, c: c}, partial: query}
+			if out[i], err = sources[g.Name].ExecuteRoot(ctx, call); err != nil {
+				errs[i], partial[i] = err, query
+				return
 			}
+			if query {
+				fails[i] = call.failures
+			}
+			// An action's relationships to tables may reach remote relationships.
+			joinsOf(i, g, c)
+			return
 		case root == "mutation_root":
 			out[i], err = e.runOneMutation(ctx, rs, prep, vars, sess, g)
 		default:
@@ -192,7 +216,8 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 					if err = pool.QueryRow(ctx, sql, c.args...).Scan(&out[i]); err != nil {
 						err = dbError(err)
 					} else {
-						out[i], err = e.applyJoins(ctx, out[i], c.joins, 0)
+						joinsOf(i, g, c)
+						return
 					}
 				}
 			}
@@ -202,16 +227,25 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 	// Mutation fields run one after the other, in order (the GraphQL
 	// rule); query fields run at once, each where it belongs (Postgres, a
 	// webhook, a remote server), and the answer keeps the request's order.
+	// A failing mutation field stops the ones after it, which stay null;
+	// when one already ran, its data is kept and the failure is partial.
 	var introspection []*fieldGroup
 	var wg sync.WaitGroup
+	ran := false
+fields:
 	for i, g := range groups {
 		switch {
 		case g.Name == "__schema" || g.Name == "__type":
 			introspection = append(introspection, g)
 		case root == "mutation_root":
 			if runField(i, g); errs[i] != nil {
-				return Result{Body: sourceErrorBody(errs[i])}, true
+				if !ran {
+					return Result{Body: sourceErrorBody(errs[i])}, true
+				}
+				partial[i] = true
+				break fields
 			}
+			ran = ran || g.Name != "__typename"
 		default:
 			wg.Add(1)
 			go func() {
@@ -226,10 +260,30 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 		}
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
+	for i, err := range errs {
+		if err != nil && !partial[i] {
 			return Result{Body: sourceErrorBody(err)}, true
 		}
+	}
+	// When every root field failed, nothing is partial: the answer is
+	// Hasura's whole-request error (its conformance cases expect it).
+	var first error
+	failedRoots := 0
+	for _, err := range errs {
+		if err != nil {
+			first, failedRoots = cmp.Or(first, err), failedRoots+1
+		}
+	}
+	if failedRoots == len(groups) {
+		return Result{Body: sourceErrorBody(first)}, true
+	}
+	var failed []fieldFailure
+	for i, err := range errs {
+		if err != nil {
+			out[i] = nil // null, as the source field failed
+			failed = append(failed, fieldFailure{path: []any{groups[i].Key}, err: err})
+		}
+		failed = append(failed, fails[i]...)
 	}
 	if len(introspection) > 0 {
 		res, err := introspect(rs, prep, vars, introspection)
@@ -246,7 +300,7 @@ func (e *Engine) runWithSources(ctx context.Context, rs *roleSchema, prep *prepa
 	for i, g := range groups {
 		fields[i] = plannedField{key: g.Key}
 	}
-	return Result{Body: dataBody(fields, out)}, true
+	return Result{Body: partialBody(fields, out, failed)}, true
 }
 
 // runOneMutation runs a table mutation field of an operation that also

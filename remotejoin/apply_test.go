@@ -3,6 +3,8 @@ package remotejoin
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -59,5 +61,28 @@ func TestApplyKeepsEscapesAndSpacing(t *testing.T) {
 	want := `{"a\"b":"x,]}","rel":{"got":{ "k" : [1, {"y": "}"}] }},"n":-1.5e3}`
 	if string(got) != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
+
+// failing refuses every fetch.
+type failing struct{}
+
+func (failing) Fetch(context.Context, []json.RawMessage) ([]json.RawMessage, error) {
+	return nil, errors.New("remote down")
+}
+
+func TestApplyPartialNullsOnlyTheFailingJoin(t *testing.T) {
+	value := []byte(`[null,{"kids":[],"rel":{"id":1}},{"kids":[{"r2":{"k":1}}],"rel":{"id":2}}]`)
+	got, failed, err := ApplyPartial(context.Background(), value,
+		[]Join{{Path: []string{"rel"}, Joiner: &keyEcho{}}, {Path: []string{"kids", "r2"}, Joiner: failing{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[null,{"kids":[],"rel":{"got":{"id":1}}},{"kids":[{"r2":null}],"rel":{"got":{"id":2}}}]`
+	if string(got) != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	if len(failed) != 1 || fmt.Sprint(failed[0].Path) != "[2 kids 0 r2]" || failed[0].Error() != "remote down" {
+		t.Fatalf("failed = %+v", failed)
 	}
 }

@@ -76,7 +76,7 @@ func (f *forward) run(ctx context.Context) (json.RawMessage, error) {
 		if len(items) == 0 {
 			return json.RawMessage("null"), nil
 		}
-		return f.stitch(ctx, f.rebuild(data[items[0].key], items[0].def.Type, items[0].fields))
+		return f.stitchRoot(ctx, f.rebuild(data[items[0].key], items[0].def.Type, items[0].fields))
 	}
 	var out bytes.Buffer
 	out.WriteByte('{')
@@ -99,7 +99,7 @@ func (f *forward) run(ctx context.Context) (json.RawMessage, error) {
 		f.path = f.path[:0]
 	}
 	out.WriteByte('}')
-	return f.stitch(ctx, out.Bytes())
+	return f.stitchRoot(ctx, out.Bytes())
 }
 
 // send prints the items as one operation, posts it and returns the

@@ -143,15 +143,35 @@ func (f *forward) joinKey(obj map[string]json.RawMessage, key string, rel *metad
 	return out
 }
 
-// stitch runs the joins recorded while rebuilding value.
-func (f *forward) stitch(ctx context.Context, value []byte) ([]byte, error) {
-	if len(f.joins) == 0 {
-		return value, nil
+// stitchRoot is stitch for a root field's value: in a query, a failing
+// join nulls its own field only and is reported to the call.
+func (f *forward) stitchRoot(ctx context.Context, value []byte) ([]byte, error) {
+	if len(f.joins) == 0 || !f.call.PartialJoins() {
+		return f.stitch(ctx, value)
 	}
+	out, failed, err := remotejoin.ApplyPartial(ctx, value, f.pendingJoins())
+	if err != nil {
+		return nil, err
+	}
+	f.call.JoinsFailed(failed)
+	return out, nil
+}
+
+// pendingJoins turns the joins recorded while rebuilding into Joins, and
+// forgets them.
+func (f *forward) pendingJoins() []remotejoin.Join {
 	js := make([]remotejoin.Join, len(f.joins))
 	for i, j := range f.joins {
 		js[i] = remotejoin.Join{Path: j.path, Joiner: f.call.SourceJoiner(j.rel.Name, j.rel.ToSource, j.path, j.fields)}
 	}
 	f.joins = nil
-	return remotejoin.Apply(ctx, value, js)
+	return js
+}
+
+// stitch runs the joins recorded while rebuilding value.
+func (f *forward) stitch(ctx context.Context, value []byte) ([]byte, error) {
+	if len(f.joins) == 0 {
+		return value, nil
+	}
+	return remotejoin.Apply(ctx, value, f.pendingJoins())
 }
