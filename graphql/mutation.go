@@ -82,40 +82,30 @@ func (e *Engine) runMutation(ctx context.Context, rs *roleSchema, prep *prepared
 		sources[source] = true
 	}
 	out := make([][]byte, len(groups))
+	var fails []fieldFailure // remote joins of committed rows that failed alone
 	if len(sources) <= 1 {
-		if err := e.mutateInTx(ctx, rs, prep, vars, sess, source, groups, out); err != nil {
+		if err := e.mutateInTx(ctx, rs, prep, vars, sess, source, groups, out, &fails); err != nil {
 			return Result{Body: errorBody(err), RequestError: true}
 		}
 	} else {
 		for i, g := range groups {
-			if err := e.mutateInTx(ctx, rs, prep, vars, sess, rs.mutationSource(g.Name), groups[i:i+1], out[i:i+1]); err != nil {
+			if err := e.mutateInTx(ctx, rs, prep, vars, sess, rs.mutationSource(g.Name), groups[i:i+1], out[i:i+1], &fails); err != nil {
 				return Result{Body: errorBody(err), RequestError: true}
 			}
 		}
 	}
-	var buf bytes.Buffer
-	buf.WriteString(`{"data":{`)
+	fields := make([]plannedField, len(groups))
 	for i, g := range groups {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		buf.WriteString(strconv.Quote(g.Key))
-		buf.WriteByte(':')
-		if out[i] == nil {
-			buf.WriteString("null")
-		} else {
-			buf.Write(out[i])
-		}
+		fields[i] = plannedField{key: g.Key}
 	}
-	buf.WriteString("}}")
-	return Result{Body: buf.Bytes()}
+	return Result{Body: partialBody(fields, out, fails)}
 }
 
 // mutateInTx runs root fields in one transaction on a source's pool,
 // writing each one's result to out. The live queries over what it wrote
 // refetch.
 func (e *Engine) mutateInTx(ctx context.Context, rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session,
-	source string, groups []*fieldGroup, out [][]byte) error {
+	source string, groups []*fieldGroup, out [][]byte, fails *[]fieldFailure) error {
 	pool, err := e.poolFor(ctx, source)
 	if err != nil {
 		return err
@@ -157,10 +147,21 @@ func (e *Engine) mutateInTx(ctx context.Context, rs *roleSchema, prep *preparedO
 		e.Live.Invalidate(tables)
 	}
 	// Remote joins run once the rows are committed, as a query's do.
+	// With fails, a failing join nulls its field and is listed there (the
+	// rows are written: the answer must still say so); without, it fails
+	// the call.
 	for i := range out {
-		if out[i], err = e.applyJoins(ctx, out[i], joins[i], 0); err != nil {
+		if fails == nil {
+			if out[i], err = e.applyJoins(ctx, out[i], joins[i], 0); err != nil {
+				return err
+			}
+			continue
+		}
+		var failed []fieldFailure
+		if out[i], failed, err = e.applyJoinsPartial(ctx, groups[i].Key, out[i], joins[i]); err != nil {
 			return err
 		}
+		*fails = append(*fails, failed...)
 	}
 	return nil
 }

@@ -311,7 +311,7 @@ func (e *Engine) runOneMutation(ctx context.Context, rs *roleSchema, prep *prepa
 		return nil, validationErr("$.selectionSet."+g.Key, "field %q not found in type: 'mutation_root'", g.Name)
 	}
 	out := make([][]byte, 1)
-	if err := e.mutateInTx(ctx, rs, prep, vars, sess, rs.mutationSource(g.Name), []*fieldGroup{g}, out); err != nil {
+	if err := e.mutateInTx(ctx, rs, prep, vars, sess, rs.mutationSource(g.Name), []*fieldGroup{g}, out, nil); err != nil {
 		return nil, err
 	}
 	return out[0], nil
