@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -64,33 +65,50 @@ func BenchmarkActionSyncVsReverseProxy(b *testing.B) {
 	b.ReportMetric(float64(p.Microseconds()), "µs-p50-proxy")
 	b.ReportMetric(float64(g)/float64(p), "p50-ratio")
 
-	// Throughput at c=16: the same number of requests through each path.
-	client16 := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
-	reqs := 100 * len(graftTimes)
-	graftRPS := requestsPerSecond(16, reqs, func() { benchPost(b, client16, graftURL, body, testenv.Admin()) })
-	proxyRPS := requestsPerSecond(16, reqs, func() { benchPost(b, client16, proxyURL, body, testenv.Admin()) })
-	b.ReportMetric(graftRPS, "req/s-c16-action")
-	b.ReportMetric(proxyRPS, "req/s-c16-proxy")
-	b.ReportMetric(graftRPS/proxyRPS, "c16-req/s-ratio")
+	// Throughput and p50 at c=1 and c=16: the same number of requests
+	// through each path, one path after the other.
+	reqs := 10 * len(graftTimes)
+	for _, c := range []int{1, 16} {
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c}}
+		graft := underLoad(c, reqs, func() time.Duration { _, d := benchPost(b, client, graftURL, body, testenv.Admin()); return d })
+		proxy := underLoad(c, reqs, func() time.Duration { _, d := benchPost(b, client, proxyURL, body, testenv.Admin()); return d })
+		tag := fmt.Sprintf("-c%d", c)
+		b.ReportMetric(graft.rps, "req/s"+tag+"-action")
+		b.ReportMetric(proxy.rps, "req/s"+tag+"-proxy")
+		b.ReportMetric(float64(graft.p50.Microseconds()), "µs-p50"+tag+"-action")
+		b.ReportMetric(float64(proxy.p50.Microseconds()), "µs-p50"+tag+"-proxy")
+		b.ReportMetric(float64(graft.p50)/float64(proxy.p50), "p50-ratio"+tag)
+	}
 }
 
-// requestsPerSecond runs total calls of send from c goroutines and returns
-// the calls per second.
-func requestsPerSecond(c, total int, send func()) float64 {
+// loadResult is what underLoad measured.
+type loadResult struct {
+	rps float64
+	p50 time.Duration
+}
+
+// underLoad runs total calls of send from c goroutines and returns the
+// calls per second and the p50 of the durations send returned.
+func underLoad(c, total int, send func() time.Duration) loadResult {
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	took := make([]time.Duration, 0, total)
 	start := time.Now()
 	for range c {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for next.Add(1) <= int64(total) {
-				send()
+				d := send()
+				mu.Lock()
+				took = append(took, d)
+				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	return float64(total) / time.Since(start).Seconds()
+	return loadResult{rps: float64(total) / time.Since(start).Seconds(), p50: p50(took)}
 }
 
 // BenchmarkActionWithRelationship: a sync query action whose output joins
