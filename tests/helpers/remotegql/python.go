@@ -105,13 +105,17 @@ type user struct {
 	Username string `json:"username"`
 }
 
-// users is the process-wide list /user-graphql serves and appends to.
-var users = struct {
+// userList is what one server's /user-graphql serves and appends to: a
+// server (the conformance runner's one, like the Python process) keeps it
+// across requests, and servers started side by side in tests do not share
+// it.
+type userList struct {
 	sync.Mutex
 	list []user
-}{list: []user{{1, "jane"}, {2, "john"}, {3, "joe"}}}
+}
 
 func userSchema() graphql.Schema {
+	users := &userList{list: []user{{1, "jane"}, {2, "john"}, {3, "joe"}}}
 	userT := obj("User", graphql.Fields{
 		"id":       {Type: graphql.Int},
 		"username": {Type: graphql.String},
