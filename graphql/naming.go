@@ -1,6 +1,9 @@
 package graphql
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/graftql/graft/metadata"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/language/ast"
@@ -32,20 +35,8 @@ func newNamingMaps() *namingMaps {
 
 // objectFields camelCases an object's fields and their arguments.
 func (n *namingMaps) objectFields(typeName string, fields graphql.FieldDefinitionMap) {
-	orig := map[string]string{}
-	names := make([]string, 0, len(fields))
-	for name := range fields {
-		names = append(names, name)
-	}
-	for _, name := range names {
-		fd := fields[name]
-		nn := metadata.CamelName(name)
-		if nn != name {
-			delete(fields, name)
-			fd.Name = nn
-			fields[nn] = fd
-		}
-		orig[nn] = name
+	n.fields[typeName] = camelKeys(fields, func(fd *graphql.FieldDefinition, nn string) { fd.Name = nn })
+	for nn, fd := range fields {
 		if len(fd.Args) > 0 {
 			argOrig := map[string]string{}
 			for _, a := range fd.Args {
@@ -56,27 +47,28 @@ func (n *namingMaps) objectFields(typeName string, fields graphql.FieldDefinitio
 			n.args[typeName+"."+nn] = argOrig
 		}
 	}
-	n.fields[typeName] = orig
 }
 
 // inputFields camelCases an input object's fields.
 func (n *namingMaps) inputFields(typeName string, fields graphql.InputObjectFieldMap) {
-	orig := map[string]string{}
-	names := make([]string, 0, len(fields))
-	for name := range fields {
-		names = append(names, name)
-	}
-	for _, name := range names {
-		f := fields[name]
+	n.inputs[typeName] = camelKeys(fields, func(f *graphql.InputObjectField, nn string) { f.PrivateName = nn })
+}
+
+// camelKeys camelCases the keys of m in place, rename giving each value
+// its new name, and returns each new name's original.
+func camelKeys[M ~map[string]V, V any](m M, rename func(V, string)) map[string]string {
+	orig := make(map[string]string, len(m))
+	for _, name := range slices.Collect(maps.Keys(m)) {
+		v := m[name]
 		nn := metadata.CamelName(name)
 		if nn != name {
-			delete(fields, name)
-			f.PrivateName = nn
-			fields[nn] = f
+			delete(m, name)
+			rename(v, nn)
+			m[nn] = v
 		}
 		orig[nn] = name
 	}
-	n.inputs[typeName] = orig
+	return orig
 }
 
 // enumValues upper-cases an enum's values.

@@ -1,11 +1,7 @@
 package integration
 
 import (
-	"net/http/httptest"
-	"net/url"
 	"testing"
-
-	"github.com/graftql/graft/tests/testenv"
 )
 
 // A mutation's rows are committed before its returning's remote joins run:
@@ -13,20 +9,7 @@ import (
 // answer still carries the written rows (they are in the table).
 func TestPartialMutationReturningJoin(t *testing.T) {
 	t.Parallel()
-	remote := startJoinRemote(t)
-	target, err := url.Parse(remote.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	flaky := &flakyRemote{release: make(chan struct{})}
-	front := httptest.NewServer(flaky.handler(target))
-	t.Cleanup(func() { close(flaky.release); front.Close() })
-	db := testenv.NewDatabase(t)
-	testenv.Exec(t, db, remoteRelSQL)
-	s := testenv.Start(t, db)
-	mustMeta(t, s, op("pg_track_table", map[string]any{"table": "users"}))
-	mustMeta(t, s, addRemote("profiles", front.URL, map[string]any{"timeout_seconds": 1}))
-	mustMeta(t, s, toRemote("users", "profile", []string{"id"}, field1("profile", map[string]any{"user_id": "$id"})))
+	s, flaky, _ := startFlakyProfiles(t)
 
 	wantData(t, s, `mutation { insert_users(objects: [{id: 6, name: "u6"}]) { returning { id profile { bio } } } }`, nil,
 		`{"insert_users":{"returning":[{"id":6,"profile":{"bio":"bio of 6"}}]}}`)

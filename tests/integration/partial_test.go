@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/graftql/graft/tests/helpers/joinremote"
 	"github.com/graftql/graft/tests/testenv"
 )
 
@@ -75,8 +76,10 @@ func (f *flakyRemote) handler(target *url.URL) http.Handler {
 	})
 }
 
-func TestPartialRemoteFailures(t *testing.T) {
-	t.Parallel()
+// startFlakyProfiles starts Graft on the users table with a profile
+// relationship to the join remote, reached through a flakyRemote.
+func startFlakyProfiles(t *testing.T) (*testenv.Server, *flakyRemote, *joinremote.Server) {
+	t.Helper()
 	remote := startJoinRemote(t)
 	target, err := url.Parse(remote.URL)
 	if err != nil {
@@ -91,6 +94,12 @@ func TestPartialRemoteFailures(t *testing.T) {
 	mustMeta(t, s, op("pg_track_table", map[string]any{"table": "users"}))
 	mustMeta(t, s, addRemote("profiles", front.URL, map[string]any{"timeout_seconds": 1}))
 	mustMeta(t, s, toRemote("users", "profile", []string{"id"}, field1("profile", map[string]any{"user_id": "$id"})))
+	return s, flaky, remote
+}
+
+func TestPartialRemoteFailures(t *testing.T) {
+	t.Parallel()
+	s, flaky, remote := startFlakyProfiles(t)
 	wantData(t, s, `{ users(order_by: {id: asc}, limit: 2) { id profile { bio } } }`, nil,
 		`{"users":[{"id":1,"profile":{"bio":"bio of 1"}},{"id":2,"profile":{"bio":"bio of 2"}}]}`)
 
