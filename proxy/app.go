@@ -32,8 +32,8 @@ type App struct {
 	// Actions calls action handlers for the engine's action fields.
 	Actions *actions.Source
 	Server  *Server
-	// Tracing exports OpenTelemetry traces (tracing.go); set its Override
-	// before Start to record into a provider of one's own.
+	// Tracing exports OpenTelemetry traces (tracing.go); set its Exporter
+	// before Start to receive the spans in an SDK exporter of one's own.
 	Tracing tracing.Provider
 	wal     *wal
 	// walSources are the WAL pipelines of added sources (walsources.go).

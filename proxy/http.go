@@ -58,6 +58,9 @@ type Server struct {
 	Data *dataapi.Handler
 	// Metrics counts requests and serves /v1/metrics; nil: neither.
 	Metrics *metrics.Metrics
+	// Untraced handlers start no spans, whatever the tracing settings (a
+	// benchmark's baseline beside a traced handler in one process).
+	Untraced bool
 	// Console serves the web console at /console, and redirects / there
 	// (HASURA_GRAPHQL_ENABLE_CONSOLE).
 	Console bool
@@ -150,7 +153,10 @@ func (s *Server) Handler() http.Handler {
 	} else {
 		h = cors.AllowAll().Handler(h)
 	}
-	return s.logRequests(traced(h))
+	if !s.Untraced {
+		h = traced(h)
+	}
+	return s.logRequests(h)
 }
 
 func (s *Server) enabled(api string) bool { return s.APIs == nil || s.APIs[api] }

@@ -59,7 +59,7 @@ func BenchmarkRequestTrace(b *testing.B) {
 		sqlEnd(qctx, nil)
 		req.End()
 		if i%512 == 511 {
-			p.sdk.ForceFlush(ctx)
+			p.Flush(ctx)
 		}
 	}
 	p.Stop(ctx) // the last batch's export counts too

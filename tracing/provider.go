@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -17,66 +19,56 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
 )
 
-// instrumentation is the tracer's name, as OpenTelemetry asks: the module.
-const instrumentation = "github.com/graftql/graft"
+// scopeName is the instrumentation scope of every span, as OpenTelemetry
+// asks: the module.
+const scopeName = "github.com/graftql/graft"
 
-// The tracer in use is process-wide: the hot paths (graphql, delivery,
-// actions, remoteschema) read it without being handed one. on is checked
-// first so that a disabled tracer costs one atomic load and no allocation.
-// owner is the Provider that installed it: another one (several apps run
-// in one test process) with nothing to export leaves it alone.
+// The recorder in use is process-wide: the hot paths (graphql, delivery,
+// actions, remoteschema) read it without being handed one. A nil recorder
+// is tracing off, which costs one atomic load and no allocation. owner is
+// the Provider that installed it: another one (several apps run in one
+// test process) with nothing to export leaves it alone.
 var (
-	on      atomic.Bool
-	tracer  atomic.Pointer[trace.Tracer]
+	current atomic.Pointer[recorder]
 	ownerMu sync.Mutex
 	owner   *Provider
 )
 
-func init() {
-	t := noop.NewTracerProvider().Tracer(instrumentation)
-	tracer.Store(&t)
-}
-
-// use installs tp's tracer process-wide for p; a nil tp removes p's
-// tracer (the no-op one serves) if p installed the one in use.
-func use(p *Provider, tp trace.TracerProvider) {
+// use installs r process-wide for p; a nil r removes p's recorder if p
+// installed the one in use.
+func use(p *Provider, r *recorder) {
 	ownerMu.Lock()
 	defer ownerMu.Unlock()
-	if tp == nil {
-		if owner != p {
-			return
+	if r == nil {
+		if owner == p {
+			current.Store(nil)
+			owner = nil
 		}
-		t := noop.NewTracerProvider().Tracer(instrumentation)
-		on.Store(false)
-		tracer.Store(&t)
-		owner = nil
 		return
 	}
-	t := tp.Tracer(instrumentation)
-	tracer.Store(&t)
-	on.Store(true)
+	current.Store(r)
 	owner = p
 }
 
 // Enabled reports whether spans are being recorded at all.
-func Enabled() bool { return on.Load() }
+func Enabled() bool { return current.Load() != nil }
 
-// Provider owns the exporting tracer provider's lifecycle: Apply builds
-// one from a Config (replacing, and flushing, the previous one), Stop
-// flushes and restores the no-op tracer.
+// Provider owns the exporting recorder's lifecycle: Apply builds one from
+// a Config (replacing, and flushing, the previous one), Stop flushes and
+// turns tracing off.
 type Provider struct {
 	Log *slog.Logger
-	// Override, when set, serves instead of any configuration: tests and
-	// embedders hand in their own provider (an in-memory exporter, say).
-	Override trace.TracerProvider
+	// Exporter, when set, receives every span as it ends instead of any
+	// configured OTLP endpoint: tests and embedders hand in an SDK
+	// exporter (the SDK's in-memory one, say).
+	Exporter sdktrace.SpanExporter
 
 	mu      sync.Mutex
 	applied Config
-	sdk     *sdktrace.TracerProvider
+	stop    func(context.Context) error
+	flush   func(context.Context) error
 	started bool
 }
 
@@ -93,61 +85,86 @@ func (p *Provider) ApplyMetadata(ctx context.Context, raw json.RawMessage, geten
 	return p.Apply(ctx, cfg)
 }
 
-// Apply installs the tracer cfg describes; an unchanged cfg is a no-op, so
-// that every metadata change does not restart the exporter.
+// Apply installs the recorder cfg describes; an unchanged cfg is a no-op,
+// so that every metadata change does not restart the exporter.
 func (p *Provider) Apply(ctx context.Context, cfg Config) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.Override != nil {
-		use(p, p.Override)
-		p.started = true
-		return nil
+	if p.Exporter != nil {
+		cfg = Config{Enabled: true}
 	}
 	if p.started && reflect.DeepEqual(cfg, p.applied) {
 		return nil
 	}
-	var next *sdktrace.TracerProvider
+	var next *recorder
+	var stop, flush func(context.Context) error
 	if cfg.Enabled {
 		var err error
-		if next, err = newSDK(ctx, cfg); err != nil {
+		if next, stop, flush, err = p.build(ctx, cfg); err != nil {
 			return err
 		}
 	}
-	old := p.sdk
-	p.sdk, p.applied, p.started = next, cfg, true
-	if next != nil {
-		use(p, next)
-	} else {
-		use(p, nil)
-	}
+	old := p.stop
+	p.stop, p.flush, p.applied, p.started = stop, flush, cfg, true
+	use(p, next)
 	if old != nil {
-		if err := old.Shutdown(ctx); err != nil && p.Log != nil {
+		if err := old(ctx); err != nil && p.Log != nil {
 			p.Log.Warn("opentelemetry: flushing the previous exporter failed", "error", err)
 		}
 	}
 	return nil
 }
 
-// Stop flushes the spans still buffered and restores the no-op tracer.
+// Stop flushes the spans still buffered and turns tracing off.
 func (p *Provider) Stop(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	use(p, nil)
-	old := p.sdk
-	p.sdk, p.started = nil, false
+	old := p.stop
+	p.stop, p.flush, p.started = nil, nil, false
 	if old == nil {
 		return nil
 	}
-	if err := old.Shutdown(ctx); err != nil {
+	if err := old(ctx); err != nil {
 		return fmt.Errorf("opentelemetry shutdown: %w", err)
 	}
 	return nil
 }
 
-// newSDK builds the OTLP/HTTP exporting provider. The sampler is the SDK's
-// default (OTEL_TRACES_SAMPLER, else parent-based always-on), so an
-// incoming traceparent's sampling decision is kept.
-func newSDK(ctx context.Context, cfg Config) (*sdktrace.TracerProvider, error) {
+// Flush exports the spans ended so far.
+func (p *Provider) Flush(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.flush == nil {
+		return nil
+	}
+	return p.flush(ctx)
+}
+
+// build makes the recorder and what it exports to: the OTLP/HTTP batcher,
+// or the Exporter given. The sampler is the SDK's default
+// (OTEL_TRACES_SAMPLER, else parent-based always-on), so an incoming
+// traceparent's sampling decision is kept.
+func (p *Provider) build(ctx context.Context, cfg Config) (rec *recorder, stop, flush func(context.Context) error, err error) {
+	sampler, parentOn, err := samplerFromEnv(os.Getenv)
+	if err != nil {
+		// The SDK warns and samples by default: so does Graft.
+		if p.Log != nil {
+			p.Log.Warn("opentelemetry: OTEL_TRACES_SAMPLER ignored", "error", err)
+		}
+		sampler, parentOn = sdktrace.ParentBased(sdktrace.AlwaysSample()), true
+	}
+	res, err := newResource(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rec = &recorder{sampler: sampler, parentOn: parentOn}
+	rec.tracer.r = rec
+	if p.Exporter != nil {
+		sink := &sdkSink{exp: p.Exporter, resource: res}
+		rec.ended = sink
+		return rec, sink.stop, func(context.Context) error { return nil }, nil
+	}
 	var opts []otlptracehttp.Option
 	if cfg.Endpoint != "" {
 		opts = append(opts, otlptracehttp.WithEndpointURL(cfg.Endpoint))
@@ -155,16 +172,27 @@ func newSDK(ctx context.Context, cfg Config) (*sdktrace.TracerProvider, error) {
 	if len(cfg.Headers) > 0 {
 		opts = append(opts, otlptracehttp.WithHeaders(cfg.Headers))
 	}
-	exp, err := otlptracehttp.New(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("opentelemetry exporter: %w", err)
+	client := otlptracehttp.NewClient(opts...)
+	if err := client.Start(ctx); err != nil {
+		return nil, nil, nil, fmt.Errorf("opentelemetry exporter: %w", err)
 	}
+	exp, err := newOTLPExporter(client, res, jsonProtocol(os.Getenv))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	b := newBatcher(exp, batcherEnv(os.Getenv, cfg.BatchSize))
+	rec.ended = b
+	return rec, b.stop, b.flush, nil
+}
+
+// newResource is the spans' resource: service.name graft, under the
+// environment's attributes (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES),
+// under metadata's resource_attributes.
+func newResource(cfg Config) (*resource.Resource, error) {
 	attrs := []attribute.KeyValue{attribute.String("service.name", "graft")}
 	for k, v := range cfg.Attributes {
 		attrs = append(attrs, attribute.String(k, v))
 	}
-	// Environment attributes (OTEL_SERVICE_NAME...) win over the default
-	// name; metadata's resource_attributes win over both.
 	res, err := resource.Merge(resource.NewSchemaless(attrs[:1]...), resource.Environment())
 	if err == nil {
 		res, err = resource.Merge(res, resource.NewSchemaless(attrs[1:]...))
@@ -172,9 +200,15 @@ func newSDK(ctx context.Context, cfg Config) (*sdktrace.TracerProvider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opentelemetry resource: %w", err)
 	}
-	var bsp []sdktrace.BatchSpanProcessorOption
-	if cfg.BatchSize > 0 {
-		bsp = append(bsp, sdktrace.WithMaxExportBatchSize(cfg.BatchSize))
+	return res, nil
+}
+
+// jsonProtocol reports whether the OTLP client will send JSON: it reads
+// OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, then OTEL_EXPORTER_OTLP_PROTOCOL.
+func jsonProtocol(getenv func(string) string) bool {
+	p := getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+	if p == "" {
+		p = getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
 	}
-	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, bsp...), sdktrace.WithResource(res)), nil
+	return strings.TrimSpace(p) == "http/json"
 }

@@ -20,45 +20,37 @@ var propagator = propagation.TraceContext{}
 // derived, so nothing is allocated.
 var noopSpan trace.Span = noop.Span{}
 
-// The options and attributes every span of a kind carries are built once:
-// each one built per span is an allocation on the hot path.
+// The attributes every span of a kind carries are built once: each one
+// built per span is an allocation on the hot path.
 var (
-	serverKind = trace.WithSpanKind(trace.SpanKindServer)
-	clientKind = trace.WithSpanKind(trace.SpanKindClient)
-	dbSystem   = attribute.String("db.system.name", "postgresql")
-	sqlBatch   = trace.WithAttributes(dbSystem)
-	methods    = map[string]trace.SpanStartOption{}
+	dbSystem    = attribute.String("db.system.name", "postgresql")
+	dbAttrs     = []attribute.KeyValue{dbSystem}
+	methods     = map[string][]attribute.KeyValue{}
+	otherMethod = []attribute.KeyValue{attribute.String("http.request.method", "_OTHER")}
 )
 
 func init() {
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch,
 		http.MethodHead, http.MethodOptions} {
-		methods[m] = trace.WithAttributes(attribute.String("http.request.method", m))
+		methods[m] = []attribute.KeyValue{attribute.String("http.request.method", m)}
 	}
 }
 
 // Start starts a span named name under ctx's span. Off, it returns ctx and
 // a no-op span at the cost of one atomic load.
 func Start(ctx context.Context, name string) (context.Context, trace.Span) {
-	if !on.Load() {
-		return ctx, noopSpan
-	}
-	return (*tracer.Load()).Start(ctx, name)
+	return StartKind(ctx, name, trace.SpanKindInternal)
 }
 
 // StartKind is Start with a span kind: server for incoming requests,
 // client for outgoing calls.
 func StartKind(ctx context.Context, name string, kind trace.SpanKind) (context.Context, trace.Span) {
-	if !on.Load() {
+	r := current.Load()
+	if r == nil {
 		return ctx, noopSpan
 	}
-	switch kind {
-	case trace.SpanKindClient:
-		return (*tracer.Load()).Start(ctx, name, clientKind)
-	case trace.SpanKindServer:
-		return (*tracer.Load()).Start(ctx, name, serverKind)
-	}
-	return (*tracer.Load()).Start(ctx, name, trace.WithSpanKind(kind))
+	s := r.start(ctx, name, kind, nil)
+	return trace.ContextWithSpan(ctx, s), s
 }
 
 // StartRequest starts the server span of an incoming HTTP request, under
@@ -67,15 +59,17 @@ func StartKind(ctx context.Context, name string, kind trace.SpanKind) (context.C
 // the method.
 func StartRequest(r *http.Request) (context.Context, trace.Span) {
 	ctx := r.Context()
-	if !on.Load() {
+	rec := current.Load()
+	if rec == nil {
 		return ctx, noopSpan
 	}
 	ctx = Extract(ctx, r.Header)
 	method, ok := methods[r.Method]
 	if !ok {
-		method = trace.WithAttributes(attribute.String("http.request.method", "_OTHER"))
+		method = otherMethod
 	}
-	return (*tracer.Load()).Start(ctx, r.URL.Path, serverKind, method)
+	s := rec.start(ctx, r.URL.Path, trace.SpanKindServer, method)
+	return trace.ContextWithSpan(ctx, s), s
 }
 
 // End ends span, marking it failed when err is not nil.
@@ -90,7 +84,7 @@ func End(span trace.Span, err error) {
 // Extract returns ctx under the trace an incoming request's traceparent
 // names (unchanged when off or absent).
 func Extract(ctx context.Context, h http.Header) context.Context {
-	if !on.Load() || h.Get("traceparent") == "" {
+	if !Enabled() || h.Get("traceparent") == "" {
 		return ctx
 	}
 	return propagator.Extract(ctx, propagation.HeaderCarrier(h))
@@ -98,7 +92,7 @@ func Extract(ctx context.Context, h http.Header) context.Context {
 
 // Inject adds ctx's traceparent to an outgoing request's headers.
 func Inject(ctx context.Context, h http.Header) {
-	if !on.Load() {
+	if !Enabled() {
 		return
 	}
 	propagator.Inject(ctx, propagation.HeaderCarrier(h))
@@ -107,7 +101,7 @@ func Inject(ctx context.Context, h http.Header) {
 // AppendHeaders is Inject for header lists, as the event webhook client
 // writes them.
 func AppendHeaders(ctx context.Context, headers [][2]string) [][2]string {
-	if !on.Load() {
+	if !Enabled() {
 		return headers
 	}
 	h := http.Header{}
@@ -132,7 +126,7 @@ type walContext struct {
 // WALContext is the trace_context a mutation writes into its WAL message:
 // nil (JSON null) when tracing is off or ctx has no span.
 func WALContext(ctx context.Context) any {
-	if !on.Load() {
+	if !Enabled() {
 		return nil
 	}
 	sc := trace.SpanContextFromContext(ctx)
@@ -150,7 +144,7 @@ func WALContext(ctx context.Context) any {
 // event: event is the payload's "event" object, whose trace_context the WAL
 // reader copied from the mutation's message.
 func EventContext(ctx context.Context, event json.RawMessage) context.Context {
-	if !on.Load() || len(event) == 0 {
+	if !Enabled() || len(event) == 0 {
 		return ctx
 	}
 	var e struct {
@@ -198,19 +192,19 @@ var (
 // sqlStart starts a child span only under a recording parent, so that
 // sqlEnd knows a recording span in its context is the statement's own.
 func sqlStart(ctx context.Context, name, statement string) context.Context {
-	if !on.Load() || !trace.SpanFromContext(ctx).IsRecording() {
+	r := current.Load()
+	if r == nil || !trace.SpanFromContext(ctx).IsRecording() {
 		return ctx
 	}
-	attrs := sqlBatch
-	if statement != "" {
-		attrs = trace.WithAttributes(dbSystem, attribute.String("db.query.text", statement))
+	s := r.start(ctx, name, trace.SpanKindClient, dbAttrs)
+	if s.recording {
+		s.query = statement
 	}
-	ctx, _ = (*tracer.Load()).Start(ctx, name, clientKind, attrs)
-	return ctx
+	return trace.ContextWithSpan(ctx, s)
 }
 
 func sqlEnd(ctx context.Context, err error) {
-	if !on.Load() {
+	if !Enabled() {
 		return
 	}
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
@@ -237,8 +231,8 @@ func (SQLTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBa
 // TraceBatchQuery implements pgx.BatchTracer: the statements are named on
 // the batch's span.
 func (SQLTracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchQueryData) {
-	if span := trace.SpanFromContext(ctx); on.Load() && span.IsRecording() {
-		span.AddEvent("statement", trace.WithAttributes(attribute.String("db.query.text", data.SQL)))
+	if span := trace.SpanFromContext(ctx); Enabled() && span.IsRecording() {
+		span.AddEvent("statement", trace.WithAttributes(queryText.String(data.SQL)))
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"testing"
 
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -15,7 +14,7 @@ import (
 func record(t *testing.T) *tracetest.InMemoryExporter {
 	t.Helper()
 	exp := tracetest.NewInMemoryExporter()
-	p := &Provider{Override: sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))}
+	p := &Provider{Exporter: exp}
 	if err := p.Apply(context.Background(), Config{}); err != nil {
 		t.Fatal(err)
 	}
@@ -167,10 +166,8 @@ func BenchmarkSpan(b *testing.B) {
 		}
 	})
 	b.Run("on", func(b *testing.B) {
-		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter()))
-		p := &Provider{Override: tp}
+		p := &Provider{Exporter: tracetest.NewNoopExporter()}
 		p.Apply(ctx, Config{})
-		defer tp.Shutdown(ctx)
 		defer p.Stop(ctx)
 		b.ReportAllocs()
 		for b.Loop() {

@@ -16,7 +16,6 @@ import (
 	"github.com/graftql/graft/tests/helpers/remotegql"
 	"github.com/graftql/graft/tests/testenv"
 	"github.com/graftql/graft/tracing"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
@@ -31,9 +30,7 @@ const (
 func tracedServer(t *testing.T, db string, redis bool) (*testenv.Server, *tracetest.InMemoryExporter) {
 	t.Helper()
 	exp := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	t.Cleanup(func() { tp.Shutdown(t.Context()) })
-	return testenv.Start(t, db, testenv.Options{Redis: redis, Tracer: tp}), exp
+	return testenv.Start(t, db, testenv.Options{Redis: redis, Spans: exp}), exp
 }
 
 // waitSpans polls until every name in want has a span in traceID's trace:

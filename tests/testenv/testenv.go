@@ -20,7 +20,7 @@ import (
 	"github.com/graftql/graft/proxy"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"go.opentelemetry.io/otel/trace"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // AdminSecret is the admin secret of servers started by Start.
@@ -143,10 +143,10 @@ type Options struct {
 	// HASURA_GRAPHQL_CORS_DOMAIN.
 	Env  map[string]string
 	Logs io.Writer // default: discarded
-	// Tracer records the server's spans (an SDK provider with an
-	// in-memory exporter, say) instead of any OpenTelemetry configuration.
-	// The tracer is process-wide: tests that set it must not run in parallel.
-	Tracer trace.TracerProvider
+	// Spans receives the server's spans (the SDK's in-memory exporter,
+	// say) instead of any OpenTelemetry configuration. Tracing is
+	// process-wide: tests that set it must not run in parallel.
+	Spans sdktrace.SpanExporter
 }
 
 // Start runs Graft in-process on dbURL and a free port until the test ends.
@@ -211,7 +211,7 @@ func Start(t testing.TB, dbURL string, opts ...Options) *Server {
 		logs = io.Discard
 	}
 	app := proxy.NewApp(cfg, configs.NewLogger(logs, slog.LevelInfo, cfg.EnabledLogTypes))
-	app.Tracing.Override = o.Tracer
+	app.Tracing.Exporter = o.Spans
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := app.Start(ctx); err != nil {
