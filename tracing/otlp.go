@@ -102,19 +102,20 @@ func (e *otlpExporter) exportMessages(ctx context.Context, batch []*span) error 
 			p.Flags |= uint32(tracepb.SpanFlags_SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK)
 		}
 		p.Name = s.name
-		p.Kind = spanKind(s.kind)
+		p.Kind = spanKind(trace.SpanKind(s.kind))
 		p.StartTimeUnixNano = uint64(max(0, s.startTime))
 		p.EndTimeUnixNano = uint64(max(0, s.endTime))
 		p.Attributes = e.attrs.list(s.attributes())
-		p.DroppedAttributesCount = uint32(s.droppedAttrs)
+		x := s.ext()
+		p.DroppedAttributesCount = uint32(x.droppedAttrs)
 		p.Events = nil
-		for _, ev := range s.events {
+		for _, ev := range x.events {
 			p.Events = append(p.Events, &tracepb.Span_Event{
 				TimeUnixNano: uint64(max(0, ev.Time.UnixNano())), Name: ev.Name, Attributes: keyValues(ev.Attributes),
 			})
 		}
-		p.DroppedEventsCount = uint32(s.droppedEvents)
-		p.Status.Code, p.Status.Message = statusCode(s.status.Code), s.status.Description
+		p.DroppedEventsCount = uint32(x.droppedEvents)
+		p.Status.Code, p.Status.Message = statusCode(codes.Code(s.status)), x.description
 	}
 	e.scope.Spans = e.spans[:len(batch)]
 	err := e.client.UploadTraces(ctx, e.request)

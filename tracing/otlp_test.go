@@ -58,7 +58,7 @@ func testSpans(t *testing.T) []*span {
 	sql.SetStatus(codes.Error, "relation \"x\" does not exist")
 	sql.End()
 	req.SetStatus(codes.Ok, "ignored")
-	req.droppedAttrs, req.droppedEvents = 2, 3
+	req.more().droppedAttrs, req.more().droppedEvents = 2, 3
 	req.End()
 	return []*span{req, sql}
 }

@@ -4,7 +4,9 @@ import (
 	"math"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/resource"
+	"go.opentelemetry.io/otel/trace"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -94,7 +96,7 @@ func appendSpan(b []byte, s *span) []byte {
 	}
 	b = appendString(b, spName, s.name)
 	b = protowire.AppendTag(b, spKind, varintType)
-	b = protowire.AppendVarint(b, uint64(spanKind(s.kind)))
+	b = protowire.AppendVarint(b, uint64(spanKind(trace.SpanKind(s.kind))))
 	b = protowire.AppendTag(b, spStart, fixed64Type)
 	b = protowire.AppendFixed64(b, uint64(max(0, s.startTime)))
 	b = protowire.AppendTag(b, spEnd, fixed64Type)
@@ -105,11 +107,12 @@ func appendSpan(b []byte, s *span) []byte {
 	if s.query != "" {
 		b = appendKeyValue(b, spAttributes, queryText.String(s.query))
 	}
-	if s.droppedAttrs > 0 {
+	x := s.ext()
+	if x.droppedAttrs > 0 {
 		b = protowire.AppendTag(b, spDroppedAttributes, varintType)
-		b = protowire.AppendVarint(b, uint64(s.droppedAttrs))
+		b = protowire.AppendVarint(b, uint64(x.droppedAttrs))
 	}
-	for _, ev := range s.events {
+	for _, ev := range x.events {
 		b = protowire.AppendTag(b, spEvents, bytesType)
 		b = appendNested(b, func(b []byte) []byte {
 			b = protowire.AppendTag(b, evTime, fixed64Type)
@@ -121,17 +124,17 @@ func appendSpan(b []byte, s *span) []byte {
 			return b
 		})
 	}
-	if s.droppedEvents > 0 {
+	if x.droppedEvents > 0 {
 		b = protowire.AppendTag(b, spDroppedEvents, varintType)
-		b = protowire.AppendVarint(b, uint64(s.droppedEvents))
+		b = protowire.AppendVarint(b, uint64(x.droppedEvents))
 	}
 	// The status is always present, as the SDK's exporter writes it.
 	b = protowire.AppendTag(b, spStatus, bytesType)
 	b = appendNested(b, func(b []byte) []byte {
-		if s.status.Description != "" {
-			b = appendString(b, stMessage, s.status.Description)
+		if x.description != "" {
+			b = appendString(b, stMessage, x.description)
 		}
-		if c := statusCode(s.status.Code); c != tracepb.Status_STATUS_CODE_UNSET {
+		if c := statusCode(codes.Code(s.status)); c != tracepb.Status_STATUS_CODE_UNSET {
 			b = protowire.AppendTag(b, stCode, varintType)
 			b = protowire.AppendVarint(b, uint64(c))
 		}

@@ -111,7 +111,7 @@ func (r *recorder) start(ctx context.Context, name string, kind trace.SpanKind, 
 	if decision == sdktrace.Drop {
 		return s
 	}
-	s.recording, s.name, s.kind, s.attrs, s.startTime = true, name, kind, attrs, time.Now().UnixNano()
+	s.recording, s.name, s.kind, s.attrs, s.startTime = true, name, uint8(kind), attrs, time.Now().UnixNano()
 	s.parentID, s.parentRemote = parent.SpanID(), parent.IsRemote()
 	return s
 }
@@ -146,32 +146,53 @@ const (
 )
 
 // span is one span of Graft's; a dropped one (not sampled, not recorded)
-// only carries its context, for propagation. It is kept small: two are
-// allocated per request.
+// only carries its context, for propagation. It is kept small (two are
+// allocated per request): what few spans have lives in extra.
 type span struct {
 	embedded.Span
-	rec          *recorder
-	sc           trace.SpanContext
-	parentID     trace.SpanID
-	parentRemote bool
-	recording    bool
+	rec      *recorder
+	sc       trace.SpanContext
+	parentID trace.SpanID
 
-	mu    sync.Mutex
-	ended bool
-	kind  trace.SpanKind
-	name  string
+	mu   sync.Mutex
+	name string
 	// Unix nanoseconds.
 	startTime, endTime int64
 	// attrs may be shared with other spans until ownAttrs is set.
-	attrs    []attribute.KeyValue
-	ownAttrs bool
+	attrs []attribute.KeyValue
 	// query is the db.query.text attribute of a statement's span, kept
 	// apart so that a statement's span needs no attribute list of its own.
-	query         string
+	query string
+	extra *spanExtra
+	// status is a codes.Code and kind a trace.SpanKind: a byte each.
+	status, kind                             uint8
+	parentRemote, recording, ended, ownAttrs bool
+}
+
+// spanExtra is the part of a span that only failures and batches use.
+type spanExtra struct {
+	events        []sdktrace.Event
+	description   string
 	droppedAttrs  int32
 	droppedEvents int32
-	events        []sdktrace.Event
-	status        sdktrace.Status
+}
+
+var noExtra spanExtra
+
+// more is the span's extra part, made on first use (under s.mu).
+func (s *span) more() *spanExtra {
+	if s.extra == nil {
+		s.extra = &spanExtra{}
+	}
+	return s.extra
+}
+
+// ext is the extra part of an ended span, for reading.
+func (s *span) ext() *spanExtra {
+	if s.extra == nil {
+		return &noExtra
+	}
+	return s.extra
 }
 
 // queryText is the attribute query stands for.
@@ -230,12 +251,14 @@ func (s *span) SetStatus(code codes.Code, description string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ended || s.status.Code > code {
+	if s.ended || codes.Code(s.status) > code {
 		return
 	}
-	s.status = sdktrace.Status{Code: code}
+	s.status = uint8(code)
 	if code == codes.Error {
-		s.status.Description = description
+		s.more().description = description
+	} else if s.extra != nil {
+		s.extra.description = ""
 	}
 }
 
@@ -268,7 +291,7 @@ func (s *span) SetAttributes(kv ...attribute.KeyValue) {
 next:
 	for _, a := range kv {
 		if !a.Valid() {
-			s.droppedAttrs++
+			s.more().droppedAttrs++
 			continue
 		}
 		for i := range s.attrs {
@@ -278,7 +301,7 @@ next:
 			}
 		}
 		if len(s.attrs) >= maxAttributes {
-			s.droppedAttrs++
+			s.more().droppedAttrs++
 			continue
 		}
 		s.attrs = append(s.attrs, a)
@@ -299,11 +322,12 @@ func (s *span) addEvent(name string, at time.Time, attrs []attribute.KeyValue) {
 	if s.ended {
 		return
 	}
-	if len(s.events) >= maxEvents {
-		s.droppedEvents++
+	x := s.more()
+	if len(x.events) >= maxEvents {
+		x.droppedEvents++
 		return
 	}
-	s.events = append(s.events, sdktrace.Event{Name: name, Time: at, Attributes: attrs})
+	x.events = append(x.events, sdktrace.Event{Name: name, Time: at, Attributes: attrs})
 }
 
 // RecordError adds the "exception" event the semantic conventions name,

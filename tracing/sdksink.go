@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -22,15 +23,16 @@ type sdkSink struct {
 }
 
 func (k *sdkSink) add(s *span) {
+	x := s.ext()
 	stub := tracetest.SpanStub{
-		Name: s.name, SpanContext: s.sc, SpanKind: s.kind,
+		Name: s.name, SpanContext: s.sc, SpanKind: trace.SpanKind(s.kind),
 		Parent: trace.NewSpanContext(trace.SpanContextConfig{
 			TraceID: s.sc.TraceID(), SpanID: s.parentID, Remote: s.parentRemote,
 		}),
 		StartTime: time.Unix(0, s.startTime), EndTime: time.Unix(0, s.endTime),
-		Attributes: s.attributes(), DroppedAttributes: int(s.droppedAttrs),
-		Events: s.events, DroppedEvents: int(s.droppedEvents),
-		Status: s.status, Resource: k.resource,
+		Attributes: s.attributes(), DroppedAttributes: int(x.droppedAttrs),
+		Events: x.events, DroppedEvents: int(x.droppedEvents),
+		Status: sdktrace.Status{Code: codes.Code(s.status), Description: x.description}, Resource: k.resource,
 		InstrumentationScope: instrumentation.Scope{Name: scopeName},
 	}
 	k.mu.Lock()
