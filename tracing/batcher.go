@@ -23,18 +23,28 @@ type batcher struct {
 	exp batchExporter
 	batcherOptions
 
+	// failed hears of every failed export of the loop (the SDK's batch
+	// processor hands them to otel.Handle), with the spans dropped so far
+	// because the queue was full.
+	failed func(err error, dropped int64)
+
 	mu      sync.Mutex
 	pending []*span
 	dropped atomic.Int64
 
-	// exporting serialises exports: the loop's, ForceFlush's and
-	// Shutdown's drains take turns, so spans leave in the order they came.
-	exporting sync.Mutex
+	// exporting (a one-slot semaphore, so that a flush can give up
+	// waiting) serialises exports: the loop's, flush's and stop's drains
+	// take turns, so spans leave in the order they came.
+	exporting chan struct{}
 	full      chan struct{}
 	quit      chan struct{}
 	done      chan struct{}
-	stopped   atomic.Bool
-	stopOnce  sync.Once
+	// loopCtx bounds the loop's exports; stop cancels it when its own
+	// context ends first.
+	loopCtx  context.Context
+	cancel   context.CancelFunc
+	stopped  atomic.Bool
+	stopOnce sync.Once
 }
 
 // batchExporter sends a batch of spans; calls never overlap.
@@ -83,15 +93,18 @@ func batcherEnv(getenv func(string) string, batchSize int) batcherOptions {
 	return o
 }
 
-func newBatcher(exp batchExporter, o batcherOptions) *batcher {
+func newBatcher(exp batchExporter, o batcherOptions, failed func(error, int64)) *batcher {
 	b := &batcher{
 		exp:            exp,
 		batcherOptions: o,
+		failed:         failed,
 		pending:        make([]*span, 0, o.maxBatch),
+		exporting:      make(chan struct{}, 1),
 		full:           make(chan struct{}, 1),
 		quit:           make(chan struct{}),
 		done:           make(chan struct{}),
 	}
+	b.loopCtx, b.cancel = context.WithCancel(context.Background())
 	go b.loop()
 	return b
 }
@@ -135,9 +148,11 @@ func (b *batcher) loop() {
 		case <-b.full:
 		}
 		// Exports of this loop are bounded by the export timeout; a
-		// failed one is the exporter's to report (otel.Handle), as in
-		// the SDK, and its spans are not retried here.
-		_ = b.drain(context.Background(), all)
+		// failed one is reported and its spans are not retried here (the
+		// OTLP client retried what can be retried).
+		if err := b.drain(b.loopCtx, all, b.quit); err != nil && b.failed != nil {
+			b.failed(err, b.dropped.Load())
+		}
 		timer.Reset(b.delay)
 	}
 }
@@ -145,15 +160,29 @@ func (b *batcher) loop() {
 // drain exports pending spans a batch at a time, each export bounded by
 // the export timeout: full batches only, or (all) every span pending when
 // it started. Spans that end while it exports wait for their own batch:
-// chasing them would send a stream of small batches under load.
-func (b *batcher) drain(ctx context.Context, all bool) error {
-	b.exporting.Lock()
-	defer b.exporting.Unlock()
+// chasing them would send a stream of small batches under load. It gives
+// up when ctx ends, and between batches when quit is closed (stop's own
+// drain takes over).
+func (b *batcher) drain(ctx context.Context, all bool, quit <-chan struct{}) error {
+	select {
+	case b.exporting <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-b.exporting }()
 	var errs []error
 	b.mu.Lock()
 	left := len(b.pending)
 	b.mu.Unlock()
 	for {
+		select {
+		case <-quit:
+			return errors.Join(errs...)
+		default:
+		}
+		if err := ctx.Err(); err != nil {
+			return errors.Join(append(errs, err)...)
+		}
 		b.mu.Lock()
 		n := min(len(b.pending), b.maxBatch)
 		if all {
@@ -172,9 +201,6 @@ func (b *batcher) drain(ctx context.Context, all bool) error {
 		b.mu.Unlock()
 		if err := b.export(ctx, batch); err != nil {
 			errs = append(errs, err)
-			if ctx.Err() != nil {
-				return errors.Join(errs...)
-			}
 		}
 	}
 }
@@ -196,18 +222,22 @@ func (b *batcher) flush(ctx context.Context) error {
 	if b.stopped.Load() {
 		return nil
 	}
-	return b.drain(ctx, true)
+	return b.drain(ctx, true, nil)
 }
 
 // stop stops the loop, exports what is pending and shuts the exporter
-// down; spans ended afterwards are ignored.
+// down, all within ctx: when ctx ends first, the export in flight is
+// cancelled and what is left is dropped. Spans ended afterwards are
+// ignored.
 func (b *batcher) stop(ctx context.Context) error {
 	var err error
 	b.stopOnce.Do(func() {
 		b.stopped.Store(true)
 		close(b.quit)
+		defer context.AfterFunc(ctx, b.cancel)()
 		<-b.done
-		err = errors.Join(b.drain(ctx, true), b.exp.shutdown(ctx))
+		b.cancel()
+		err = errors.Join(b.drain(ctx, true, nil), b.exp.shutdown(ctx))
 	})
 	return err
 }

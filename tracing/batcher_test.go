@@ -2,7 +2,10 @@ package tracing
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,12 +21,21 @@ type sizes struct {
 	got   []int
 	gate  chan struct{}
 	calls chan struct{}
+	// fail, when set, is every export's answer.
+	fail error
 }
 
-func (s *sizes) export(_ context.Context, batch []*span) error {
+func (s *sizes) export(ctx context.Context, batch []*span) error {
 	s.calls <- struct{}{}
 	if s.gate != nil {
-		<-s.gate
+		select {
+		case <-s.gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if s.fail != nil {
+		return s.fail
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -41,7 +53,7 @@ func (s *sizes) batches() []int {
 
 func TestBatcherSendsFullBatchesThenTheRest(t *testing.T) {
 	exp := &sizes{calls: make(chan struct{}, 16)}
-	b := newBatcher(exp, batcherOptions{delay: time.Hour, timeout: time.Minute, maxQueue: 100, maxBatch: 4})
+	b := newBatcher(exp, batcherOptions{delay: time.Hour, timeout: time.Minute, maxQueue: 100, maxBatch: 4}, nil)
 	defer b.stop(context.Background())
 	for range 9 {
 		b.add(&span{})
@@ -64,7 +76,7 @@ func TestBatcherSendsFullBatchesThenTheRest(t *testing.T) {
 
 func TestBatcherDropsWhenTheQueueIsFull(t *testing.T) {
 	exp := &sizes{calls: make(chan struct{}, 16), gate: make(chan struct{})}
-	b := newBatcher(exp, batcherOptions{delay: time.Hour, timeout: time.Minute, maxQueue: 6, maxBatch: 2})
+	b := newBatcher(exp, batcherOptions{delay: time.Hour, timeout: time.Minute, maxQueue: 6, maxBatch: 2}, nil)
 	for range 2 {
 		b.add(&span{})
 	}
@@ -87,6 +99,75 @@ func TestBatcherDropsWhenTheQueueIsFull(t *testing.T) {
 		t.Fatalf("exported %d spans (%v), want 8", total, exp.batches())
 	}
 	b.add(&span{}) // after stop: ignored, no panic
+}
+
+// TestBatcherStopHonoursItsContext: a collector that never answers does
+// not hold Stop past its context: the export in flight is cancelled.
+func TestBatcherStopHonoursItsContext(t *testing.T) {
+	exp := &sizes{calls: make(chan struct{}, 16), gate: make(chan struct{})}
+	b := newBatcher(exp, batcherOptions{delay: time.Hour, timeout: time.Hour, maxQueue: 100, maxBatch: 2}, nil)
+	for range 6 {
+		b.add(&span{})
+	}
+	<-exp.calls // stuck on the first batch
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- b.stop(ctx) }()
+	select {
+	case err := <-stopped:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("stop: %v, want the context's deadline", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("stop hung on an export that never ends")
+	}
+	if err := b.flush(context.Background()); err != nil {
+		t.Fatalf("flush after stop: %v", err)
+	}
+}
+
+// TestBatcherReportsFailedExports: a failed export reaches the failure
+// report with the count of spans dropped so far.
+func TestBatcherReportsFailedExports(t *testing.T) {
+	exp := &sizes{calls: make(chan struct{}, 16), fail: errors.New("collector says 401")}
+	type report struct {
+		err     error
+		dropped int64
+	}
+	reports := make(chan report, 4)
+	b := newBatcher(exp, batcherOptions{delay: time.Hour, timeout: time.Minute, maxQueue: 100, maxBatch: 2},
+		func(err error, dropped int64) { reports <- report{err, dropped} })
+	defer b.stop(context.Background())
+	b.dropped.Add(3)
+	b.add(&span{})
+	b.add(&span{})
+	select {
+	case r := <-reports:
+		if r.err == nil || !strings.Contains(r.err.Error(), "401") || r.dropped != 3 {
+			t.Fatalf("report %+v", r)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the failed export was not reported")
+	}
+}
+
+// TestExportFailuresAreThrottled: a collector that is down fails every
+// batch; the log says so once per period, counting the failures.
+func TestExportFailuresAreThrottled(t *testing.T) {
+	var buf strings.Builder
+	f := &exportFailures{log: slog.New(slog.NewJSONHandler(&buf, nil)), every: time.Hour}
+	for range 3 {
+		f.report(errors.New("connection refused"), 7)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], `"failed_exports":1`) || !strings.Contains(lines[0], `"dropped_spans":7`) ||
+		!strings.Contains(lines[0], "connection refused") {
+		t.Fatalf("log %q", buf.String())
+	}
+	if f.failed != 2 {
+		t.Fatalf("%d failures held for the next line, want 2", f.failed)
+	}
 }
 
 func TestBatcherEnv(t *testing.T) {

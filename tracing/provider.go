@@ -14,7 +14,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -180,7 +182,8 @@ func (p *Provider) build(ctx context.Context, cfg Config) (rec *recorder, stop, 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	b := newBatcher(exp, batcherEnv(os.Getenv, cfg.BatchSize))
+	failures := &exportFailures{log: p.Log, every: time.Minute}
+	b := newBatcher(exp, batcherEnv(os.Getenv, cfg.BatchSize), failures.report)
 	rec.ended = b
 	return rec, b.stop, b.flush, nil
 }
@@ -206,9 +209,39 @@ func newResource(cfg Config) (*resource.Resource, error) {
 // jsonProtocol reports whether the OTLP client will send JSON: it reads
 // OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, then OTEL_EXPORTER_OTLP_PROTOCOL.
 func jsonProtocol(getenv func(string) string) bool {
-	p := getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+	p := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"))
 	if p == "" {
-		p = getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
+		p = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
 	}
-	return strings.TrimSpace(p) == "http/json"
+	return p == "http/json"
+}
+
+// exportFailures reports failed exports: a collector that is down fails
+// every batch, so a warning goes out at most once per every, counting the
+// failures since the last one and the spans dropped so far. Without a
+// logger, failures go to OpenTelemetry's error handler, as the SDK's.
+type exportFailures struct {
+	log   *slog.Logger
+	every time.Duration
+
+	mu     sync.Mutex
+	last   time.Time
+	failed int
+}
+
+func (f *exportFailures) report(err error, dropped int64) {
+	if f.log == nil {
+		otel.Handle(err)
+		return
+	}
+	f.mu.Lock()
+	f.failed++
+	if !f.last.IsZero() && time.Since(f.last) < f.every {
+		f.mu.Unlock()
+		return
+	}
+	n := f.failed
+	f.failed, f.last = 0, time.Now()
+	f.mu.Unlock()
+	f.log.Warn("opentelemetry: exporting spans failed", "error", err, "failed_exports", n, "dropped_spans", dropped)
 }
