@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -217,5 +218,19 @@ func TestUnsampledSpansPropagate(t *testing.T) {
 	child.End()
 	if child.IsRecording() || child.SpanContext().TraceID() != parent.TraceID() || len(ended) != 0 {
 		t.Fatal("an unsampled parent's child was recorded")
+	}
+}
+
+// TestStartAttributesAreDeduplicated: attributes given at start follow
+// SetAttributes' rules (the last value of a key wins, invalid ones are
+// dropped and counted), as in the SDK.
+func TestStartAttributesAreDeduplicated(t *testing.T) {
+	rec := &recorder{parentOn: true, ended: spanSinkFunc(func(*span) {})}
+	rec.tracer.r = rec
+	_, sp := rec.Tracer("x").Start(context.Background(), "s",
+		trace.WithAttributes(attribute.String("k", "1"), attribute.String("k", "2"), attribute.KeyValue{}))
+	s := sp.(*span)
+	if len(s.attrs) != 1 || s.attrs[0].Value.AsString() != "2" || s.ext().droppedAttrs != 1 {
+		t.Fatalf("attributes %v, dropped %d", s.attrs, s.ext().droppedAttrs)
 	}
 }

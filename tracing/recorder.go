@@ -73,6 +73,14 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 		ctx = trace.ContextWithSpanContext(ctx, trace.SpanContext{})
 	}
 	s := r.start(ctx, name, cfg.SpanKind(), cfg.Attributes())
+	if s.recording && len(s.attrs) > 0 {
+		// Attributes from anyone's options (and the sampler's) are
+		// checked, de-duplicated and limited as later ones are; Graft's
+		// own hot paths hand static lists to start directly.
+		attrs := s.attrs
+		s.attrs = nil
+		s.SetAttributes(attrs...)
+	}
 	if s.recording && !cfg.Timestamp().IsZero() {
 		s.startTime = cfg.Timestamp().UnixNano()
 	}
