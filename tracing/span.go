@@ -84,7 +84,7 @@ func End(span trace.Span, err error) {
 // Extract returns ctx under the trace an incoming request's traceparent
 // names (unchanged when off or absent).
 func Extract(ctx context.Context, h http.Header) context.Context {
-	if !Enabled() || h.Get("traceparent") == "" {
+	if !Enabled() || len(h["Traceparent"]) == 0 { // the canonical key: Get would canonicalize (allocate) per request
 		return ctx
 	}
 	return propagator.Extract(ctx, propagation.HeaderCarrier(h))
