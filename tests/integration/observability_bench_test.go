@@ -274,11 +274,6 @@ func BenchmarkByPKObservability(b *testing.B) {
 			}
 		}
 	}
-	median := func(v []float64) float64 {
-		v = slices.Clone(v)
-		slices.Sort(v)
-		return v[len(v)/2]
-	}
 	b.ReportMetric(median(offRPS), "req/s-off")
 	b.ReportMetric(median(onRPS), "req/s-on")
 	b.ReportMetric(median(ratios), "on/off")
@@ -351,14 +346,16 @@ func BenchmarkByPKTracingCPU(b *testing.B) {
 		}
 		offs, ons, ratios = append(offs, o), append(ons, t), append(ratios, t/o)
 	}
-	median := func(v []float64) float64 {
-		v = slices.Clone(v)
-		slices.Sort(v)
-		return v[len(v)/2]
-	}
 	b.ReportMetric(median(offs), "cpu-us/req-off")
 	b.ReportMetric(median(ons), "cpu-us/req-on")
 	b.ReportMetric(median(ratios), "cpu-on/off")
 	b.Logf("by-pk in process, tracing on/off: %.1f vs %.1f us CPU per request (ratio %.3f, median of %d pairs of %d requests)",
 		median(ons), median(offs), median(ratios), len(ratios), round)
+}
+
+// median is the middle of v (the upper one of an even count).
+func median(v []float64) float64 {
+	v = slices.Clone(v)
+	slices.Sort(v)
+	return v[len(v)/2]
 }
