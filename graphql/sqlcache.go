@@ -71,20 +71,40 @@ func (s *sqlCache) put(key string, co *compiledOp) {
 // planCached is plan with the compiled SQL reused when the operation and
 // the request's variable shape allow it.
 func planCached(rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session) ([]plannedField, error) {
+	if fields, ok := boundCached(prep, vars, sess); ok {
+		return fields, nil
+	}
+	return compileCached(rs, prep, vars, sess)
+}
+
+// boundCached is the cached SQL of the variables' shape bound to their
+// values, when there is one.
+func boundCached(prep *preparedOp, vars map[string]any, sess Session) ([]plannedField, bool) {
+	if prep.reuse == nil {
+		return nil, false
+	}
+	var buf [64]byte
+	key, ok := prep.reuse.shapeKey(buf[:0], vars)
+	if !ok {
+		return nil, false
+	}
+	if co := prep.sql.get(key); co != nil {
+		// Not bound when a session variable the filters compare is
+		// missing: the compiler reports it, as for a first request.
+		return co.bind(vars, sess)
+	}
+	return nil, false
+}
+
+// compileCached compiles the operation's SQL for vars, and keeps it for
+// the variables' shape when it can be reused.
+func compileCached(rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session) ([]plannedField, error) {
 	if prep.reuse == nil {
 		return plan(rs, prep, vars, sess)
 	}
 	var buf [64]byte
 	key, ok := prep.reuse.shapeKey(buf[:0], vars)
-	if !ok {
-		return plan(rs, prep, vars, sess)
-	}
-	if co := prep.sql.get(key); co != nil {
-		if fields, ok := co.bind(vars, sess); ok {
-			return fields, nil
-		}
-		// A session variable the filters compare is missing: the compiler
-		// reports it, as for a first request.
+	if !ok || prep.sql.get(key) != nil {
 		return plan(rs, prep, vars, sess)
 	}
 	fields, slots, reusable, err := planForReuse(rs, prep, vars, sess)

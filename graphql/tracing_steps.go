@@ -33,15 +33,14 @@ func (e *Engine) prepareTraced(ctx context.Context, rs *roleSchema, req *Request
 // planTraced is planCached, under a "graphql plan" span unless the SQL of
 // the variables' shape was already compiled.
 func planTraced(ctx context.Context, rs *roleSchema, prep *preparedOp, vars map[string]any, sess Session) ([]plannedField, error) {
-	if !tracing.Enabled() || prep.reuse == nil {
+	if !tracing.Enabled() {
 		return planCached(rs, prep, vars, sess)
 	}
-	var buf [64]byte
-	if key, ok := prep.reuse.shapeKey(buf[:0], vars); ok && prep.sql.get(key) != nil {
-		return planCached(rs, prep, vars, sess)
+	if fields, ok := boundCached(prep, vars, sess); ok {
+		return fields, nil
 	}
 	_, span := tracing.Start(ctx, "graphql plan")
-	fields, err := planCached(rs, prep, vars, sess)
+	fields, err := compileCached(rs, prep, vars, sess)
 	tracing.End(span, err)
 	return fields, err
 }
