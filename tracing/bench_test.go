@@ -78,3 +78,31 @@ func BenchmarkRequestTrace(b *testing.B) {
 	b.ReportMetric(float64(received)/float64(2*b.N), "received/sent")
 	b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "cpu-ns/trace")
 }
+
+// discardBatches is a batch exporter that sends nothing.
+type discardBatches struct{}
+
+func (discardBatches) export(context.Context, []*span) error { return nil }
+func (discardBatches) shutdown(context.Context) error        { return nil }
+
+// BenchmarkRequestPath is what a cached by-pk request pays on its own
+// goroutine, export aside: the request span, its context, the statement's
+// span, both ends.
+func BenchmarkRequestPath(b *testing.B) {
+	rec := &recorder{parentOn: true}
+	rec.tracer.r = rec
+	batches := newBatcher(discardBatches{}, batcherOptions{delay: time.Hour, timeout: time.Minute, maxQueue: 1 << 20, maxBatch: 512}, nil)
+	defer batches.stop(context.Background())
+	rec.ended = batches
+	p := &Provider{}
+	use(p, rec)
+	defer use(p, nil)
+	hreq := httptest.NewRequest(http.MethodPost, "/v1/graphql", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		rctx, req := StartRequest(hreq)
+		r := hreq.WithContext(rctx)
+		sqlEnd(sqlStart(r.Context(), "sql", `SELECT 1`), nil)
+		req.End()
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -13,6 +14,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // recorder implements OpenTelemetry's tracing API for Graft's own spans.
@@ -115,11 +117,11 @@ func (r *recorder) start(ctx context.Context, name string, kind trace.SpanKind, 
 	} else {
 		cfg.TraceFlags = parent.TraceFlags() &^ trace.FlagsSampled
 	}
-	s := &span{rec: r, sc: trace.NewSpanContext(cfg)}
+	s := &span{sc: trace.NewSpanContext(cfg)}
 	if decision == sdktrace.Drop {
 		return s
 	}
-	s.recording, s.name, s.kind, s.attrs, s.startTime = true, name, uint8(kind), attrs, time.Now().UnixNano()
+	s.recording, s.name, s.kind, s.attrs, s.startTime = true, name, uint8(kind), attrs, spanClock.now()
 	s.parentID, s.parentRemote = parent.SpanID(), parent.IsRemote()
 	return s
 }
@@ -158,7 +160,6 @@ const (
 // allocated per request): what few spans have lives in extra.
 type span struct {
 	embedded.Span
-	rec      *recorder
 	sc       trace.SpanContext
 	parentID trace.SpanID
 
@@ -173,8 +174,10 @@ type span struct {
 	query string
 	extra *spanExtra
 	// status is a codes.Code and kind a trace.SpanKind: a byte each.
-	status, kind                             uint8
-	parentRemote, recording, ended, ownAttrs bool
+	status, kind                      uint8
+	parentRemote, recording, ownAttrs bool
+	// ended is written under mu, and read without it by IsRecording.
+	ended atomic.Bool
 }
 
 // spanExtra is the part of a span that only failures and batches use.
@@ -216,15 +219,19 @@ func (s *span) attributes() []attribute.KeyValue {
 
 func (s *span) SpanContext() trace.SpanContext { return s.sc }
 
-func (s *span) TracerProvider() trace.TracerProvider { return s.rec }
+// TracerProvider is the recorder in use (a no-op one when tracing is off).
+func (s *span) TracerProvider() trace.TracerProvider {
+	if r := current.Load(); r != nil {
+		return r
+	}
+	return noop.NewTracerProvider()
+}
 
 func (s *span) IsRecording() bool {
 	if !s.recording {
 		return false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return !s.ended
+	return !s.ended.Load()
 }
 
 // End records the span's end once; a sampled span goes to the exporter.
@@ -232,7 +239,7 @@ func (s *span) End(opts ...trace.SpanEndOption) {
 	if !s.recording {
 		return
 	}
-	now := time.Now().UnixNano()
+	now := spanClock.now()
 	if len(opts) > 0 {
 		cfg := trace.NewSpanEndConfig(opts...)
 		if ts := cfg.Timestamp(); !ts.IsZero() {
@@ -240,14 +247,19 @@ func (s *span) End(opts ...trace.SpanEndOption) {
 		}
 	}
 	s.mu.Lock()
-	if s.ended {
+	if s.ended.Load() {
 		s.mu.Unlock()
 		return
 	}
-	s.ended, s.endTime = true, now
+	s.endTime = now
+	s.ended.Store(true)
 	s.mu.Unlock()
 	if s.sc.IsSampled() {
-		s.rec.ended.add(s)
+		// The recorder in use takes it: when tracing was reconfigured
+		// since the span started, the new exporter sends it.
+		if r := current.Load(); r != nil {
+			r.ended.add(s)
+		}
 	}
 }
 
@@ -259,7 +271,7 @@ func (s *span) SetStatus(code codes.Code, description string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ended || codes.Code(s.status) > code {
+	if s.ended.Load() || codes.Code(s.status) > code {
 		return
 	}
 	s.status = uint8(code)
@@ -276,7 +288,7 @@ func (s *span) SetName(name string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.ended {
+	if !s.ended.Load() {
 		s.name = name
 	}
 }
@@ -289,7 +301,7 @@ func (s *span) SetAttributes(kv ...attribute.KeyValue) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ended {
+	if s.ended.Load() {
 		return
 	}
 	if !s.ownAttrs {
@@ -327,7 +339,7 @@ func (s *span) AddEvent(name string, opts ...trace.EventOption) {
 func (s *span) addEvent(name string, at time.Time, attrs []attribute.KeyValue) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ended {
+	if s.ended.Load() {
 		return
 	}
 	x := s.more()
@@ -361,4 +373,29 @@ func errorType(err error) string {
 		return t.String()
 	}
 	return fmt.Sprintf("%s.%s", t.PkgPath(), t.Name())
+}
+
+// spanClock gives span times in Unix nanoseconds from one clock read:
+// time.Now reads the wall and the monotonic clocks, and a request reads
+// the time four times. The wall clock is read once a second, and the
+// monotonic clock's progress added to it in between.
+var spanClock clock
+
+type clock struct{ base atomic.Pointer[clockBase] }
+
+type clockBase struct {
+	wall int64
+	mono time.Time
+}
+
+func (c *clock) now() int64 {
+	b := c.base.Load()
+	if b != nil {
+		if d := time.Since(b.mono); d >= 0 && d < time.Second {
+			return b.wall + int64(d)
+		}
+	}
+	t := time.Now()
+	c.base.Store(&clockBase{wall: t.UnixNano(), mono: t})
+	return t.UnixNano()
 }
