@@ -3,6 +3,8 @@ package proxy
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 
 	"github.com/graftql/graft/configs"
 	"github.com/graftql/graft/proxy/metrics"
@@ -29,9 +31,9 @@ func (a *App) addMetricSources(m *metrics.Metrics) {
 	m.AddLive(a.Engine.Live)
 	m.AddSockets(a.Server)
 	if a.wal != nil {
-		m.AddWAL(walStats{a.wal})
+		m.AddWAL(walStats{a})
 		if a.wal.queue != nil {
-			m.AddEvents(eventStats{a.wal})
+			m.AddEvents(eventStats{a})
 		}
 	}
 	if a.actionQueue != nil {
@@ -64,10 +66,41 @@ func (a *App) observeEvents(cfg *walConfig) {
 	}
 }
 
-type walStats struct{ w *wal }
+// defaultSourceName is the source_name label of the default database's
+// figures, as Hasura names it.
+const defaultSourceName = "default"
 
-func (s walStats) WALStats(ctx context.Context) (metrics.WALStats, error) {
-	w := s.w
+// walStats reads the default database's WAL reader and each added
+// source's.
+type walStats struct{ a *App }
+
+func (s walStats) WALStats(ctx context.Context) (map[string]metrics.WALStats, error) {
+	st, err := s.a.wal.stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]metrics.WALStats{defaultSourceName: st}
+	for name, w := range s.a.addedWALs() {
+		// An added source's database may be unreachable: its reader's
+		// state is still known, its figures are left out.
+		st, _ := w.stats(ctx)
+		out[name] = st
+	}
+	return out, nil
+}
+
+// addedWALs are the running WAL pipelines of added sources, by name.
+func (a *App) addedWALs() map[string]*wal {
+	if a.walSources == nil {
+		return nil
+	}
+	if m := a.walSources.current.Load(); m != nil {
+		return *m
+	}
+	return nil
+}
+
+func (w *wal) stats(ctx context.Context) (metrics.WALStats, error) {
 	w.mu.Lock()
 	stream, running := w.stream, w.running
 	w.mu.Unlock()
@@ -77,7 +110,7 @@ func (s walStats) WALStats(ctx context.Context) (metrics.WALStats, error) {
 	}
 	lag, err := stream.Lag(ctx)
 	if errors.Is(err, replication.ErrNoSlot) {
-		return st, nil // a standby on temporary slots has none
+		return st, nil // a standby, or an added source before its first trigger, on temporary slots has none
 	}
 	if err != nil {
 		return st, err
@@ -86,16 +119,36 @@ func (s walStats) WALStats(ctx context.Context) (metrics.WALStats, error) {
 	return st, nil
 }
 
-type eventStats struct{ w *wal }
+// eventStats reads the event queues of the default database and of each
+// added source with event triggers.
+type eventStats struct{ a *App }
 
-func (s eventStats) QueueStats(ctx context.Context) (metrics.QueueStats, error) {
-	pending, dead, err := s.w.queue.Depth(ctx)
-	return metrics.QueueStats{Pending: pending, Dead: dead}, err
+func (s eventStats) SourceQueueStats(ctx context.Context) (map[string]metrics.QueueStats, error) {
+	out := map[string]metrics.QueueStats{}
+	pending, dead, err := s.a.wal.queue.Depth(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out[defaultSourceName] = metrics.QueueStats{Pending: pending, Dead: dead}
+	for name, w := range s.a.addedWALs() {
+		if w.queue == nil {
+			continue
+		}
+		pending, dead, err := w.queue.Depth(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = metrics.QueueStats{Pending: pending, Dead: dead}
+	}
+	return out, nil
 }
 
 func (s eventStats) BusyWorkers() int {
-	if s.w.workers == nil {
-		return 0
+	n := 0
+	for _, w := range append([]*wal{s.a.wal}, slices.Collect(maps.Values(s.a.addedWALs()))...) {
+		if w.workers != nil {
+			n += w.workers.BusyWorkers()
+		}
 	}
-	return s.w.workers.BusyWorkers()
+	return n
 }

@@ -35,9 +35,12 @@ type WALStats struct {
 	LagBytes, Retained int64
 }
 
-// WAL reports the WAL reader.
+// WAL reports the WAL readers: the default database's and each added
+// source's, by source name. An added source whose figures cannot be read
+// is reported with what is known (its database may be down: that must
+// not fail the scrape); the default database's error fails it, as before.
 type WAL interface {
-	WALStats(ctx context.Context) (WALStats, error)
+	WALStats(ctx context.Context) (map[string]WALStats, error)
 }
 
 // QueueStats is the event queue in Redis.
@@ -49,6 +52,13 @@ type QueueStats struct {
 // Events reports the event queue and this process's webhook workers.
 type Events interface {
 	QueueStats(ctx context.Context) (QueueStats, error)
+	BusyWorkers() int
+}
+
+// SourceEvents reports the event queues of the default database and of
+// each added source, by source name, and the webhook workers of all.
+type SourceEvents interface {
+	SourceQueueStats(ctx context.Context) (map[string]QueueStats, error)
 	BusyWorkers() int
 }
 
@@ -95,35 +105,40 @@ func (m *Metrics) AddWAL(w WAL) {
 		collect: func(ch chan<- prometheus.Metric) {
 			ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 			defer cancel()
-			st, err := w.WALStats(ctx)
+			stats, err := w.WALStats(ctx)
 			if err != nil {
 				ch <- prometheus.NewInvalidMetric(descWALLag, err)
 				return
 			}
-			ch <- prometheus.MustNewConstMetric(descWALRunning, prometheus.GaugeValue, boolValue(st.Running))
-			if st.HasLag {
-				ch <- prometheus.MustNewConstMetric(descWALLag, prometheus.GaugeValue, float64(st.LagBytes))
-				ch <- prometheus.MustNewConstMetric(descWALRetained, prometheus.GaugeValue, float64(st.Retained))
+			for source, st := range stats {
+				ch <- prometheus.MustNewConstMetric(descWALRunning, prometheus.GaugeValue, boolValue(st.Running), source)
+				if st.HasLag {
+					ch <- prometheus.MustNewConstMetric(descWALLag, prometheus.GaugeValue, float64(st.LagBytes), source)
+					ch <- prometheus.MustNewConstMetric(descWALRetained, prometheus.GaugeValue, float64(st.Retained), source)
+				}
 			}
 		}})
 }
 
-// AddEvents exports the event queue and the busy webhook workers.
-func (m *Metrics) AddEvents(e Events) {
+// AddEvents exports the event queues, by source, and the busy webhook
+// workers.
+func (m *Metrics) AddEvents(e SourceEvents) {
 	m.reg.MustRegister(&collector{
 		descs: []*prometheus.Desc{descWorkers, descPending, descDead},
 		collect: func(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descWorkers, prometheus.GaugeValue, float64(e.BusyWorkers()))
 			ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 			defer cancel()
-			st, err := e.QueueStats(ctx)
+			stats, err := e.SourceQueueStats(ctx)
 			if err != nil {
 				ch <- prometheus.NewInvalidMetric(descPending, err)
 				return
 			}
-			ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(st.Pending))
-			for trigger, n := range st.Dead {
-				ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(n), trigger)
+			for source, st := range stats {
+				ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(st.Pending), source)
+				for trigger, n := range st.Dead {
+					ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(n), source, trigger)
+				}
 			}
 		}})
 }
@@ -164,17 +179,17 @@ var (
 	descSubs    = prometheus.NewDesc("hasura_active_subscriptions",
 		"Subscriptions running over WebSocket connections (live queries and streams).", nil, nil)
 	descWALRunning = prometheus.NewDesc("graft_wal_reader_running",
-		"1 while this process reads the WAL (logical replication), else 0.", nil, nil)
+		"1 while this process reads the source's WAL (logical replication), else 0.", []string{"source_name"}, nil)
 	descWALLag = prometheus.NewDesc("graft_wal_lag_bytes",
-		"WAL written by the database and not yet confirmed by Graft's replication slot.", nil, nil)
+		"WAL written by the source's database and not yet confirmed by Graft's replication slot.", []string{"source_name"}, nil)
 	descWALRetained = prometheus.NewDesc("graft_wal_retained_bytes",
-		"WAL the database keeps for Graft's replication slot (restart_lsn to the current position).", nil, nil)
+		"WAL the source's database keeps for Graft's replication slot (restart_lsn to the current position).", []string{"source_name"}, nil)
 	descWorkers = prometheus.NewDesc("hasura_event_trigger_http_workers",
 		"Event trigger webhook requests under way in this process.", nil, nil)
 	descPending = prometheus.NewDesc("graft_event_queue_pending",
-		"Events in the Redis queue waiting for delivery or for a retry, all triggers and processes.", nil, nil)
+		"Events in the source's Redis queue waiting for delivery or for a retry, all its triggers, all processes.", []string{"source_name"}, nil)
 	descDead = prometheus.NewDesc("graft_event_dead_letters",
-		"Dead-lettered events kept in Redis (retention and size capped, as invocation logs).", []string{"trigger_name"}, nil)
+		"Dead-lettered events kept in Redis (retention and size capped, as invocation logs).", []string{"source_name", "trigger_name"}, nil)
 )
 
 // collector reads a source at scrape time.

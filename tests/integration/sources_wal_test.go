@@ -32,7 +32,7 @@ func startWALSources(t *testing.T) (s *testenv.Server, lib, db, slot string) {
 	// stopped, and before the databases are dropped.
 	t.Cleanup(func() { testenv.DropSlot(lib, slot+"_library"); testenv.DropSlot(lib, slot+"_books") })
 	t.Cleanup(func() { testenv.DropSlot(db, slot) })
-	s = testenv.Start(t, db, testenv.Options{Redis: true, SlotName: slot})
+	s = testenv.Start(t, db, testenv.Options{Redis: true, SlotName: slot, Env: metricsEnv(nil)})
 	mustMeta(t, s, op("pg_track_table", map[string]any{"table": "author"}))
 	r := mustMeta(t, s, op("pg_add_source", map[string]any{"name": "library", "configuration": sourceConfig(lib)}))
 	wantJSON(t, r.Body, `{"message":"success"}`)
@@ -141,6 +141,20 @@ func TestSourcesWALSubscriptionsAndEventTriggers(t *testing.T) {
 	// With an event trigger the source reads its persistent slot.
 	if got := sourceSlots(t, lib); len(got) != 1 || got[0] != slot+"_library" {
 		t.Fatalf("slots in the added source's database: %v, want [%s_library]", got, slot)
+	}
+	// Its WAL reader and its event queue are in the metrics, beside the
+	// default database's: lag and retained WAL of its own slot, nothing
+	// pending once its four events were delivered.
+	for _, source := range []string{"library", "default"} {
+		label := `source_name="` + source + `"`
+		waitMetric(t, s, 1, "graft_wal_reader_running", label)
+		waitMetric(t, s, 0, "graft_event_queue_pending", label)
+		body := scrape(t, s)
+		for _, name := range []string{"graft_wal_lag_bytes", "graft_wal_retained_bytes"} {
+			if v, ok := metric(body, name, label); !ok || v < 0 {
+				t.Errorf("%s{%s} = %v (present %v)", name, label, v, ok)
+			}
+		}
 	}
 	// (A live query planned on the old name does not follow a rename.)
 	c.send(map[string]any{"id": "b", "type": "complete"})
