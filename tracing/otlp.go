@@ -22,28 +22,21 @@ import (
 // offers, the batch is encoded by wireEncoder and handed over as the
 // unknown fields of an empty ResourceSpans: protobuf marshals unknown
 // fields verbatim, so the client sends exactly those bytes, which decode
-// as the ResourceSpans they encode. Over http/json (unknown fields are not
-// written as JSON) the batch is built as messages instead.
-//
-// Batches never overlap (the batcher serialises them) and the client is
-// done with what it was given when UploadTraces returns, so buffers and
-// messages are reused from one batch to the next.
+// as the ResourceSpans they encode. Batches never overlap (the batcher
+// serialises them) and the client is done with the bytes when
+// UploadTraces returns, so one buffer serves every batch. Over http/json
+// (unknown fields are not written as JSON) the batch is built as messages
+// instead.
 type otlpExporter struct {
 	client otlptrace.Client
 	// wire is nil over http/json.
 	wire *wireEncoder
 	raw  tracepb.ResourceSpans
 	buf  []byte
-
-	// One resource and one scope: every span is Graft's.
-	resource tracepb.ResourceSpans
-	scope    tracepb.ScopeSpans
-	request  []*tracepb.ResourceSpans
-
-	spans []*tracepb.Span
-	attrs attrCells
-	// ids backs every span's trace, span and parent ids.
-	ids []byte
+	// resource and scope are the messages of the http/json path.
+	resource *resourcepb.Resource
+	scope    *commonpb.InstrumentationScope
+	schema   string
 }
 
 func newOTLPExporter(client otlptrace.Client, res *resource.Resource, json bool) (*otlpExporter, error) {
@@ -53,12 +46,11 @@ func newOTLPExporter(client otlptrace.Client, res *resource.Resource, json bool)
 		if e.wire, err = newWireEncoder(res); err != nil {
 			return nil, fmt.Errorf("opentelemetry resource: %w", err)
 		}
+		return e, nil
 	}
-	e.resource.Resource = &resourcepb.Resource{Attributes: keyValues(res.Attributes())}
-	e.resource.SchemaUrl = res.SchemaURL()
-	e.scope.Scope = &commonpb.InstrumentationScope{Name: scopeName}
-	e.resource.ScopeSpans = []*tracepb.ScopeSpans{&e.scope}
-	e.request = []*tracepb.ResourceSpans{&e.resource}
+	e.resource = &resourcepb.Resource{Attributes: keyValues(res.Attributes())}
+	e.scope = &commonpb.InstrumentationScope{Name: scopeName}
+	e.schema = res.SchemaURL()
 	return e, nil
 }
 
@@ -68,64 +60,36 @@ func (e *otlpExporter) export(ctx context.Context, batch []*span) error {
 		e.raw.ProtoReflect().SetUnknown(e.buf)
 		return e.client.UploadTraces(ctx, []*tracepb.ResourceSpans{&e.raw})
 	}
-	return e.exportMessages(ctx, batch)
+	return e.client.UploadTraces(ctx, []*tracepb.ResourceSpans{e.messages(batch)})
 }
 
-// exportMessages builds the batch as OTLP messages, for http/json.
-func (e *otlpExporter) exportMessages(ctx context.Context, batch []*span) error {
-	e.attrs.reset()
-	for len(e.spans) < len(batch) {
-		e.spans = append(e.spans, &tracepb.Span{Status: &tracepb.Status{}})
-	}
-	if need := 32 * len(batch); cap(e.ids) < need {
-		e.ids = make([]byte, need)
-	}
-	ids := e.ids[:0]
+// messages builds the batch as OTLP messages, for http/json.
+func (e *otlpExporter) messages(batch []*span) *tracepb.ResourceSpans {
+	spans := make([]*tracepb.Span, len(batch))
 	for i, s := range batch {
-		p := e.spans[i]
-		tid, sid, parent := s.sc.TraceID(), s.sc.SpanID(), s.parentID
-		ids = append(ids, tid[:]...)
-		p.TraceId = ids[len(ids)-16:]
-		ids = append(ids, sid[:]...)
-		p.SpanId = ids[len(ids)-8:]
-		p.ParentSpanId = nil
-		if parent.IsValid() {
-			ids = append(ids, parent[:]...)
-			p.ParentSpanId = ids[len(ids)-8:]
+		tid, sid, x := s.sc.TraceID(), s.sc.SpanID(), s.ext()
+		p := &tracepb.Span{
+			TraceId: tid[:], SpanId: sid[:], TraceState: s.sc.TraceState().String(), Flags: spanFlags(s),
+			Name: s.name, Kind: spanKind(trace.SpanKind(s.kind)),
+			StartTimeUnixNano: uint64(max(0, s.startTime)), EndTimeUnixNano: uint64(max(0, s.endTime)),
+			Attributes: keyValues(s.attributes()), DroppedAttributesCount: uint32(x.droppedAttrs),
+			DroppedEventsCount: uint32(x.droppedEvents),
+			Status:             &tracepb.Status{Code: statusCode(codes.Code(s.status)), Message: x.description},
 		}
-		p.TraceState = ""
-		if ts := s.sc.TraceState(); ts.Len() > 0 {
-			p.TraceState = ts.String()
+		if s.parentID.IsValid() {
+			p.ParentSpanId = s.parentID[:]
 		}
-		p.Flags = uint32(s.sc.TraceFlags()) | uint32(tracepb.SpanFlags_SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK)
-		if s.parentRemote {
-			p.Flags |= uint32(tracepb.SpanFlags_SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK)
-		}
-		p.Name = s.name
-		p.Kind = spanKind(trace.SpanKind(s.kind))
-		p.StartTimeUnixNano = uint64(max(0, s.startTime))
-		p.EndTimeUnixNano = uint64(max(0, s.endTime))
-		p.Attributes = e.attrs.list(s.attributes())
-		x := s.ext()
-		p.DroppedAttributesCount = uint32(x.droppedAttrs)
-		p.Events = nil
 		for _, ev := range x.events {
 			p.Events = append(p.Events, &tracepb.Span_Event{
 				TimeUnixNano: uint64(max(0, ev.Time.UnixNano())), Name: ev.Name, Attributes: keyValues(ev.Attributes),
 			})
 		}
-		p.DroppedEventsCount = uint32(x.droppedEvents)
-		p.Status.Code, p.Status.Message = statusCode(codes.Code(s.status)), x.description
+		spans[i] = p
 	}
-	e.scope.Spans = e.spans[:len(batch)]
-	err := e.client.UploadTraces(ctx, e.request)
-	// Nothing of the batch is kept past the upload: the spans and their
-	// attribute values are garbage now.
-	for _, p := range e.scope.Spans {
-		p.Name, p.Attributes, p.Events, p.TraceState = "", nil, nil, ""
+	return &tracepb.ResourceSpans{
+		Resource: e.resource, SchemaUrl: e.schema,
+		ScopeSpans: []*tracepb.ScopeSpans{{Scope: e.scope, Spans: spans}},
 	}
-	e.attrs.reset()
-	return err
 }
 
 func (e *otlpExporter) shutdown(ctx context.Context) error { return e.client.Stop(ctx) }
@@ -150,74 +114,8 @@ func statusCode(c codes.Code) tracepb.Status_StatusCode {
 	return tracepb.Status_STATUS_CODE_UNSET
 }
 
-// attrCell is one attribute's messages, kept for the next batch.
-type attrCell struct {
-	kv  commonpb.KeyValue
-	val commonpb.AnyValue
-	str commonpb.AnyValue_StringValue
-	num commonpb.AnyValue_IntValue
-	dbl commonpb.AnyValue_DoubleValue
-	yes commonpb.AnyValue_BoolValue
-}
-
-// attrCells hands out attribute messages and the lists that hold them,
-// reused from one batch to the next.
-type attrCells struct {
-	cells []*attrCell
-	used  int
-	ptrs  []*commonpb.KeyValue
-}
-
-func (c *attrCells) reset() {
-	for _, cell := range c.cells[:c.used] {
-		cell.kv.Key, cell.str.StringValue, cell.val.Value = "", "", nil
-	}
-	clear(c.ptrs)
-	c.used, c.ptrs = 0, c.ptrs[:0]
-}
-
-// list returns attrs as OTLP key-values; the list is a window on ptrs, so
-// that a batch's lists share one backing array.
-func (c *attrCells) list(attrs []attribute.KeyValue) []*commonpb.KeyValue {
-	if len(attrs) == 0 {
-		return nil
-	}
-	if len(c.ptrs)+len(attrs) > cap(c.ptrs) {
-		// A new backing array: the lists already handed out keep the
-		// old one, which lives until the batch is sent.
-		c.ptrs = make([]*commonpb.KeyValue, 0, max(2*cap(c.ptrs), len(attrs), 256))
-	}
-	start := len(c.ptrs)
-	for _, a := range attrs {
-		if c.used == len(c.cells) {
-			c.cells = append(c.cells, &attrCell{})
-		}
-		cell := c.cells[c.used]
-		c.used++
-		cell.kv.Key, cell.kv.Value = string(a.Key), &cell.val
-		switch a.Value.Type() {
-		case attribute.STRING:
-			cell.str.StringValue = a.Value.AsString()
-			cell.val.Value = &cell.str
-		case attribute.INT64:
-			cell.num.IntValue = a.Value.AsInt64()
-			cell.val.Value = &cell.num
-		case attribute.FLOAT64:
-			cell.dbl.DoubleValue = a.Value.AsFloat64()
-			cell.val.Value = &cell.dbl
-		case attribute.BOOL:
-			cell.yes.BoolValue = a.Value.AsBool()
-			cell.val.Value = &cell.yes
-		default:
-			cell.val.Value = anyValue(a.Value).Value
-		}
-		c.ptrs = append(c.ptrs, &cell.kv)
-	}
-	return c.ptrs[start:len(c.ptrs):len(c.ptrs)]
-}
-
-// keyValues converts attributes into fresh messages: for the resource
-// (once) and for span events (rare).
+// keyValues converts attributes into messages: the resource's, and the
+// spans' over http/json.
 func keyValues(attrs []attribute.KeyValue) []*commonpb.KeyValue {
 	if len(attrs) == 0 {
 		return nil
@@ -237,22 +135,13 @@ func anyValue(v attribute.Value) *commonpb.AnyValue {
 		return &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: v.AsInt64()}}
 	case attribute.FLOAT64:
 		return &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: v.AsFloat64()}}
-	case attribute.BOOLSLICE:
-		return array(v.AsBoolSlice(), func(b bool) attribute.Value { return attribute.BoolValue(b) })
-	case attribute.INT64SLICE:
-		return array(v.AsInt64Slice(), func(n int64) attribute.Value { return attribute.Int64Value(n) })
-	case attribute.FLOAT64SLICE:
-		return array(v.AsFloat64Slice(), func(f float64) attribute.Value { return attribute.Float64Value(f) })
-	case attribute.STRINGSLICE:
-		return array(v.AsStringSlice(), func(s string) attribute.Value { return attribute.StringValue(s) })
+	case attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE, attribute.STRINGSLICE:
+		items := sliceValues(v)
+		values := make([]*commonpb.AnyValue, len(items))
+		for i, it := range items {
+			values[i] = anyValue(it)
+		}
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: values}}}
 	}
 	return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v.Emit()}}
-}
-
-func array[T any](items []T, value func(T) attribute.Value) *commonpb.AnyValue {
-	values := make([]*commonpb.AnyValue, len(items))
-	for i, it := range items {
-		values[i] = anyValue(value(it))
-	}
-	return &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: values}}}
 }

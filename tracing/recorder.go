@@ -23,7 +23,7 @@ import (
 // change them, ended spans are copied into a snapshot, and the OTLP
 // exporter then copies them again into protobuf messages. Graft's spans
 // are only ever exported, so a span here is one small object that the
-// exporter encodes from directly (otlp.go). The SDK still decides what
+// exporter encodes from directly (otlpwire.go). The SDK still decides what
 // is sampled (its samplers, from OTEL_TRACES_SAMPLER), describes the
 // resource, and its OTLP/HTTP client sends the batches (with the
 // OTEL_EXPORTER_OTLP_* settings, TLS, compression and retries).
