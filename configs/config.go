@@ -43,6 +43,9 @@ type Config struct {
 	// see package actions, retry.go).
 	AsyncActionRetries       int
 	AsyncActionRetryInterval time.Duration
+	// GCMinHeapMB is the heap the garbage collector lets grow before it
+	// runs (GRAFT_GC_MIN_HEAP_MB; see configs/gcfloor), 0 for GOGC alone.
+	GCMinHeapMB int
 	// CORS is HASURA_GRAPHQL_CORS_DOMAIN, HASURA_GRAPHQL_DISABLE_CORS and
 	// HASURA_GRAPHQL_WS_READ_COOKIE.
 	CORS *cors.Policy
@@ -106,6 +109,7 @@ var settings = []setting{
 	{"HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE", "events-http-pool-size", kindInt, "100", "concurrent event webhook deliveries per process"},
 	{"GRAFT_ASYNC_ACTION_RETRIES", "async-action-retries", kindInt, "3", "retries of an async action call whose handler did not answer, timed out or answered 5xx (with Redis; 0: one attempt, as Hasura)"},
 	{"GRAFT_ASYNC_ACTION_RETRY_INTERVAL_SECONDS", "async-action-retry-interval-seconds", kindInt, "10", "seconds before an async action call's first retry; each further retry waits twice as long (at most 15 minutes)"},
+	{"GRAFT_GC_MIN_HEAP_MB", "gc-min-heap-mb", kindInt, "64", "heap size in MB under which the garbage collector waits for the heap to reach it rather than twice the live heap (0: off; a GOGC variable, when set, wins)"},
 	{"HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL", "live-queries-fallback-refetch-interval", kindInt, "5000", "milliseconds between refetches of every live query (covers what the WAL cannot show)"},
 	{"HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", "live-queries-multiplexed-batch-size", kindInt, "100", "live queries refetched by one statement"},
 	{"HASURA_GRAPHQL_LIVE_QUERIES_DEBOUNCE", "live-queries-debounce", kindInt, "5", "milliseconds a burst of changes is gathered before live queries refetch"},
@@ -224,6 +228,9 @@ func Load(getenv func(string) string, fs *pflag.FlagSet) (*Config, error) {
 		return nil, err
 	}
 	c.AsyncActionRetryInterval = time.Duration(interval) * time.Second
+	if c.GCMinHeapMB, err = v.intIn("GRAFT_GC_MIN_HEAP_MB", 0, 1<<20); err != nil {
+		return nil, err
+	}
 	if err := v.security(c); err != nil {
 		return nil, err
 	}

@@ -36,6 +36,28 @@ func TestFlagsOverrideEnvAndDefaultsApply(t *testing.T) {
 	}
 }
 
+// The heap floor is on by default and off at 0 (gcfloor leaves it to an
+// operator's GOGC when one is set).
+func TestGCMinHeap(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want int
+	}{
+		{map[string]string{}, 64},
+		{map[string]string{"GRAFT_GC_MIN_HEAP_MB": "256"}, 256},
+		{map[string]string{"GRAFT_GC_MIN_HEAP_MB": "0"}, 0},
+	} {
+		c.env["HASURA_GRAPHQL_DATABASE_URL"] = "postgres://u@h/db"
+		cfg, err := Load(env(c.env), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.GCMinHeapMB != c.want {
+			t.Errorf("%v: GC min heap %d MB, want %d", c.env, cfg.GCMinHeapMB, c.want)
+		}
+	}
+}
+
 func TestBadValuesNameTheirVariable(t *testing.T) {
 	base := map[string]string{"HASURA_GRAPHQL_DATABASE_URL": "postgres://u@h/db"}
 	for name, val := range map[string]string{
@@ -49,6 +71,7 @@ func TestBadValuesNameTheirVariable(t *testing.T) {
 		"HASURA_GRAPHQL_WAL_MODE":              "sometimes",
 		"HASURA_GRAPHQL_LIVE_QUERIES_DEBOUNCE": "-1",
 		"HASURA_GRAPHQL_REDIS_URL":             "http://not-redis",
+		"GRAFT_GC_MIN_HEAP_MB":                 "-64",
 	} {
 		m := map[string]string{}
 		for k, v := range base {

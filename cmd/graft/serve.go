@@ -7,6 +7,7 @@ import (
 
 	"github.com/graftql/graft/cli"
 	"github.com/graftql/graft/configs"
+	"github.com/graftql/graft/configs/gcfloor"
 	"github.com/graftql/graft/proxy"
 	"github.com/spf13/cobra"
 )
@@ -28,6 +29,8 @@ func newServeCmd() *cobra.Command {
 
 func run(ctx context.Context, cfg *configs.Config) error {
 	app := proxy.NewApp(cfg, configs.NewLogger(os.Stdout, cfg.LogLevel, cfg.EnabledLogTypes))
+	// Process-wide, so here rather than in the App (tests run several).
+	defer gcfloor.Start(uint64(cfg.GCMinHeapMB) << 20).Stop()
 	if err := app.Start(ctx); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/graftql/graft/configs"
+	"github.com/graftql/graft/configs/gcfloor"
 	"github.com/graftql/graft/graphql"
 	"github.com/graftql/graft/proxy"
 	"github.com/graftql/graft/tests/testenv"
@@ -171,6 +172,7 @@ func startGraft(ctx context.Context, dbURL string, poolSize int) (*proxy.App, er
 	if err := app.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start graft: %w", err)
 	}
+	gcfloor.Start(uint64(cfg.GCMinHeapMB) << 20) // as `graft serve` does, for the life of the program
 	return app, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/graftql/graft/configs/gcfloor"
 	"github.com/graftql/graft/tests/testenv"
 	"github.com/graftql/graft/tracing"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -200,6 +201,9 @@ func BenchmarkByPKObservability(b *testing.B) {
 	if r := s.Metadata(op("pg_track_table", map[string]any{"table": "item"})); r.Status != 200 {
 		b.Fatalf("track: %s", r.Body)
 	}
+	// The collector runs as in `graft serve`: with its heap floor (none
+	// when GOGC is set, so that GOGC=100 measures without).
+	b.Cleanup(gcfloor.Start(uint64(s.App.Config.GCMinHeapMB) << 20).Stop)
 	// Tracing is on for the whole benchmark, exporting to the receiver,
 	// as a server runs; the off side is the same server's handler built
 	// without metrics and without spans (Untraced), so that each round
@@ -301,6 +305,9 @@ func BenchmarkByPKTracingCPU(b *testing.B) {
 	if r := s.Metadata(op("pg_track_table", map[string]any{"table": "item"})); r.Status != 200 {
 		b.Fatalf("track: %s", r.Body)
 	}
+	// The collector runs as in `graft serve`: with its heap floor (none
+	// when GOGC is set, so that GOGC=100 measures without).
+	b.Cleanup(gcfloor.Start(uint64(s.App.Config.GCMinHeapMB) << 20).Stop)
 	srv := s.App.Server
 	srv.Untraced = true
 	off := srv.Handler()

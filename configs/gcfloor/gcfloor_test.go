@@ -1,0 +1,125 @@
+package gcfloor
+
+import (
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"testing"
+	"time"
+)
+
+func TestPercentFor(t *testing.T) {
+	const mb = 1 << 20
+	for _, c := range []struct {
+		live, roots, floor uint64
+		want               int
+	}{
+		{live: 4 * mb, floor: 64 * mb, want: 1500},                // goal 4 + 4×15 = 64 MB
+		{live: 3 * mb, roots: 1 * mb, floor: 64 * mb, want: 1525}, // goal 3 + 4×15.25 = 64 MB
+		{live: 1 * mb, floor: 64 * mb, want: 1600},                // the minimum heap, 4 MB×16
+		{live: 16 * mb, floor: 64 * mb, want: 300},
+		{live: 32 * mb, floor: 64 * mb, want: 100},                 // GOGC=100's goal is the floor
+		{live: 24 * mb, roots: 16 * mb, floor: 64 * mb, want: 100}, // 24 + 40 = 64 MB
+		{live: 500 * mb, floor: 64 * mb, want: 100},                // above the floor: GOGC=100
+		{live: 0, floor: 64 * mb, want: 1600},
+		{live: 0, floor: 1 << 40, want: maxPercent},
+		{live: 1 * mb, floor: 3 * mb, want: 100}, // the minimum heap is above the floor
+	} {
+		if got := percentFor(c.live, c.roots, c.floor); got != c.want {
+			t.Errorf("percentFor(%d MB, %d MB, %d MB) = %d, want %d", c.live/mb, c.roots/mb, c.floor/mb, got, c.want)
+		}
+	}
+}
+
+var garbage []byte
+
+// cyclesWhileAllocating is how many collections ran while mb megabytes of
+// short-lived 1 KB objects were allocated.
+func cyclesWhileAllocating(mb int) uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	before := s[0].Value.Uint64()
+	for range mb << 10 {
+		garbage = make([]byte, 1024)
+	}
+	metrics.Read(s)
+	return s[0].Value.Uint64() - before
+}
+
+// gcPercent reads GOGC (SetGCPercent answers the previous value).
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+func TestFloorCollectsLessOften(t *testing.T) {
+	if p := gcPercent(); p != 100 {
+		t.Skipf("GOGC is %d here: the comparison needs the default", p)
+	}
+	runtime.GC()
+	without := cyclesWhileAllocating(256)
+
+	tuner := Start(64 << 20)
+	runtime.GC() // the first cycle after Start tunes at once
+	with := cyclesWhileAllocating(256)
+	percent := tuner.Percent()
+	tuner.Stop()
+
+	t.Logf("256 MB of garbage: %d collections at GOGC=100, %d with a 64 MB floor (GOGC %d)", without, with, percent)
+	if percent <= 100 {
+		t.Errorf("GOGC %d on a small heap, want more than 100", percent)
+	}
+	if with*4 > without || with > 10 {
+		t.Errorf("%d collections with the floor, %d without: want at most a quarter and 10", with, without)
+	}
+	if p := gcPercent(); p != 100 {
+		t.Errorf("GOGC %d after Stop, want 100 restored", p)
+	}
+	// Stopped, the canary of the next cycle does not tune again.
+	runtime.GC()
+	runtime.GC()
+	if p := gcPercent(); p != 100 {
+		t.Errorf("GOGC %d after Stop and two collections, want 100", p)
+	}
+}
+
+func TestHeapAboveFloorIsCollectedAsGOGC100(t *testing.T) {
+	if p := gcPercent(); p != 100 {
+		t.Skipf("GOGC is %d here", p)
+	}
+	tuner := Start(16 << 20)
+	defer tuner.Stop()
+	if p := tuner.Percent(); p <= 100 {
+		t.Fatalf("GOGC %d at Start on this test's small heap, want more than 100", p)
+	}
+	live := make([][]byte, 0, 24<<10)
+	for range cap(live) { // 24 MB live: twice that is above the floor
+		live = append(live, make([]byte, 1024))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for tuner.Percent() != 100 {
+		if time.Now().After(deadline) {
+			t.Fatalf("GOGC still %d with a 24 MB live heap and a 16 MB floor", tuner.Percent())
+		}
+		runtime.GC() // the cleanup that tunes runs after the cycle
+		runtime.Gosched()
+	}
+	runtime.KeepAlive(live)
+}
+
+func TestZeroFloorIsOff(t *testing.T) {
+	tuner := Start(0)
+	if tuner != nil {
+		t.Fatalf("Start(0) = %v, want nil", tuner)
+	}
+	tuner.Stop() // a nil Tuner's Stop is a no-op
+}
+
+func TestGOGCVariableWins(t *testing.T) {
+	t.Setenv("GOGC", "100")
+	if tuner := Start(64 << 20); tuner != nil {
+		tuner.Stop()
+		t.Fatal("Start tunes the collector despite GOGC")
+	}
+}
