@@ -109,7 +109,7 @@ var settings = []setting{
 	{"HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE", "events-http-pool-size", kindInt, "100", "concurrent event webhook deliveries per process"},
 	{"GRAFT_ASYNC_ACTION_RETRIES", "async-action-retries", kindInt, "3", "retries of an async action call whose handler did not answer, timed out or answered 5xx (with Redis; 0: one attempt, as Hasura)"},
 	{"GRAFT_ASYNC_ACTION_RETRY_INTERVAL_SECONDS", "async-action-retry-interval-seconds", kindInt, "10", "seconds before an async action call's first retry; each further retry waits twice as long (at most 15 minutes)"},
-	{"GRAFT_GC_MIN_HEAP_MB", "gc-min-heap-mb", kindInt, "64", "heap size in MB under which the garbage collector waits for the heap to reach it rather than twice the live heap (0: off; a GOGC variable, when set, wins)"},
+	{"GRAFT_GC_MIN_HEAP_MB", "gc-min-heap-mb", kindInt, "64", "the garbage collector's heap goal is at least this many MB (0: GOGC alone; a GOGC variable, when set, wins; GOMEMLIMIT still caps the heap)"},
 	{"HASURA_GRAPHQL_LIVE_QUERIES_FALLBACK_REFETCH_INTERVAL", "live-queries-fallback-refetch-interval", kindInt, "5000", "milliseconds between refetches of every live query (covers what the WAL cannot show)"},
 	{"HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE", "live-queries-multiplexed-batch-size", kindInt, "100", "live queries refetched by one statement"},
 	{"HASURA_GRAPHQL_LIVE_QUERIES_DEBOUNCE", "live-queries-debounce", kindInt, "5", "milliseconds a burst of changes is gathered before live queries refetch"},

@@ -3,13 +3,18 @@
 // is due when the heap reaches the floor, not twice the live heap.
 //
 // Why: Graft's live heap is a few megabytes while it allocates some 10 KB per
-// request. With GOGC=100 the runtime collects when the heap reaches 4 MB,
-// about every 13 ms at 15,000 requests per second: the collector took 15% of
-// Graft's CPU on the by-pk benchmark, and every allocation (a trace span, a
-// log line) paid that rate. A floor of 64 MB collects every few hundred
-// milliseconds instead; a heap above the floor is collected as GOGC=100 would.
-// This is what a memory ballast did before Go had runtime/metrics, without
-// the ballast.
+// request. With GOGC=100 the runtime's heap goal is then about 6 MB (twice
+// the live heap, plus the stacks and globals it scans), reached about every
+// 13 ms at 15,000 requests per second: the collector took 15% of Graft's CPU
+// on the by-pk benchmark, and every allocation (a trace span, a log line)
+// paid that rate. With a goal of 64 MB it runs every few hundred
+// milliseconds; a heap whose GOGC=100 goal is above the floor is collected
+// as GOGC=100 would. This is what a memory ballast did, without the ballast.
+//
+// GOMEMLIMIT still caps the heap (the runtime takes the lower goal), and a
+// GOGC variable turns the floor off. Between a jump of the live heap and the
+// end of the next collection the goal may overshoot (at most floor/4 MB
+// times the new live heap): a container with little memory sets GOMEMLIMIT.
 package gcfloor
 
 import (
@@ -47,9 +52,13 @@ type Tuner struct {
 	previous int
 }
 
+// running is the Tuner in use: GOGC is process-wide, one Tuner sets it.
+var running atomic.Pointer[Tuner]
+
 // Start tunes the collector until Stop, for a floor of floor bytes. A
-// floor of 0 returns nil (Stop on a nil Tuner does nothing), and so does a
-// GOGC variable: an operator who tuned the collector keeps their tuning.
+// floor of 0 returns nil (Stop and Percent on a nil Tuner do nothing), and
+// so does a GOGC variable (an operator who tuned the collector keeps their
+// tuning) or a Tuner already running.
 func Start(floor uint64) *Tuner {
 	if floor == 0 || os.Getenv("GOGC") != "" {
 		return nil
@@ -57,6 +66,9 @@ func Start(floor uint64) *Tuner {
 	t := &Tuner{floor: floor, percent: basePercent}
 	for _, name := range goalMetrics {
 		t.sample = append(t.sample, metrics.Sample{Name: name})
+	}
+	if !running.CompareAndSwap(nil, t) {
+		return nil
 	}
 	t.previous = debug.SetGCPercent(basePercent)
 	t.tune()
@@ -72,10 +84,14 @@ func (t *Tuner) Stop() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	debug.SetGCPercent(t.previous)
+	running.CompareAndSwap(t, nil)
 }
 
-// Percent is the GOGC set last.
+// Percent is the GOGC set last (0 on a nil Tuner).
 func (t *Tuner) Percent() int {
+	if t == nil {
+		return 0
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.percent

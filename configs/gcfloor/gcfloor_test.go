@@ -1,8 +1,8 @@
 package gcfloor
 
 import (
+	"os"
 	"runtime"
-	"runtime/debug"
 	"runtime/metrics"
 	"testing"
 	"time"
@@ -46,17 +46,41 @@ func cyclesWhileAllocating(mb int) uint64 {
 	return s[0].Value.Uint64() - before
 }
 
-// gcPercent reads GOGC (SetGCPercent answers the previous value).
-func gcPercent() int {
-	p := debug.SetGCPercent(100)
-	debug.SetGCPercent(p)
-	return p
+// readUint64 reads a runtime metric.
+func readUint64(name string) uint64 {
+	s := []metrics.Sample{{Name: name}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// gcPercent is the GOGC the runtime runs with.
+func gcPercent() int { return int(readUint64("/gc/gogc:percent")) }
+
+// defaultCollector skips a test when the environment tunes the collector:
+// Start then leaves it alone, and a memory limit changes the cycles.
+func defaultCollector(t *testing.T) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" || gcPercent() != 100 {
+		t.Skipf("GOGC=%q GOMEMLIMIT=%q here: these tests need the default collector", os.Getenv("GOGC"), os.Getenv("GOMEMLIMIT"))
+	}
+}
+
+// afterCleanups runs a collection and waits until every cleanup queued so
+// far (the canary's among them) has run.
+func afterCleanups(t *testing.T) {
+	t.Helper()
+	runtime.GC() // returns once the sweep, which queues the cleanups, is done
+	queued := readUint64("/gc/cleanups/queued:cleanups")
+	deadline := time.Now().Add(10 * time.Second)
+	for readUint64("/gc/cleanups/executed:cleanups") < queued {
+		if time.Now().After(deadline) {
+			t.Fatal("the collection's cleanups did not run")
+		}
+		runtime.Gosched()
+	}
 }
 
 func TestFloorCollectsLessOften(t *testing.T) {
-	if p := gcPercent(); p != 100 {
-		t.Skipf("GOGC is %d here: the comparison needs the default", p)
-	}
+	defaultCollector(t)
 	runtime.GC()
 	without := cyclesWhileAllocating(256)
 
@@ -70,40 +94,34 @@ func TestFloorCollectsLessOften(t *testing.T) {
 	if percent <= 100 {
 		t.Errorf("GOGC %d on a small heap, want more than 100", percent)
 	}
+	if p := gcPercent(); p != 100 {
+		t.Errorf("the runtime's GOGC %d after Stop, want 100 restored", p)
+	}
 	if with*4 > without || with > 10 {
 		t.Errorf("%d collections with the floor, %d without: want at most a quarter and 10", with, without)
 	}
-	if p := gcPercent(); p != 100 {
-		t.Errorf("GOGC %d after Stop, want 100 restored", p)
-	}
-	// Stopped, the canary of the next cycle does not tune again.
-	runtime.GC()
-	runtime.GC()
+	// Stopped, the pending canary's cleanup does not tune again.
+	afterCleanups(t)
+	afterCleanups(t)
 	if p := gcPercent(); p != 100 {
 		t.Errorf("GOGC %d after Stop and two collections, want 100", p)
 	}
 }
 
 func TestHeapAboveFloorIsCollectedAsGOGC100(t *testing.T) {
-	if p := gcPercent(); p != 100 {
-		t.Skipf("GOGC is %d here", p)
-	}
+	defaultCollector(t)
 	tuner := Start(16 << 20)
 	defer tuner.Stop()
-	if p := tuner.Percent(); p <= 100 {
-		t.Fatalf("GOGC %d at Start on this test's small heap, want more than 100", p)
+	if p := gcPercent(); p <= 100 || p != tuner.Percent() {
+		t.Fatalf("the runtime's GOGC %d at Start on this test's small heap (the tuner's %d), want more than 100", p, tuner.Percent())
 	}
 	live := make([][]byte, 0, 24<<10)
 	for range cap(live) { // 24 MB live: twice that is above the floor
 		live = append(live, make([]byte, 1024))
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for tuner.Percent() != 100 {
-		if time.Now().After(deadline) {
-			t.Fatalf("GOGC still %d with a 24 MB live heap and a 16 MB floor", tuner.Percent())
-		}
-		runtime.GC() // the cleanup that tunes runs after the cycle
-		runtime.Gosched()
+	afterCleanups(t) // the canary's cleanup tunes after the cycle
+	if p := gcPercent(); p != 100 {
+		t.Fatalf("the runtime's GOGC %d with a 24 MB live heap and a 16 MB floor, want 100", p)
 	}
 	runtime.KeepAlive(live)
 }
@@ -114,6 +132,19 @@ func TestZeroFloorIsOff(t *testing.T) {
 		t.Fatalf("Start(0) = %v, want nil", tuner)
 	}
 	tuner.Stop() // a nil Tuner's Stop is a no-op
+}
+
+func TestOneTunerAtATime(t *testing.T) {
+	defaultCollector(t)
+	first := Start(64 << 20)
+	defer first.Stop()
+	if second := Start(32 << 20); second != nil {
+		second.Stop()
+		t.Fatal("a second Tuner started while one runs")
+	}
+	if first.Percent() <= 100 || gcPercent() != first.Percent() {
+		t.Fatalf("GOGC %d, the first tuner's %d", gcPercent(), first.Percent())
+	}
 }
 
 func TestGOGCVariableWins(t *testing.T) {

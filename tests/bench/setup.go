@@ -172,7 +172,7 @@ func startGraft(ctx context.Context, dbURL string, poolSize int) (*proxy.App, er
 	if err := app.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start graft: %w", err)
 	}
-	gcfloor.Start(uint64(cfg.GCMinHeapMB) << 20) // as `graft serve` does, for the life of the program
+	gcfloor.Start(uint64(cfg.GCMinHeapMB) << 20) // as `graft serve` does, for the life of the program (the load generator and the floor too)
 	return app, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/graftql/graft/configs"
+	"github.com/graftql/graft/configs/gcfloor"
 	"github.com/graftql/graft/proxy"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -227,6 +228,7 @@ func startGraft(ctx context.Context, dbURL, redisURL, slot string) (*graft, erro
 	if err := app.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start graft: %w", err)
 	}
+	gcfloor.Start(uint64(cfg.GCMinHeapMB) << 20) // as `graft serve` does, for the life of the program (a no-op once running)
 	return &graft{app: app, base: "http://" + app.Server.ListenAddr(), slot: slot}, nil
 }
 
