@@ -85,7 +85,7 @@ bench: ## Benchmark Graft over HTTP against raw SQL (tests/bench), Engine.Compil
 	@echo '== actions: async calls through the Redis queue vs sync calls (calls/s, async/sync against its floor, p50 created->stored) =='
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkActionAsyncVsSync$$' -benchtime 5x ./tests/integration
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkByPKObservability$$' -benchtime 100x ./tests/integration # by-pk req/s, metrics+tracing off vs on (OTLP/HTTP, every request sampled): on/off, median of 100 pairs of 2000 requests; `GOGC=100 make bench` measures without the heap floor
-	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkByPKTracingCPU$$' -benchtime 20x ./tests/integration # by-pk in process, traced vs untraced handler: CPU per request on/off, median of 20 pairs
+	$(GO) test -run '^$$' -bench '^BenchmarkRequest(Trace|Path)$$' -benchmem ./tracing # one by-pk request's spans: CPU per trace with export and receiver, and the request goroutine's share
 	@echo '== sources: by-pk on an added source vs the same on the default source (p50 latencies, p50-ratio) =='
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkSourceByPkVsDefault$$' -benchtime 2000x ./tests/integration
 
