@@ -121,6 +121,7 @@ func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
 	if err != nil {
 		return nil, &queryError{Code: "validation-failed", Path: "$.query", Message: "not a valid graphql query: " + err.Error()}
 	}
+	dropInapplicableFragments(&rs.Schema, doc)
 	if vr := graphql.ValidateDocument(&rs.Schema, doc, validationRules); !vr.IsValid {
 		return nil, validationError(doc, vr.Errors[0])
 	}
@@ -300,14 +301,17 @@ func errorBody(err error) []byte {
 	return b
 }
 
-// validationRules are graphql-go's rules minus two Hasura does not apply:
-// NoUnusedVariables (clients send shared variable sets) and
-// DefaultValuesOfCorrectType, which predates the spec allowing defaults on
-// non-null variables ($id: Int! = 2). Defaults are still type-checked:
-// coerceVariables fills them in before checking every variable's type.
+// validationRules are graphql-go's rules minus three Hasura does not apply:
+// NoUnusedVariables (clients send shared variable sets), NoUnusedFragments
+// (Hasura's fragment inliner has that check switched off: documents share
+// fragments too) and DefaultValuesOfCorrectType, which predates the spec
+// allowing defaults on non-null variables ($id: Int! = 2). Defaults are
+// still type-checked: coerceVariables fills them in before checking every
+// variable's type.
 var validationRules = func() []graphql.ValidationRuleFn {
 	skip := map[uintptr]bool{
 		reflect.ValueOf(graphql.NoUnusedVariablesRule).Pointer():          true,
+		reflect.ValueOf(graphql.NoUnusedFragmentsRule).Pointer():          true,
 		reflect.ValueOf(graphql.DefaultValuesOfCorrectTypeRule).Pointer(): true,
 	}
 	var rules []graphql.ValidationRuleFn

@@ -1,0 +1,32 @@
+package integration
+
+import "testing"
+
+// Inline fragments whose type can never apply are skipped, as Hasura's
+// field collection does, rather than refused as the spec would: an
+// unknown type, or another table's.
+func TestInapplicableInlineFragmentsAreSkipped(t *testing.T) {
+	t.Parallel()
+	s, _ := startBlog(t)
+
+	wantData(t, s, `{ author_by_pk(id: 1) { id ... on no_such_type { email } ... on article { title } ... on author { name } ... { rating } } }`, nil,
+		`{"author_by_pk":{"id":1,"name":"Ada","rating":5}}`)
+	// Nested, and inside a fragment that applies.
+	wantData(t, s, `{ author(where: {id: {_eq: 2}}) { ... on author { name articles { ... on comment { body } title } } } }`, nil,
+		`{"author":[{"name":"Bob","articles":[{"title":"Gamma"}]}]}`)
+	// A selection set left empty selects nothing, as in Hasura.
+	wantData(t, s, `{ author_by_pk(id: 1) { ... on article { title } } }`, nil, `{"author_by_pk":{}}`)
+	// What is inside a fragment that applies is still validated.
+	wantGQLError(t, gql(t, s, `{ author_by_pk(id: 1) { ... on author { no_such_field } } }`, nil), "validation-failed", "", "")
+}
+
+// A document may define fragments its operation does not use: Hasura's
+// fragment inliner does not check (documents share fragments).
+func TestUnusedFragmentsAreAllowed(t *testing.T) {
+	t.Parallel()
+	s, _ := startBlog(t)
+	wantData(t, s, `query { author_by_pk(id: 2) { ...authorName } } fragment authorName on author { name } fragment unused on article { title }`, nil,
+		`{"author_by_pk":{"name":"Bob"}}`)
+	// A spread of a fragment that is not defined is still refused.
+	wantGQLError(t, gql(t, s, `{ author_by_pk(id: 2) { ...nowhere } }`, nil), "validation-failed", "", "")
+}
