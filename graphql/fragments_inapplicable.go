@@ -5,26 +5,54 @@ import (
 	"github.com/graphql-go/graphql/language/ast"
 )
 
-// dropInapplicableFragments removes, before validation, the inline
-// fragments whose type condition can never apply where they stand: a type
-// the role's schema does not have, or one that shares no object type with
-// the selection set's type. The spec makes both an error; Hasura's field
-// collection skips such a fragment instead (Hasura.GraphQL.Parser.Collect),
-// and clients rely on it: a query written against a remote schema's own
-// type names (`... on Droid` once the remote's types are prefixed
-// `FooDroid`) still gets the fields outside the fragment. Named fragments
-// are left to validation.
+// dropInapplicableFragments removes, before validation, the fragments
+// whose type condition can never apply where they stand: a type the role's
+// schema does not have, or one that shares no object type with the
+// selection set's type. The spec makes both an error; Hasura inlines named
+// fragments and then its field collection skips such a fragment instead
+// (Hasura.GraphQL.Execute.Inline, Hasura.GraphQL.Parser.Collect), and
+// clients rely on it: a query written against a remote schema's own type
+// names (`... on Droid` once the remote's types are prefixed `FooDroid`)
+// still gets the fields outside the fragment, and a document shared by
+// roles still runs for a role that cannot see some of its types. A named
+// fragment on an unknown type is dropped with its spreads (unused
+// fragments are allowed, as in Hasura).
 func dropInapplicableFragments(schema *graphql.Schema, doc *ast.Document) {
+	w := fragmentWalk{schema: schema, defs: map[string]*ast.FragmentDefinition{}}
+	for _, d := range doc.Definitions {
+		if f, ok := d.(*ast.FragmentDefinition); ok && f.Name != nil {
+			w.defs[f.Name.Value] = f
+		}
+	}
+	kept := doc.Definitions[:0]
 	for _, d := range doc.Definitions {
 		switch d := d.(type) {
 		case *ast.OperationDefinition:
-			dropInSelectionSet(schema, rootType(schema, d.Operation), d.SelectionSet)
+			w.selectionSet(rootType(schema, d.Operation), d.SelectionSet)
 		case *ast.FragmentDefinition:
-			if d.TypeCondition != nil && d.TypeCondition.Name != nil {
-				dropInSelectionSet(schema, schema.Type(d.TypeCondition.Name.Value), d.SelectionSet)
+			t := w.typeOf(d)
+			if t == nil {
+				continue
 			}
+			w.selectionSet(t, d.SelectionSet)
 		}
+		kept = append(kept, d)
 	}
+	doc.Definitions = kept
+}
+
+// fragmentWalk is the schema and the document's named fragments.
+type fragmentWalk struct {
+	schema *graphql.Schema
+	defs   map[string]*ast.FragmentDefinition
+}
+
+// typeOf is a named fragment's type, nil when the schema has none such.
+func (w fragmentWalk) typeOf(f *ast.FragmentDefinition) graphql.Type {
+	if f.TypeCondition == nil || f.TypeCondition.Name == nil {
+		return nil
+	}
+	return w.schema.Type(f.TypeCondition.Name.Value)
 }
 
 func rootType(schema *graphql.Schema, operation string) graphql.Type {
@@ -43,10 +71,11 @@ func rootType(schema *graphql.Schema, operation string) graphql.Type {
 	return t
 }
 
-// dropInSelectionSet filters set, whose type is parent, and recurses into
-// its fields and kept fragments. A parent unknown here (a field validation
-// will refuse) is left alone.
-func dropInSelectionSet(schema *graphql.Schema, parent graphql.Type, set *ast.SelectionSet) {
+// selectionSet filters set, whose type is parent, and recurses into its
+// fields and kept inline fragments (named ones are walked once, as
+// definitions). A parent unknown here (a field validation will refuse) is
+// left alone.
+func (w fragmentWalk) selectionSet(parent graphql.Type, set *ast.SelectionSet) {
 	if parent == nil || set == nil {
 		return
 	}
@@ -55,21 +84,35 @@ func dropInSelectionSet(schema *graphql.Schema, parent graphql.Type, set *ast.Se
 		switch sel := sel.(type) {
 		case *ast.Field:
 			if sel.Name != nil {
-				dropInSelectionSet(schema, fieldType(parent, sel.Name.Value), sel.SelectionSet)
+				w.selectionSet(fieldType(parent, sel.Name.Value), sel.SelectionSet)
 			}
 		case *ast.InlineFragment:
 			inner := parent
 			if sel.TypeCondition != nil && sel.TypeCondition.Name != nil {
-				inner = schema.Type(sel.TypeCondition.Name.Value)
-				if inner == nil || !canApply(schema, parent, inner) {
+				inner = w.schema.Type(sel.TypeCondition.Name.Value)
+				if inner == nil || !canApply(w.schema, parent, inner) {
 					continue
 				}
 			}
-			dropInSelectionSet(schema, inner, sel.SelectionSet)
+			w.selectionSet(inner, sel.SelectionSet)
+		case *ast.FragmentSpread:
+			// An undefined fragment is left for validation to name.
+			if def := w.defs[spreadName(sel)]; def != nil {
+				if t := w.typeOf(def); t == nil || !canApply(w.schema, parent, t) {
+					continue
+				}
+			}
 		}
 		kept = append(kept, sel)
 	}
 	set.Selections = kept
+}
+
+func spreadName(s *ast.FragmentSpread) string {
+	if s.Name == nil {
+		return ""
+	}
+	return s.Name.Value
 }
 
 // fieldType is the named type of parent's field name, nil when parent has

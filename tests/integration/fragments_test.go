@@ -16,6 +16,12 @@ func TestInapplicableInlineFragmentsAreSkipped(t *testing.T) {
 		`{"author":[{"name":"Bob","articles":[{"title":"Gamma"}]}]}`)
 	// A selection set left empty selects nothing, as in Hasura.
 	wantData(t, s, `{ author_by_pk(id: 1) { ... on article { title } } }`, nil, `{"author_by_pk":{}}`)
+	// Named fragments too: Hasura inlines them first.
+	wantData(t, s, `{ author_by_pk(id: 1) { id ...onArticle ...onNothing ...onAuthor } }
+		fragment onArticle on article { title }
+		fragment onNothing on no_such_type { whatever }
+		fragment onAuthor on author { name }`, nil,
+		`{"author_by_pk":{"id":1,"name":"Ada"}}`)
 	// What is inside a fragment that applies is still validated.
 	wantGQLError(t, gql(t, s, `{ author_by_pk(id: 1) { ... on author { no_such_field } } }`, nil), "validation-failed", "", "")
 }
