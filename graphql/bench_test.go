@@ -88,6 +88,38 @@ func BenchmarkCompile(b *testing.B) {
 	}
 }
 
+// BenchmarkCompileCold is BenchmarkCompile on a query text seen for the
+// first time (a comment makes each call's text new): parse, the fragment
+// checks and skips, validation against the role's schema, and SQL. The
+// fragments case adds a named fragment, one that applies and two that are
+// skipped (another table's type, an unknown one).
+func BenchmarkCompileCold(b *testing.B) {
+	srv := benchFixture(b)
+	ctx := context.Background()
+	sess := graphql.Session{Role: "admin", Vars: map[string]string{}}
+	fragments := `query ($after: Int!) {
+  author(where: {id: {_gt: $after}}, order_by: {id: asc}, limit: 10) {
+    ...authorFields
+    ... on article { title }
+    ... on no_such_type { x }
+    articles(order_by: {published_at: desc}, limit: 5) { id title rating }
+  }
+}
+fragment authorFields on author { id name }`
+	for _, c := range []struct{ name, query string }{{"plain", benchNestedQuery}, {"fragments", fragments}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				req := graphql.Request{Query: c.query + fmt.Sprintf("\n# %s %d", b.Name(), i), Variables: json.RawMessage(`{"after": 1}`)}
+				stmts, errBody := srv.App.Engine.Compile(ctx, sess, &req)
+				if errBody != nil || len(stmts) != 1 {
+					b.Fatalf("compile: %d statements, %s", len(stmts), errBody)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkRequestPath measures, for each of the bench program's queries,
 // the layers of one request: floor (the compiled SQL through pgx QueryRow,
 // what Postgres and the driver cost), compile (Engine.Compile), engine

@@ -15,40 +15,116 @@ import (
 // names (`... on Droid` once the remote's types are prefixed `FooDroid`)
 // still gets the fields outside the fragment, and a document shared by
 // roles still runs for a role that cannot see some of its types. A named
-// fragment on an unknown type is dropped with its spreads (unused
-// fragments are allowed, as in Hasura).
-func dropInapplicableFragments(schema *graphql.Schema, doc *ast.Document) {
-	w := fragmentWalk{schema: schema, defs: map[string]*ast.FragmentDefinition{}}
+// fragment on an unknown type is dropped with its spreads, and so is one no
+// operation spreads any more: Hasura only looks at what it inlines.
+//
+// When something is to be skipped, the checks that do not depend on the
+// schema (fragmentRules) run on the whole document first, as Hasura inlines
+// and binds variables before it skips anything; the result is theirs. Two differences from Hasura are kept, being the spec's:
+// a fragment on a union inside one of its members applies (Hasura compares
+// the object and its interfaces only), and one on a scalar is refused.
+func dropInapplicableFragments(schema *graphql.Schema, doc *ast.Document) graphql.ValidationResult {
+	w := &fragmentWalk{schema: schema, defs: map[string]*ast.FragmentDefinition{}, dryRun: true}
 	for _, d := range doc.Definitions {
 		if f, ok := d.(*ast.FragmentDefinition); ok && f.Name != nil {
 			w.defs[f.Name.Value] = f
 		}
 	}
-	kept := doc.Definitions[:0]
+	// Most documents skip nothing: they pay one walk, not a second
+	// validation.
+	if w.document(doc); !w.found {
+		return graphql.ValidationResult{IsValid: true}
+	}
+	if vr := graphql.ValidateDocument(schema, doc, fragmentRules); !vr.IsValid {
+		return vr
+	}
+	w.dryRun = false
+	w.document(doc)
+	return graphql.ValidationResult{IsValid: true}
+}
+
+// document walks every operation and named fragment; a fragment on an
+// unknown type, or one no operation spreads, goes.
+func (w *fragmentWalk) document(doc *ast.Document) {
+	var kept []ast.Node
 	for _, d := range doc.Definitions {
 		switch d := d.(type) {
 		case *ast.OperationDefinition:
-			w.selectionSet(rootType(schema, d.Operation), d.SelectionSet)
+			w.selectionSet(rootType(w.schema, d.Operation), d.SelectionSet)
 		case *ast.FragmentDefinition:
 			t := w.typeOf(d)
 			if t == nil {
+				w.found = true
 				continue
 			}
 			w.selectionSet(t, d.SelectionSet)
 		}
 		kept = append(kept, d)
 	}
-	doc.Definitions = kept
+	kept = w.reachable(kept)
+	if !w.dryRun {
+		doc.Definitions = kept
+	}
 }
 
-// fragmentWalk is the schema and the document's named fragments.
+// fragmentRules are the document checks that hold whatever is skipped:
+// Hasura's fragment inliner and variable binding raise them first.
+var fragmentRules = []graphql.ValidationRuleFn{
+	graphql.UniqueFragmentNamesRule, graphql.KnownFragmentNamesRule,
+	graphql.NoFragmentCyclesRule, graphql.NoUndefinedVariablesRule,
+}
+
+// reachable is defs without the fragments no operation spreads, directly
+// or through other fragments.
+func (w *fragmentWalk) reachable(defs []ast.Node) []ast.Node {
+	used := map[string]bool{}
+	var visit func(set *ast.SelectionSet)
+	visit = func(set *ast.SelectionSet) {
+		if set == nil {
+			return
+		}
+		for _, sel := range set.Selections {
+			switch sel := sel.(type) {
+			case *ast.Field:
+				visit(sel.SelectionSet)
+			case *ast.InlineFragment:
+				visit(sel.SelectionSet)
+			case *ast.FragmentSpread:
+				name := spreadName(sel)
+				if def := w.defs[name]; def != nil && !used[name] {
+					used[name] = true
+					visit(def.SelectionSet)
+				}
+			}
+		}
+	}
+	for _, d := range defs {
+		if op, ok := d.(*ast.OperationDefinition); ok {
+			visit(op.SelectionSet)
+		}
+	}
+	kept := defs[:0]
+	for _, d := range defs {
+		if f, ok := d.(*ast.FragmentDefinition); ok && (f.Name == nil || !used[f.Name.Value]) {
+			w.found = true
+			continue
+		}
+		kept = append(kept, d)
+	}
+	return kept
+}
+
+// fragmentWalk is the schema and the document's named fragments. A dry
+// run changes nothing and only finds whether anything would be skipped.
 type fragmentWalk struct {
 	schema *graphql.Schema
 	defs   map[string]*ast.FragmentDefinition
+	dryRun bool
+	found  bool
 }
 
 // typeOf is a named fragment's type, nil when the schema has none such.
-func (w fragmentWalk) typeOf(f *ast.FragmentDefinition) graphql.Type {
+func (w *fragmentWalk) typeOf(f *ast.FragmentDefinition) graphql.Type {
 	if f.TypeCondition == nil || f.TypeCondition.Name == nil {
 		return nil
 	}
@@ -75,37 +151,43 @@ func rootType(schema *graphql.Schema, operation string) graphql.Type {
 // fields and kept inline fragments (named ones are walked once, as
 // definitions). A parent unknown here (a field validation will refuse) is
 // left alone.
-func (w fragmentWalk) selectionSet(parent graphql.Type, set *ast.SelectionSet) {
+func (w *fragmentWalk) selectionSet(parent graphql.Type, set *ast.SelectionSet) {
 	if parent == nil || set == nil {
 		return
 	}
-	kept := set.Selections[:0]
+	var kept []ast.Selection
 	for _, sel := range set.Selections {
+		skip := false
 		switch sel := sel.(type) {
 		case *ast.Field:
 			if sel.Name != nil {
-				w.selectionSet(fieldType(parent, sel.Name.Value), sel.SelectionSet)
+				w.selectionSet(w.fieldType(parent, sel.Name.Value), sel.SelectionSet)
 			}
 		case *ast.InlineFragment:
 			inner := parent
 			if sel.TypeCondition != nil && sel.TypeCondition.Name != nil {
 				inner = w.schema.Type(sel.TypeCondition.Name.Value)
-				if inner == nil || !canApply(w.schema, parent, inner) {
-					continue
-				}
+				skip = inner == nil || !canApply(w.schema, parent, inner)
 			}
-			w.selectionSet(inner, sel.SelectionSet)
+			if !skip {
+				w.selectionSet(inner, sel.SelectionSet)
+			}
 		case *ast.FragmentSpread:
 			// An undefined fragment is left for validation to name.
 			if def := w.defs[spreadName(sel)]; def != nil {
-				if t := w.typeOf(def); t == nil || !canApply(w.schema, parent, t) {
-					continue
-				}
+				t := w.typeOf(def)
+				skip = t == nil || !canApply(w.schema, parent, t)
 			}
 		}
-		kept = append(kept, sel)
+		if skip {
+			w.found = true
+		} else if !w.dryRun {
+			kept = append(kept, sel)
+		}
 	}
-	set.Selections = kept
+	if !w.dryRun {
+		set.Selections = kept
+	}
 }
 
 func spreadName(s *ast.FragmentSpread) string {
@@ -116,8 +198,17 @@ func spreadName(s *ast.FragmentSpread) string {
 }
 
 // fieldType is the named type of parent's field name, nil when parent has
-// no such field (or is not a type with fields).
-func fieldType(parent graphql.Type, name string) graphql.Type {
+// no such field (or is not a type with fields). The query root's
+// introspection fields are not among its fields.
+func (w *fragmentWalk) fieldType(parent graphql.Type, name string) graphql.Type {
+	if q := w.schema.QueryType(); q != nil && parent == graphql.Type(q) {
+		switch name {
+		case "__schema":
+			return graphql.SchemaType
+		case "__type":
+			return graphql.TypeType
+		}
+	}
 	var fields graphql.FieldDefinitionMap
 	switch p := parent.(type) {
 	case *graphql.Object:
@@ -139,6 +230,9 @@ func fieldType(parent graphql.Type, name string) graphql.Type {
 // type, as the spec's fragment-spread-is-possible rule reads it. Types that
 // are not composite are left for validation to refuse.
 func canApply(schema *graphql.Schema, parent, fragment graphql.Type) bool {
+	if parent.Name() == fragment.Name() {
+		return true // an interface without implementations still applies to itself
+	}
 	a, okA := possibleTypes(schema, parent)
 	b, okB := possibleTypes(schema, fragment)
 	if !okA || !okB {

@@ -121,7 +121,9 @@ func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
 	if err != nil {
 		return nil, &queryError{Code: "validation-failed", Path: "$.query", Message: "not a valid graphql query: " + err.Error()}
 	}
-	dropInapplicableFragments(&rs.Schema, doc)
+	if vr := dropInapplicableFragments(&rs.Schema, doc); !vr.IsValid {
+		return nil, validationError(doc, vr.Errors[0])
+	}
 	if vr := graphql.ValidateDocument(&rs.Schema, doc, validationRules); !vr.IsValid {
 		return nil, validationError(doc, vr.Errors[0])
 	}
