@@ -74,6 +74,7 @@ run: console ## Run graft on the example schema + metadata (configs/examples); R
 bench: ## Benchmark Graft over HTTP against raw SQL (tests/bench), Engine.Compile, actions, remote joins, sources, observability overhead
 	$(WITH_ENV) $(GO) run ./tests/bench
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkCompile$$' -benchmem -benchtime 2s ./graphql
+	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkCompileCold$$' -benchmem -benchtime 2000x ./graphql # a query text seen for the first time: parse, fragment skips, validation, SQL
 	@echo '== actions: sync action vs a bare reverse proxy to the same handler (p50s alternating request by request, then req/s and p50 of each at c=1 and c=16) =='
 	$(WITH_ENV) $(GO) test -run '^$$' -bench '^BenchmarkActionSyncVsReverseProxy$$' -benchtime 2000x ./tests/integration
 	@echo '== actions: a sync action whose output joins tables vs the same action without them (p50s, p50-ratio, SQL statements per call) =='
