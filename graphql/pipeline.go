@@ -127,6 +127,9 @@ func (e *Engine) prepare(rs *roleSchema, req *Request) (*preparedOp, error) {
 	if vr := graphql.ValidateDocument(&rs.Schema, doc, validationRules); !vr.IsValid {
 		return nil, validationError(doc, vr.Errors[0])
 	}
+	if errs := checkVariableUsages(&rs.Schema, doc); len(errs) > 0 {
+		return nil, validationError(doc, errs[0])
+	}
 	if err := checkRepeatedDirectives(doc); err != nil {
 		return nil, err
 	}
@@ -309,11 +312,14 @@ func errorBody(err error) []byte {
 // fragments too) and DefaultValuesOfCorrectType, which predates the spec
 // allowing defaults on non-null variables ($id: Int! = 2). Defaults are
 // still type-checked: coerceVariables fills them in before checking every
-// variable's type.
+// variable's type. NoUndefinedVariables and VariablesInAllowedPosition are
+// checkVariableUsages, run after them.
 var validationRules = func() []graphql.ValidationRuleFn {
 	skip := map[uintptr]bool{
 		reflect.ValueOf(graphql.NoUnusedVariablesRule).Pointer():          true,
 		reflect.ValueOf(graphql.NoUnusedFragmentsRule).Pointer():          true,
+		reflect.ValueOf(graphql.NoUndefinedVariablesRule).Pointer():       true,
+		reflect.ValueOf(graphql.VariablesInAllowedPositionRule).Pointer(): true,
 		reflect.ValueOf(graphql.DefaultValuesOfCorrectTypeRule).Pointer(): true,
 	}
 	var rules []graphql.ValidationRuleFn
