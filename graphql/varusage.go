@@ -15,8 +15,10 @@ import (
 // where it is used. graphql-go computes the same usages with a
 // reflection-driven visitor and a fresh TypeInfo per operation and per
 // fragment, which was a third of a first-seen query's compile time; the
-// messages, locations and order of its errors are kept (they run last, as
-// their rules report when an operation's walk ends).
+// messages, locations and order of its errors are kept. It runs once the
+// rest of validation passed: a document with another error as well now
+// gets that one first, where graphql-go reported a variable error first if
+// the other one sat after the operation (in a later fragment or operation).
 func checkVariableUsages(schema *graphql.Schema, doc *ast.Document) []gqlerrors.FormattedError {
 	frags := map[string]*ast.FragmentDefinition{}
 	for _, d := range doc.Definitions {
