@@ -103,12 +103,11 @@ func TestFloorIsTheHeapGoal(t *testing.T) {
 	percent := tuner.Percent()
 	tuner.Stop()
 
-	// Under load, a collection's marked heap counts what was allocated
-	// while it ran, which moves both counts: only their order is asserted.
+	// The counts are shown, not asserted: under load a collection's marked
+	// heap counts what was allocated while it ran, which moves both (13
+	// against 4 was seen under CI, 84 against 4 alone); the goal above is
+	// what the floor sets.
 	t.Logf("256 MB of garbage: %d collections at GOGC=100, %d with a 64 MB floor (GOGC %d)", without, with, percent)
-	if with >= without {
-		t.Errorf("%d collections with the floor, %d without: want fewer", with, without)
-	}
 	if p := gcPercent(); p != 100 {
 		t.Errorf("the runtime's GOGC %d after Stop, want 100 restored", p)
 	}
