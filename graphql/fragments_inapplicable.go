@@ -24,12 +24,7 @@ import (
 // a fragment on a union inside one of its members applies (Hasura compares
 // the object and its interfaces only), and one on a scalar is refused.
 func dropInapplicableFragments(schema *graphql.Schema, doc *ast.Document) graphql.ValidationResult {
-	w := &fragmentWalk{schema: schema, defs: map[string]*ast.FragmentDefinition{}, dryRun: true}
-	for _, d := range doc.Definitions {
-		if f, ok := d.(*ast.FragmentDefinition); ok && f.Name != nil {
-			w.defs[f.Name.Value] = f
-		}
-	}
+	w := &fragmentWalk{schema: schema, defs: documentFragments(doc), dryRun: true}
 	// Most documents skip nothing: they pay one walk, not a second
 	// validation.
 	if w.document(doc); !w.found {
@@ -52,7 +47,7 @@ func (w *fragmentWalk) document(doc *ast.Document) {
 		case *ast.OperationDefinition:
 			w.selectionSet(rootType(w.schema, d.Operation), d.SelectionSet)
 		case *ast.FragmentDefinition:
-			t := w.typeOf(d)
+			t := typeCondition(w.schema, d.TypeCondition)
 			if t == nil {
 				w.found = true
 				continue
@@ -77,35 +72,17 @@ var fragmentRules = []graphql.ValidationRuleFn{
 // reachable is defs without the fragments no operation spreads, directly
 // or through other fragments.
 func (w *fragmentWalk) reachable(defs []ast.Node) []ast.Node {
-	used := map[string]bool{}
-	var visit func(set *ast.SelectionSet)
-	visit = func(set *ast.SelectionSet) {
-		if set == nil {
-			return
-		}
-		for _, sel := range set.Selections {
-			switch sel := sel.(type) {
-			case *ast.Field:
-				visit(sel.SelectionSet)
-			case *ast.InlineFragment:
-				visit(sel.SelectionSet)
-			case *ast.FragmentSpread:
-				name := spreadName(sel)
-				if def := w.defs[name]; def != nil && !used[name] {
-					used[name] = true
-					visit(def.SelectionSet)
-				}
-			}
-		}
-	}
+	used := map[*ast.FragmentDefinition]bool{}
 	for _, d := range defs {
 		if op, ok := d.(*ast.OperationDefinition); ok {
-			visit(op.SelectionSet)
+			for _, f := range referencedFragments(op, w.defs) {
+				used[f] = true
+			}
 		}
 	}
 	kept := defs[:0]
 	for _, d := range defs {
-		if f, ok := d.(*ast.FragmentDefinition); ok && (f.Name == nil || !used[f.Name.Value]) {
+		if f, ok := d.(*ast.FragmentDefinition); ok && !used[f] {
 			w.found = true
 			continue
 		}
@@ -118,17 +95,30 @@ func (w *fragmentWalk) reachable(defs []ast.Node) []ast.Node {
 // run changes nothing and only finds whether anything would be skipped.
 type fragmentWalk struct {
 	schema *graphql.Schema
-	defs   map[string]*ast.FragmentDefinition
+	defs   fragments
 	dryRun bool
 	found  bool
 }
 
-// typeOf is a named fragment's type, nil when the schema has none such.
-func (w *fragmentWalk) typeOf(f *ast.FragmentDefinition) graphql.Type {
-	if f.TypeCondition == nil || f.TypeCondition.Name == nil {
+// typeCondition is the schema's type a fragment's condition names, nil
+// when there is none such.
+func typeCondition(schema *graphql.Schema, cond *ast.Named) graphql.Type {
+	if cond == nil || cond.Name == nil {
 		return nil
 	}
-	return w.schema.Type(f.TypeCondition.Name.Value)
+	return schema.Type(cond.Name.Value)
+}
+
+// documentFragments are doc's named fragments by name (the last of a name,
+// as graphql-go's validation sees them).
+func documentFragments(doc *ast.Document) fragments {
+	frags := fragments{}
+	for _, d := range doc.Definitions {
+		if f, ok := d.(*ast.FragmentDefinition); ok && f.Name != nil {
+			frags[f.Name.Value] = f
+		}
+	}
+	return frags
 }
 
 func rootType(schema *graphql.Schema, operation string) graphql.Type {
@@ -160,13 +150,13 @@ func (w *fragmentWalk) selectionSet(parent graphql.Type, set *ast.SelectionSet) 
 		skip := false
 		switch sel := sel.(type) {
 		case *ast.Field:
-			if sel.Name != nil {
-				w.selectionSet(w.fieldType(parent, sel.Name.Value), sel.SelectionSet)
+			if def := graphql.DefaultTypeInfoFieldDef(w.schema, parent, sel); def != nil {
+				w.selectionSet(namedType(def.Type), sel.SelectionSet)
 			}
 		case *ast.InlineFragment:
 			inner := parent
-			if sel.TypeCondition != nil && sel.TypeCondition.Name != nil {
-				inner = w.schema.Type(sel.TypeCondition.Name.Value)
+			if sel.TypeCondition != nil {
+				inner = typeCondition(w.schema, sel.TypeCondition)
 				skip = inner == nil || !canApply(w.schema, parent, inner)
 			}
 			if !skip {
@@ -175,7 +165,7 @@ func (w *fragmentWalk) selectionSet(parent graphql.Type, set *ast.SelectionSet) 
 		case *ast.FragmentSpread:
 			// An undefined fragment is left for validation to name.
 			if def := w.defs[spreadName(sel)]; def != nil {
-				t := w.typeOf(def)
+				t := typeCondition(w.schema, def.TypeCondition)
 				skip = t == nil || !canApply(w.schema, parent, t)
 			}
 		}
@@ -195,35 +185,6 @@ func spreadName(s *ast.FragmentSpread) string {
 		return ""
 	}
 	return s.Name.Value
-}
-
-// fieldType is the named type of parent's field name, nil when parent has
-// no such field (or is not a type with fields). The query root's
-// introspection fields are not among its fields.
-func (w *fragmentWalk) fieldType(parent graphql.Type, name string) graphql.Type {
-	if q := w.schema.QueryType(); q != nil && parent == graphql.Type(q) {
-		switch name {
-		case "__schema":
-			return graphql.SchemaType
-		case "__type":
-			return graphql.TypeType
-		}
-	}
-	var fields graphql.FieldDefinitionMap
-	switch p := parent.(type) {
-	case *graphql.Object:
-		fields = p.Fields()
-	case *graphql.Interface:
-		fields = p.Fields()
-	default:
-		return nil
-	}
-	f, ok := fields[name]
-	if !ok || f.Type == nil {
-		return nil
-	}
-	named, _ := graphql.GetNamed(f.Type).(graphql.Type)
-	return named
 }
 
 // canApply tells whether some object type is both a parent and a fragment

@@ -20,12 +20,7 @@ import (
 // gets that one first, where graphql-go reported a variable error first if
 // the other one sat after the operation (in a later fragment or operation).
 func checkVariableUsages(schema *graphql.Schema, doc *ast.Document) []gqlerrors.FormattedError {
-	frags := map[string]*ast.FragmentDefinition{}
-	for _, d := range doc.Definitions {
-		if f, ok := d.(*ast.FragmentDefinition); ok && f.Name != nil {
-			frags[f.Name.Value] = f
-		}
-	}
+	frags := documentFragments(doc)
 	var errs []gqlerrors.FormattedError
 	for _, d := range doc.Definitions {
 		op, ok := d.(*ast.OperationDefinition)
@@ -36,12 +31,8 @@ func checkVariableUsages(schema *graphql.Schema, doc *ast.Document) []gqlerrors.
 		u.directives(op.Directives)
 		u.selectionSet(rootType(schema, op.Operation), op.SelectionSet)
 		for _, f := range referencedFragments(op, frags) {
-			var t graphql.Type
-			if f.TypeCondition != nil {
-				t = typeOfAST(schema, f.TypeCondition)
-			}
 			u.directives(f.Directives)
-			u.selectionSet(t, f.SelectionSet)
+			u.selectionSet(typeCondition(schema, f.TypeCondition), f.SelectionSet)
 		}
 		defs := map[string]*ast.VariableDefinition{}
 		for _, v := range op.VariableDefinitions {
@@ -63,7 +54,8 @@ func checkVariableUsages(schema *graphql.Schema, doc *ast.Document) []gqlerrors.
 			if def == nil || use.typ == nil {
 				continue
 			}
-			varType := typeOfAST(schema, def.Type)
+			// An output type here failed VariablesAreInputTypes already.
+			varType := inputTypeOf(schema, def.Type)
 			if varType != nil && !isSubType(schema, effectiveType(varType, def), use.typ) {
 				errs = append(errs, usageError(fmt.Sprintf(`Variable "$%v" of type "%v" used in position expecting type "%v".`,
 					use.name(), varType, use.typ), def, use.node))
@@ -79,7 +71,7 @@ func usageError(message string, nodes ...ast.Node) gqlerrors.FormattedError {
 
 // referencedFragments are the fragments op spreads, directly or through
 // other fragments, in the order graphql-go's validation lists them.
-func referencedFragments(op *ast.OperationDefinition, frags map[string]*ast.FragmentDefinition) []*ast.FragmentDefinition {
+func referencedFragments(op *ast.OperationDefinition, frags fragments) []*ast.FragmentDefinition {
 	var out []*ast.FragmentDefinition
 	seen := map[string]bool{}
 	toVisit := []*ast.SelectionSet{op.SelectionSet}
@@ -172,7 +164,7 @@ func (u *usageWalk) selectionSet(parent graphql.Type, set *ast.SelectionSet) {
 		case *ast.InlineFragment:
 			inner := parent
 			if sel.TypeCondition != nil {
-				inner = typeOfAST(u.schema, sel.TypeCondition)
+				inner = typeCondition(u.schema, sel.TypeCondition)
 			}
 			u.directives(sel.Directives)
 			u.selectionSet(inner, sel.SelectionSet)
@@ -257,27 +249,6 @@ func namedType(t graphql.Type) graphql.Type {
 	}
 	named, _ := graphql.GetNamed(t).(graphql.Type)
 	return named
-}
-
-// typeOfAST is the schema's type t names, nil when a name is unknown.
-func typeOfAST(schema *graphql.Schema, t ast.Type) graphql.Type {
-	switch t := t.(type) {
-	case *ast.List:
-		if in := typeOfAST(schema, t.Type); in != nil {
-			return graphql.NewList(in)
-		}
-	case *ast.NonNull:
-		if in := typeOfAST(schema, t.Type); in != nil {
-			return graphql.NewNonNull(in)
-		}
-	case *ast.Named:
-		if t.Name != nil {
-			if named := schema.Type(t.Name.Value); named != nil {
-				return named
-			}
-		}
-	}
-	return nil
 }
 
 // effectiveType is a variable's type where a default value stands in for
